@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Glue shared by the vrs bgpd modules (see vrs_frr.h).
+ */
+#include <zebra.h>
+
+#include "lib/version.h"
+#include "log.h"
+#include "memory.h"
+#include "module.h"
+#include "northbound.h"
+#include "yang.h"
+
+#include "vrs_frr.h"
+
+/* libfrr's own module record carries the version libfrr was built as. */
+extern union _frrmod_runtime_u frrmod_default;
+
+const char *vrs_frr_running_version(void)
+{
+	return frrmod_default.r.info->version;
+}
+
+bool vrs_frr_version_ok(const char *modname)
+{
+	const char *running = vrs_frr_running_version();
+
+	if (running && strcmp(running, VRS_HEADERS_FRR_VERSION) == 0)
+		return true;
+
+	/*
+	 * Struct layouts differ between FRR versions: running a module built
+	 * for other headers corrupts bgpd's memory. Refuse to initialise.
+	 */
+	zlog_err("%s: refusing to load: built against FRR %s headers, but this bgpd is FRR %s; rebuild the module (scripts/build)",
+		 modname, VRS_HEADERS_FRR_VERSION, running ? running : "?");
+	fprintf(stderr,
+		"%s: refusing to load: built against FRR %s headers, but this bgpd is FRR %s; rebuild the module (scripts/build)\n",
+		modname, VRS_HEADERS_FRR_VERSION, running ? running : "?");
+	return false;
+}
+
+/*
+ * Northbound nodes must be allocated with libfrr's own (static) memtype:
+ * nb_terminate() frees every node of every loaded model with it.
+ */
+struct vrs_mt_find {
+	const char *name;
+	struct memtype *mt;
+};
+
+static int vrs_mt_find_cb(void *arg, struct memgroup *mg, struct memtype *mt)
+{
+	struct vrs_mt_find *f = arg;
+
+	if (mt && strcmp(mt->name, f->name) == 0) {
+		f->mt = mt;
+		return 1;
+	}
+	return 0;
+}
+
+static struct memtype *vrs_nb_node_mtype(void)
+{
+	static struct memtype *cached;
+	struct vrs_mt_find f = { .name = "Northbound Node" };
+
+	if (cached)
+		return cached;
+	qmem_walk(vrs_mt_find_cb, &f);
+	if (!f.mt) {
+		zlog_err("vrs: libfrr memtype 'Northbound Node' not found");
+		exit(1);
+	}
+	cached = f.mt;
+	return cached;
+}
+
+static int vrs_nb_config_only_cb(const struct lysc_node *snode, void *arg)
+{
+	bool *config_only = arg;
+
+	if (CHECK_FLAG(snode->flags, LYS_CONFIG_R)) {
+		*config_only = false;
+		return YANG_ITER_STOP;
+	}
+	return YANG_ITER_CONTINUE;
+}
+
+/* Same bookkeeping as libfrr does for its statically known models. */
+static int vrs_nb_node_new_cb(const struct lysc_node *snode, void *arg)
+{
+	struct nb_node *nb_node;
+	struct lysc_node *sparent, *sparent_list;
+
+	if (snode->priv)
+		return YANG_ITER_CONTINUE;
+
+	nb_node = XCALLOC(vrs_nb_node_mtype(), sizeof(*nb_node));
+	yang_snode_get_path(snode, YANG_PATH_DATA, nb_node->xpath,
+			    sizeof(nb_node->xpath));
+	nb_node->priority = NB_DFLT_PRIORITY;
+	sparent = yang_snode_real_parent(snode);
+	if (sparent)
+		nb_node->parent = sparent->priv;
+	sparent_list = yang_snode_parent_list(snode);
+	if (sparent_list)
+		nb_node->parent_list = sparent_list->priv;
+
+	if (CHECK_FLAG(snode->nodetype, LYS_CONTAINER | LYS_LIST)) {
+		bool config_only = true;
+
+		(void)yang_snodes_iterate_subtree(snode, NULL,
+						  vrs_nb_config_only_cb, 0,
+						  &config_only);
+		if (config_only)
+			SET_FLAG(nb_node->flags, F_NB_NODE_CONFIG_ONLY);
+	}
+	if (CHECK_FLAG(snode->nodetype, LYS_LIST) &&
+	    yang_snode_num_keys(snode) == 0)
+		SET_FLAG(nb_node->flags, F_NB_NODE_KEYLESS_LIST);
+
+	nb_node->snode = snode;
+	((struct lysc_node *)snode)->priv = nb_node;
+	return YANG_ITER_CONTINUE;
+}
+
+void vrs_nb_register(struct yang_module_embed *embed,
+		     const struct frr_yang_module_info *info)
+{
+	struct yang_module *module;
+
+	yang_module_embed(embed);
+	module = yang_module_load(info->name);
+	yang_snodes_iterate(module->info, vrs_nb_node_new_cb, 0, NULL);
+
+	for (size_t i = 0; info->nodes[i].xpath; i++) {
+		struct nb_node *nb_node = nb_node_find(info->nodes[i].xpath);
+
+		if (!nb_node) {
+			zlog_err("vrs: %s: unknown data path %s", info->name,
+				 info->nodes[i].xpath);
+			continue;
+		}
+		nb_node->cbs = info->nodes[i].cbs;
+		if (info->nodes[i].priority)
+			nb_node->priority = info->nodes[i].priority;
+	}
+	nb_validate_callbacks();
+}
+
+const struct lyd_node *vrs_nb_running_dnode(const char *xpath)
+{
+	if (!running_config || !running_config->dnode)
+		return NULL;
+	if (!yang_dnode_exists(running_config->dnode, xpath))
+		return NULL;
+	return yang_dnode_get(running_config->dnode, xpath);
+}
