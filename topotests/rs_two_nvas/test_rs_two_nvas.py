@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Route server (bgpd_rs, AS 65515) with two NVAs that both advertise the
+same on-prem prefix: module loaded, YANG config through the project's vtysh,
+running-config round trip across a bgpd restart, and failover to the second
+NVA when the first one's link goes down (BFD, polled).
+
+    nva1 (65001) .11 --\
+                        s1 10.0.0.0/24 -- rs (65515) .4
+    nva2 (65002) .12 --/
+"""
+
+import os
+import sys
+
+import pytest
+
+CWD = os.path.dirname(os.path.realpath(__file__))
+sys.path.append(os.path.join(CWD, ".."))
+
+from lib.topogen import Topogen, TopoRouter, get_topogen  # noqa: E402
+from lib.topolog import logger  # noqa: E402
+
+import vrstest  # noqa: E402
+
+pytestmark = [pytest.mark.bgpd, pytest.mark.bfdd]
+
+PREFIX = "10.200.0.0/16"
+
+
+def build_topo(tgen):
+    for name in ("rs", "nva1", "nva2"):
+        tgen.add_router(name)
+    sw = tgen.add_switch("s1")
+    for name in ("rs", "nva1", "nva2"):
+        sw.add_link(tgen.gears[name])
+
+
+def setup_module(mod):
+    tgen = Topogen(build_topo, mod.__name__)
+    tgen.start_topology()
+    for name, router in tgen.routers().items():
+        router.load_config(TopoRouter.RD_ZEBRA, os.path.join(CWD, name, "zebra.conf"))
+        router.load_config(TopoRouter.RD_BFD, os.path.join(CWD, name, "bfdd.conf"))
+        opts = vrstest.module_opts(vrstest.MOD_RS) if name == "rs" else ""
+        router.load_config(TopoRouter.RD_BGP, os.path.join(CWD, name, "bgpd.conf"), opts)
+    tgen.start_router()
+
+
+def teardown_module(mod):
+    get_topogen().stop_topology()
+
+
+def _skip_on_failure():
+    tgen = get_topogen()
+    if tgen.routers_have_failure():
+        pytest.skip(tgen.errors)
+    return tgen
+
+
+def test_module_loaded():
+    tgen = _skip_on_failure()
+    out = tgen.gears["rs"].vtysh_cmd("show modules", daemon="bgpd")
+    assert "bgpd_rs" in out, "bgpd_rs not in show modules:\n" + out
+
+
+def test_yang_config_through_vtysh():
+    tgen = _skip_on_failure()
+    rs = tgen.gears["rs"]
+    out = vrstest.vtysh_conf(rs, "router bgp 65515", "route-server",
+                             "route-server branch-to-branch",
+                             "route-server hub-routing-preference as-path")
+    assert "%" not in out, out
+
+    result = vrstest.expect_json(rs, "show route-server json", {
+        "instances": {"default": {"localAs": 65515, "branchToBranch": True,
+                                  "hubRoutingPreference": "as-path"}}})
+    assert result is None, result
+
+    running = rs.vtysh_cmd("show running-config")
+    for line in (" route-server\n", " route-server branch-to-branch\n",
+                 " route-server hub-routing-preference as-path\n"):
+        assert line in running, "missing {!r} in running-config:\n{}".format(line, running)
+
+    nb = vrstest.vtysh_json(rs, "show configuration running json bgpd")
+    inst = nb["frr-route-server:route-server"]["instance"][0]
+    assert inst["vrf"] == "default"
+    assert inst["branch-to-branch"] is True
+    assert inst["hub-routing-preference"] == "as-path"
+
+
+def test_refuses_bad_input():
+    tgen = _skip_on_failure()
+    nva1 = tgen.gears["nva1"]
+    # route-server mode is only for AS 65515; bgpd_rs is not loaded on the
+    # NVA, so the daemon itself rejects the command.
+    out = vrstest.vtysh_conf(nva1, "router bgp 65001", "route-server")
+    assert "%" in out, out
+    rs = tgen.gears["rs"]
+    out = vrstest.vtysh_conf(rs, "router bgp 65515",
+                             "route-server hub-routing-preference cheapest")
+    assert "%" in out, out
+    # The running state is untouched.
+    result = vrstest.expect_json(rs, "show route-server json", {
+        "instances": {"default": {"hubRoutingPreference": "as-path"}}}, count=1)
+    assert result is None, result
+
+
+def test_restart_from_saved_config():
+    tgen = _skip_on_failure()
+    rs = tgen.gears["rs"]
+    out = rs.run("{} -c 'write memory'".format(vrstest.VTYSH))
+    saved = rs.run("cat /etc/frr/bgpd.conf /etc/frr/frr.conf 2>/dev/null")
+    assert " route-server branch-to-branch" in saved, out + saved
+
+    rs.killDaemons(["bgpd"])
+    rs.startDaemons(["bgpd"])
+
+    result = vrstest.expect_json(rs, "show route-server json", {
+        "instances": {"default": {"branchToBranch": True,
+                                  "hubRoutingPreference": "as-path"}}})
+    assert result is None, "settings lost across restart: {}".format(result)
+    running = rs.vtysh_cmd("show running-config")
+    assert " route-server branch-to-branch\n" in running, running
+
+
+def test_prefix_learned_from_both_nvas():
+    tgen = _skip_on_failure()
+    rs = tgen.gears["rs"]
+    result = vrstest.expect_json(rs, "show route-server json", {
+        "instances": {"default": {"peers": {
+            "10.0.0.11": {"state": "Established", "pfxRcd": 1},
+            "10.0.0.12": {"state": "Established", "pfxRcd": 1}}}}}, count=120)
+    assert result is None, result
+
+    def both_paths():
+        paths = vrstest.vtysh_json(rs, "show bgp ipv4 unicast {} json".format(PREFIX)).get("paths", [])
+        hops = sorted(p["nexthops"][0]["ip"] for p in paths)
+        return hops == ["10.0.0.11", "10.0.0.12"]
+
+    ok, _ = vrstest.wait_for(both_paths, timeout=30)
+    assert ok, "RS did not learn {} from both NVAs".format(PREFIX)
+
+
+def test_failover_to_second_nva():
+    tgen = _skip_on_failure()
+    rs = tgen.gears["rs"]
+    nva1 = tgen.gears["nva1"]
+
+    nva1.run("ip link set nva1-eth0 down")
+
+    def only_nva2():
+        paths = vrstest.vtysh_json(rs, "show bgp ipv4 unicast {} json".format(PREFIX)).get("paths", [])
+        return [p["nexthops"][0]["ip"] for p in paths] == ["10.0.0.12"]
+
+    ok, secs = vrstest.wait_for(only_nva2, timeout=20, interval=0.05)
+    assert ok, "RS still uses nva1 after its link went down"
+    logger.info("failover to nva2 after %.2f s", secs)
+
+    nva1.run("ip link set nva1-eth0 up")
+    result = vrstest.expect_json(rs, "show route-server json", {
+        "instances": {"default": {"peers": {
+            "10.0.0.11": {"state": "Established", "pfxRcd": 1}}}}}, count=120)
+    assert result is None, "nva1 did not come back: {}".format(result)
+
+
+def test_memory_leak():
+    tgen = get_topogen()
+    if not tgen.is_memleak_enabled():
+        pytest.skip("memory leak test disabled")
+    tgen.report_memory_leaks()
