@@ -58,3 +58,37 @@ def wait_for(predicate, timeout=30.0, interval=0.1):
         if time.monotonic() - start > timeout:
             return None, time.monotonic() - start
         time.sleep(interval)
+
+
+def assert_no_leaks(tgen, group_prefix="vrs"):
+    """Stop every router and fail if a vrs module left memory allocated.
+
+    bgpd runs with "debug memstats-at-exit": at exit it writes what is still
+    allocated, per memory group, to /tmp/frr-memstats-bgpd-<pid>-<time>.
+    Debian's bgpd always leaves some of its own memory at SIGTERM; the
+    project's modules account everything in groups named "vrs ..." and
+    those must be empty."""
+    import glob
+
+    pids = {}
+    for name, router in tgen.routers().items():
+        pid = router.run("cat /var/run/frr/bgpd.pid 2>/dev/null").strip()
+        if pid.isdigit():
+            pids[name] = pid
+    for router in tgen.routers().values():
+        router.stop()
+    leaks = []
+    for name, pid in pids.items():
+        gone, _ = wait_for(lambda: not os.path.exists("/proc/" + pid), timeout=10)
+        assert gone, "{} bgpd (pid {}) did not exit".format(name, pid)
+        for path in glob.glob("/tmp/frr-memstats-bgpd-{}-*".format(pid)):
+            group = None
+            with open(path) as f:
+                for line in f:
+                    if "showing active allocations in memory group" in line:
+                        group = line.split("memory group", 1)[1].strip()
+                    elif group and group.startswith(group_prefix) and "memstats:" in line:
+                        leaks.append("{} bgpd [{}] {}".format(name, group, line.split("memstats:", 1)[1].strip()))
+            os.unlink(path)
+    assert not leaks, "memory left allocated at exit:\n" + "\n".join(leaks)
+    return True

@@ -18,7 +18,7 @@
 #include "bgp_rs.h"
 #include "vrs_frr.h"
 
-DEFINE_MGROUP(VRS_RS, "bgpd_rs route server");
+DEFINE_MGROUP(VRS_RS, "vrs bgpd_rs");
 DEFINE_MTYPE_STATIC(VRS_RS, RS_INSTANCE, "Route-server instance");
 
 extern struct yang_module_embed vrs_embed_frr_route_server;

@@ -42,7 +42,8 @@ def setup_module(mod):
     for name, router in tgen.routers().items():
         router.load_config(TopoRouter.RD_ZEBRA, os.path.join(CWD, name, "zebra.conf"))
         router.load_config(TopoRouter.RD_BFD, os.path.join(CWD, name, "bfdd.conf"))
-        opts = vrstest.module_opts(vrstest.MOD_RS) if name == "rs" else ""
+        mod = vrstest.MOD_RS if name == "rs" else vrstest.MOD_NVA
+        opts = vrstest.module_opts(mod)
         router.load_config(TopoRouter.RD_BGP, os.path.join(CWD, name, "bgpd.conf"), opts)
     tgen.start_router()
 
@@ -142,6 +143,28 @@ def test_prefix_learned_from_both_nvas():
     assert ok, "RS did not learn {} from both NVAs".format(PREFIX)
 
 
+def test_nva_module_reports_peering():
+    tgen = _skip_on_failure()
+    nva1 = tgen.gears["nva1"]
+    assert "bgpd_nva" in nva1.vtysh_cmd("show modules", daemon="bgpd")
+    result = vrstest.expect_json(nva1, "show route-server-peering json", {
+        "instances": {"default": {"localAs": 65001, "routeServerPeers": {
+            "10.0.0.4": {"state": "Established", "asOverride": True, "pfxSnt": 1}}}}})
+    assert result is None, result
+    warnings = vrstest.vtysh_json(nva1, "show route-server-peering json")["instances"]["default"]["warnings"]
+    # This NVA peers a single route-server instance: the module says so.
+    assert any("only one route-server instance" in w for w in warnings), warnings
+
+    # Without as-override the module warns about dropped routes.
+    out = vrstest.vtysh_conf(nva1, "router bgp 65001", "address-family ipv4 unicast",
+                             "no neighbor 10.0.0.4 as-override")
+    assert "%" not in out, out
+    warnings = vrstest.vtysh_json(nva1, "show route-server-peering json")["instances"]["default"]["warnings"]
+    assert any("no as-override towards 10.0.0.4" in w for w in warnings), warnings
+    vrstest.vtysh_conf(nva1, "router bgp 65001", "address-family ipv4 unicast",
+                       "neighbor 10.0.0.4 as-override")
+
+
 def test_failover_to_second_nva():
     tgen = _skip_on_failure()
     rs = tgen.gears["rs"]
@@ -164,8 +187,6 @@ def test_failover_to_second_nva():
     assert result is None, "nva1 did not come back: {}".format(result)
 
 
-def test_memory_leak():
-    tgen = get_topogen()
-    if not tgen.is_memleak_enabled():
-        pytest.skip("memory leak test disabled")
-    tgen.report_memory_leaks()
+def test_clean_shutdown_no_module_leaks():
+    tgen = _skip_on_failure()
+    vrstest.assert_no_leaks(tgen)
