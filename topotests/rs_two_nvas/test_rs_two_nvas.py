@@ -8,6 +8,8 @@ NVA when the first one's link goes down (BFD, polled).
     nva1 (65001) .11 --\
                         s1 10.0.0.0/24 -- rs (65515) .4
     nva2 (65002) .12 --/
+
+The topology is configs/rs-two-nvas (the same one scripts/lab runs).
 """
 
 import os
@@ -18,7 +20,7 @@ import pytest
 CWD = os.path.dirname(os.path.realpath(__file__))
 sys.path.append(os.path.join(CWD, ".."))
 
-from lib.topogen import Topogen, TopoRouter, get_topogen  # noqa: E402
+from lib.topogen import Topogen, get_topogen  # noqa: E402
 from lib.topolog import logger  # noqa: E402
 
 import vrstest  # noqa: E402
@@ -28,24 +30,13 @@ pytestmark = [pytest.mark.bgpd, pytest.mark.bfdd]
 PREFIX = "10.200.0.0/16"
 
 
-def build_topo(tgen):
-    for name in ("rs", "nva1", "nva2"):
-        tgen.add_router(name)
-    sw = tgen.add_switch("s1")
-    for name in ("rs", "nva1", "nva2"):
-        sw.add_link(tgen.gears[name])
+TOPO = vrstest.load_topology("rs-two-nvas")
 
 
 def setup_module(mod):
-    tgen = Topogen(build_topo, mod.__name__)
+    tgen = Topogen(vrstest.build_topo_from(TOPO), mod.__name__)
     tgen.start_topology()
-    for name, router in tgen.routers().items():
-        router.load_config(TopoRouter.RD_ZEBRA, os.path.join(CWD, name, "zebra.conf"))
-        router.load_config(TopoRouter.RD_BFD, os.path.join(CWD, name, "bfdd.conf"))
-        mod = vrstest.MOD_RS if name == "rs" else vrstest.MOD_NVA
-        opts = vrstest.module_opts(mod)
-        router.load_config(TopoRouter.RD_BGP, os.path.join(CWD, name, "bgpd.conf"), opts)
-    tgen.start_router()
+    vrstest.start_from(tgen, TOPO)
 
 
 def teardown_module(mod):
@@ -68,7 +59,7 @@ def test_module_loaded():
 def test_yang_config_through_vtysh():
     tgen = _skip_on_failure()
     rs = tgen.gears["rs"]
-    out = vrstest.vtysh_conf(rs, "router bgp 65515", "route-server",
+    out = vrstest.vtysh_conf(rs, "router bgp 65515",
                              "route-server branch-to-branch",
                              "route-server hub-routing-preference as-path")
     assert "%" not in out, out

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vnet-agent: shared declarations.
+ */
+#ifndef VNET_AGENT_H
+#define VNET_AGENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vrs_fabric_codec.h"
+
+#define VNET_DEFAULT_SOCKET "/run/vrs/vnet-agent.sock"
+#define PATH_MAX_STATUS 160
+
+enum { VLOG_ERR, VLOG_WARNING, VLOG_INFO, VLOG_DEBUG };
+
+struct vnet_vm_spec {
+	char name[VRS_FABRIC_MAX_NAME + 1];
+	char netns[VRS_FABRIC_MAX_NAME + 1];
+	uint32_t table;
+	uint32_t metric;
+};
+
+struct vnet_agent_opts {
+	const char *socket;
+	char name[VRS_FABRIC_MAX_NAME + 1];
+	double grace_s;
+	uint32_t max_frame;
+	bool flush_on_exit;
+	struct vnet_vm_spec *vms;
+	size_t n_vms;
+};
+
+void vnet_log(int level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* FNV-1a 32-bit; a VM is assigned to instance vnet_vm_hash(name) % 2. */
+uint32_t vnet_vm_hash(const char *name);
+int vnet_agent_add_vm(struct vnet_agent_opts *o, const char *spec,
+		      char *reason, size_t rlen);
+int vnet_agent_load_config(struct vnet_agent_opts *o, const char *path,
+			   char *reason, size_t rlen);
+
+#endif /* VNET_AGENT_H */

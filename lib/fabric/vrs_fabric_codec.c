@@ -1,0 +1,1164 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * VNet fabric protocol: framing, validated encode/decode, session state.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "vrs_fabric_codec.h"
+#include "vrs_fabric.pb-c.h"
+
+/* ------------------------------------------------------------------ */
+/* Allocator                                                          */
+
+static void *default_alloc(void *data, size_t size)
+{
+	return malloc(size);
+}
+
+static void default_free(void *data, void *ptr)
+{
+	free(ptr);
+}
+
+static const ProtobufCAllocator default_allocator = {
+	.alloc = default_alloc,
+	.free = default_free,
+};
+
+static ProtobufCAllocator cur_allocator = {
+	.alloc = default_alloc,
+	.free = default_free,
+};
+
+void vrs_fabric_set_allocator(const ProtobufCAllocator *alloc)
+{
+	cur_allocator = alloc ? *alloc : default_allocator;
+}
+
+const ProtobufCAllocator *vrs_fabric_allocator(void)
+{
+	return &cur_allocator;
+}
+
+void *vrs_fabric_alloc(size_t size)
+{
+	void *p;
+
+	if (size == 0)
+		size = 1;
+	p = cur_allocator.alloc(cur_allocator.allocator_data, size);
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
+void vrs_fabric_free(void *ptr)
+{
+	if (ptr)
+		cur_allocator.free(cur_allocator.allocator_data, ptr);
+}
+
+/* Overflow-checked n * size allocation. */
+static void *alloc_array(size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	return vrs_fabric_alloc(n * size);
+}
+
+static int fail(char *reason, size_t rlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *reason, size_t rlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (reason && rlen) {
+		va_start(ap, fmt);
+		vsnprintf(reason, rlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Names and enums                                                    */
+
+struct enum_name {
+	unsigned int value;
+	const char *name;
+};
+
+static const struct enum_name source_names[] = {
+	{ VRS_SRC_VNET_LOCAL, "vnetLocal" },
+	{ VRS_SRC_VNET_PEERING, "vnetPeering" },
+	{ VRS_SRC_VIRTUAL_NETWORK_GATEWAY, "virtualNetworkGateway" },
+	{ VRS_SRC_USER, "user" },
+	{ VRS_SRC_DEFAULT, "default" },
+};
+
+static const struct enum_name msg_names[] = {
+	{ VRS_MSG_HELLO, "Hello" },	    { VRS_MSG_SNAPSHOT, "Snapshot" },
+	{ VRS_MSG_UPDATE, "Update" },	    { VRS_MSG_KEEPALIVE, "Keepalive" },
+	{ VRS_MSG_ACK, "Ack" },		    { VRS_MSG_ERROR, "Error" },
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Next-hop type rules, as a table: how many next hops each type takes.
+ * Types without a gateway (vnetLocal, internet) may carry next hops when
+ * the emulation models them as a gateway address.
+ */
+static const struct nh_type_rule {
+	unsigned int type;
+	const char *name;
+	unsigned int min_nh;
+	unsigned int max_nh;
+} nh_type_rules[] = {
+	{ VRS_NH_VNET_LOCAL, "vnetLocal", 0, VRS_FABRIC_MAX_NEXTHOPS },
+	{ VRS_NH_VNET_PEERING, "vnetPeering", 1, VRS_FABRIC_MAX_NEXTHOPS },
+	{ VRS_NH_VIRTUAL_APPLIANCE, "virtualAppliance", 1,
+	  VRS_FABRIC_MAX_NEXTHOPS },
+	{ VRS_NH_VIRTUAL_NETWORK_GATEWAY, "virtualNetworkGateway", 1,
+	  VRS_FABRIC_MAX_NEXTHOPS },
+	{ VRS_NH_INTERNET, "internet", 0, VRS_FABRIC_MAX_NEXTHOPS },
+	{ VRS_NH_NONE, "none", 0, 0 },
+};
+
+static const char *enum_to_name(const struct enum_name *t, size_t n,
+				unsigned int v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i].value == v)
+			return t[i].name;
+	return NULL;
+}
+
+static const struct nh_type_rule *nh_rule(unsigned int type)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(nh_type_rules); i++)
+		if (nh_type_rules[i].type == type)
+			return &nh_type_rules[i];
+	return NULL;
+}
+
+const char *vrs_fabric_source_name(unsigned int src)
+{
+	const char *n = enum_to_name(source_names, ARRAY_SIZE(source_names),
+				     src);
+
+	return n ? n : "unknown";
+}
+
+const char *vrs_fabric_nh_type_name(unsigned int t)
+{
+	const struct nh_type_rule *r = nh_rule(t);
+
+	return r ? r->name : "unknown";
+}
+
+int vrs_fabric_source_from_name(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(source_names); i++)
+		if (!strcmp(source_names[i].name, name))
+			return (int)source_names[i].value;
+	return -1;
+}
+
+int vrs_fabric_nh_type_from_name(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(nh_type_rules); i++)
+		if (!strcmp(nh_type_rules[i].name, name))
+			return (int)nh_type_rules[i].type;
+	return -1;
+}
+
+const char *vrs_fabric_msg_type_name(enum vrs_fabric_msg_type t)
+{
+	const char *n = enum_to_name(msg_names, ARRAY_SIZE(msg_names), t);
+
+	return n ? n : "unknown";
+}
+
+bool vrs_fabric_name_valid(const char *name)
+{
+	size_t len = 0;
+
+	for (const char *p = name; *p; p++, len++) {
+		char c = *p;
+
+		if (len >= VRS_FABRIC_MAX_NAME)
+			return false;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == '-' || c == ':'))
+			return false;
+	}
+	return len > 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Prefixes and routes                                                */
+
+static unsigned int addr_len(unsigned int family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+static bool host_bits_zero(const uint8_t *a, unsigned int alen,
+			   unsigned int plen)
+{
+	for (unsigned int bit = plen; bit < alen * 8; bit++)
+		if (a[bit / 8] & (0x80 >> (bit % 8)))
+			return false;
+	return true;
+}
+
+const char *vrs_fabric_prefix_str(const struct vrs_fabric_route *r, char *buf,
+				  size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(r->family, r->prefix, a, sizeof(a)))
+		snprintf(a, sizeof(a), "?");
+	snprintf(buf, len, "%s/%u", a, r->plen);
+	return buf;
+}
+
+int vrs_fabric_prefix_parse(const char *str, struct vrs_fabric_route *r,
+			    char *reason, size_t rlen)
+{
+	char addr[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(str, '/');
+	size_t alen;
+	char *end;
+	unsigned long plen;
+
+	if (!slash)
+		return fail(reason, rlen, "prefix '%s' has no '/length'", str);
+	alen = (size_t)(slash - str);
+	if (alen == 0 || alen >= sizeof(addr))
+		return fail(reason, rlen, "prefix '%s' has a bad address part",
+			    str);
+	memcpy(addr, str, alen);
+	addr[alen] = '\0';
+	memset(r->prefix, 0, sizeof(r->prefix));
+	if (inet_pton(AF_INET, addr, r->prefix) == 1)
+		r->family = AF_INET;
+	else if (inet_pton(AF_INET6, addr, r->prefix) == 1)
+		r->family = AF_INET6;
+	else
+		return fail(reason, rlen, "prefix '%s': '%s' is not an address",
+			    str, addr);
+	errno = 0;
+	plen = strtoul(slash + 1, &end, 10);
+	if (errno || end == slash + 1 || *end || plen > addr_len(r->family) * 8)
+		return fail(reason, rlen,
+			    "prefix '%s': length must be 0..%u", str,
+			    addr_len(r->family) * 8);
+	r->plen = (uint8_t)plen;
+	if (!host_bits_zero(r->prefix, addr_len(r->family), r->plen))
+		return fail(reason, rlen, "prefix '%s' has host bits set", str);
+	return 0;
+}
+
+static int nh_cmp(const void *a, const void *b)
+{
+	const struct vrs_fabric_nh *x = a, *y = b;
+
+	return memcmp(x->addr, y->addr, sizeof(x->addr));
+}
+
+void vrs_fabric_route_sort_nh(struct vrs_fabric_route *r)
+{
+	if (r->n_nh > 1)
+		qsort(r->nh, r->n_nh, sizeof(r->nh[0]), nh_cmp);
+}
+
+int vrs_fabric_route_cmp_key(const struct vrs_fabric_route *a,
+			     const struct vrs_fabric_route *b)
+{
+	int c;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	c = memcmp(a->prefix, b->prefix, addr_len(a->family));
+	if (c)
+		return c;
+	if (a->plen != b->plen)
+		return a->plen < b->plen ? -1 : 1;
+	return 0;
+}
+
+static int route_qsort_cmp(const void *a, const void *b)
+{
+	return vrs_fabric_route_cmp_key(a, b);
+}
+
+/* Route checks, one row each: the first failing row gives the reason. */
+static int route_validate_nh(const struct vrs_fabric_route *r, char *reason,
+			     size_t rlen);
+
+int vrs_fabric_route_validate(const struct vrs_fabric_route *r, char *reason,
+			      size_t rlen)
+{
+	char pfx[INET6_ADDRSTRLEN + 8];
+	const struct nh_type_rule *rule;
+
+	if (r->family != AF_INET && r->family != AF_INET6)
+		return fail(reason, rlen, "unknown address family %u",
+			    r->family);
+	vrs_fabric_prefix_str(r, pfx, sizeof(pfx));
+	if (r->plen > addr_len(r->family) * 8)
+		return fail(reason, rlen, "prefix length %u out of range 0..%u",
+			    r->plen, addr_len(r->family) * 8);
+	if (!host_bits_zero(r->prefix, addr_len(r->family), r->plen))
+		return fail(reason, rlen, "prefix %s has host bits set", pfx);
+	if (!enum_to_name(source_names, ARRAY_SIZE(source_names), r->source))
+		return fail(reason, rlen, "prefix %s: unknown source %u", pfx,
+			    r->source);
+	rule = nh_rule(r->nh_type);
+	if (!rule)
+		return fail(reason, rlen, "prefix %s: unknown next-hop type %u",
+			    pfx, r->nh_type);
+	if (r->state != VRS_STATE_ACTIVE && r->state != VRS_STATE_INVALID)
+		return fail(reason, rlen, "prefix %s: unknown state %u", pfx,
+			    r->state);
+	if (r->n_nh > VRS_FABRIC_MAX_NEXTHOPS)
+		return fail(reason, rlen,
+			    "prefix %s: %u next hops, at most %u allowed", pfx,
+			    r->n_nh, VRS_FABRIC_MAX_NEXTHOPS);
+	if (r->n_nh < rule->min_nh || r->n_nh > rule->max_nh)
+		return fail(reason, rlen,
+			    "prefix %s: next-hop type %s takes %u..%u next hops, got %u",
+			    pfx, rule->name, rule->min_nh, rule->max_nh,
+			    r->n_nh);
+	if (route_validate_nh(r, reason, rlen) < 0) {
+		char sub[VRS_FABRIC_REASON_LEN];
+
+		snprintf(sub, sizeof(sub), "%s", reason ? reason : "");
+		return fail(reason, rlen, "prefix %s: %s", pfx, sub);
+	}
+	return 0;
+}
+
+static int route_validate_nh(const struct vrs_fabric_route *r, char *reason,
+			     size_t rlen)
+{
+	static const uint8_t zero[16];
+	unsigned int alen = addr_len(r->family);
+	char a[INET6_ADDRSTRLEN];
+
+	for (unsigned int i = 0; i < r->n_nh; i++) {
+		const struct vrs_fabric_nh *nh = &r->nh[i];
+
+		inet_ntop(r->family, nh->addr, a, sizeof(a));
+		if (!memcmp(nh->addr, zero, alen))
+			return fail(reason, rlen,
+				    "next hop %u is the unspecified address",
+				    i);
+		if (alen == 4 ? nh->addr[0] >= 224 : nh->addr[0] == 0xff)
+			return fail(reason, rlen,
+				    "next hop %s is multicast/reserved", a);
+		if (nh->weight < 1 || nh->weight > 256)
+			return fail(reason, rlen,
+				    "next hop %s: weight %u out of range 1..256",
+				    a, nh->weight);
+		for (unsigned int j = 0; j < i; j++)
+			if (!memcmp(r->nh[j].addr, nh->addr, alen))
+				return fail(reason, rlen,
+					    "next hop %s listed twice", a);
+	}
+	return 0;
+}
+
+int vrs_fabric_rset_alloc(struct vrs_fabric_rset *rs, size_t n)
+{
+	rs->n = 0;
+	rs->routes = alloc_array(n ? n : 1, sizeof(*rs->routes));
+	if (!rs->routes)
+		return -1;
+	rs->n = n;
+	return 0;
+}
+
+void vrs_fabric_rset_free(struct vrs_fabric_rset *rs)
+{
+	vrs_fabric_free(rs->routes);
+	rs->routes = NULL;
+	rs->n = 0;
+}
+
+int vrs_fabric_rset_copy(struct vrs_fabric_rset *dst,
+			 const struct vrs_fabric_rset *src)
+{
+	if (vrs_fabric_rset_alloc(dst, src->n) < 0)
+		return -1;
+	if (src->n)
+		memcpy(dst->routes, src->routes, src->n * sizeof(*src->routes));
+	return 0;
+}
+
+int vrs_fabric_rset_normalize(struct vrs_fabric_rset *rs, char *reason,
+			      size_t rlen)
+{
+	char pfx[INET6_ADDRSTRLEN + 8];
+
+	for (size_t i = 0; i < rs->n; i++)
+		vrs_fabric_route_sort_nh(&rs->routes[i]);
+	if (rs->n > 1)
+		qsort(rs->routes, rs->n, sizeof(*rs->routes), route_qsort_cmp);
+	for (size_t i = 1; i < rs->n; i++)
+		if (!vrs_fabric_route_cmp_key(&rs->routes[i - 1],
+					      &rs->routes[i]))
+			return fail(reason, rlen, "prefix %s listed twice",
+				    vrs_fabric_prefix_str(&rs->routes[i], pfx,
+							  sizeof(pfx)));
+	return 0;
+}
+
+const struct vrs_fabric_route *
+vrs_fabric_rset_find(const struct vrs_fabric_rset *rs,
+		     const struct vrs_fabric_route *key)
+{
+	if (!rs->n)
+		return NULL;
+	return bsearch(key, rs->routes, rs->n, sizeof(*rs->routes),
+		       route_qsort_cmp);
+}
+
+/* ------------------------------------------------------------------ */
+/* Decoding                                                           */
+
+static int family_from_wire(unsigned int f)
+{
+	switch (f) {
+	case VRS__FABRIC__FAMILY__FAMILY_IPV4:
+		return AF_INET;
+	case VRS__FABRIC__FAMILY__FAMILY_IPV6:
+		return AF_INET6;
+	}
+	return -1;
+}
+
+static int route_from_wire(const Vrs__Fabric__Route *w,
+			   struct vrs_fabric_route *r, char *reason,
+			   size_t rlen)
+{
+	int fam = family_from_wire(w->family);
+	unsigned int alen;
+
+	memset(r, 0, sizeof(*r));
+	if (fam < 0)
+		return fail(reason, rlen, "family %d is not IPv4/IPv6",
+			    (int)w->family);
+	r->family = (uint8_t)fam;
+	alen = addr_len(fam);
+	if (w->prefix.len != alen)
+		return fail(reason, rlen,
+			    "prefix address has %zu bytes, %s needs %u",
+			    w->prefix.len, fam == AF_INET ? "IPv4" : "IPv6",
+			    alen);
+	memcpy(r->prefix, w->prefix.data, alen);
+	if (w->prefix_len > alen * 8)
+		return fail(reason, rlen, "prefix length %u out of range 0..%u",
+			    w->prefix_len, alen * 8);
+	r->plen = (uint8_t)w->prefix_len;
+	if (w->source < 0 || w->source > 255 || w->next_hop_type < 0 ||
+	    w->next_hop_type > 255 || w->state < 0 || w->state > 255)
+		return fail(reason, rlen, "enum value out of range");
+	r->source = (uint8_t)w->source;
+	r->nh_type = (uint8_t)w->next_hop_type;
+	r->state = (uint8_t)w->state;
+	if (w->n_next_hops > VRS_FABRIC_MAX_NEXTHOPS)
+		return fail(reason, rlen, "%zu next hops, at most %u allowed",
+			    w->n_next_hops, VRS_FABRIC_MAX_NEXTHOPS);
+	r->n_nh = (uint8_t)w->n_next_hops;
+	for (size_t i = 0; i < w->n_next_hops; i++) {
+		const Vrs__Fabric__NextHop *nh = w->next_hops[i];
+
+		if (nh->address.len != alen)
+			return fail(reason, rlen,
+				    "next hop %zu has %zu address bytes, route family needs %u",
+				    i, nh->address.len, alen);
+		memcpy(r->nh[i].addr, nh->address.data, alen);
+		if (nh->weight > 256)
+			return fail(reason, rlen,
+				    "next hop %zu: weight %u out of range 1..256",
+				    i, nh->weight);
+		r->nh[i].weight = nh->weight ? (uint16_t)nh->weight : 1;
+	}
+	return vrs_fabric_route_validate(r, reason, rlen);
+}
+
+static int vm_from_wire(const Vrs__Fabric__VmRoutes *w,
+			struct vrs_fabric_vm_table *t, char *reason,
+			size_t rlen)
+{
+	char sub[VRS_FABRIC_REASON_LEN];
+
+	if (!w->vm || !vrs_fabric_name_valid(w->vm))
+		return fail(reason, rlen,
+			    "VM name '%.64s' is empty, too long or has invalid characters",
+			    w->vm ? w->vm : "");
+	snprintf(t->name, sizeof(t->name), "%s", w->vm);
+	if (w->n_routes > VRS_FABRIC_MAX_ROUTES_PER_VM)
+		return fail(reason, rlen, "vm %s: %zu routes, at most %u allowed",
+			    t->name, w->n_routes, VRS_FABRIC_MAX_ROUTES_PER_VM);
+	if (vrs_fabric_rset_alloc(&t->rs, w->n_routes) < 0)
+		return fail(reason, rlen, "vm %s: out of memory", t->name);
+	for (size_t i = 0; i < w->n_routes; i++)
+		if (route_from_wire(w->routes[i], &t->rs.routes[i], sub,
+				    sizeof(sub)) < 0)
+			return fail(reason, rlen, "vm %s route %zu: %s",
+				    t->name, i, sub);
+	if (vrs_fabric_rset_normalize(&t->rs, sub, sizeof(sub)) < 0)
+		return fail(reason, rlen, "vm %s: %s", t->name, sub);
+	return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Rejects a VM named twice among tables and removals. */
+static int check_unique_vms(const struct vrs_fabric_msg *m, char *reason,
+			    size_t rlen)
+{
+	size_t n = m->n_vms + m->n_removed;
+	char (*names)[VRS_FABRIC_MAX_NAME + 1];
+	int ret = 0;
+
+	if (n < 2)
+		return 0;
+	names = alloc_array(n, sizeof(*names));
+	if (!names)
+		return fail(reason, rlen, "out of memory");
+	for (size_t i = 0; i < m->n_vms; i++)
+		memcpy(names[i], m->vms[i].name, sizeof(names[i]));
+	for (size_t i = 0; i < m->n_removed; i++)
+		memcpy(names[m->n_vms + i], m->removed[i], sizeof(names[i]));
+	qsort(names, n, sizeof(*names), name_cmp);
+	for (size_t i = 1; i < n; i++)
+		if (!strcmp(names[i - 1], names[i])) {
+			ret = fail(reason, rlen,
+				   "vm %s appears twice in one message",
+				   names[i]);
+			break;
+		}
+	vrs_fabric_free(names);
+	return ret;
+}
+
+static int vms_from_wire(Vrs__Fabric__VmRoutes **vms, size_t n,
+			 struct vrs_fabric_msg *m, char *reason, size_t rlen)
+{
+	if (n > VRS_FABRIC_MAX_VMS_PER_MSG)
+		return fail(reason, rlen, "%zu VMs, at most %u per message", n,
+			    VRS_FABRIC_MAX_VMS_PER_MSG);
+	m->vms = alloc_array(n ? n : 1, sizeof(*m->vms));
+	if (!m->vms)
+		return fail(reason, rlen, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		m->n_vms = i + 1;
+		if (vm_from_wire(vms[i], &m->vms[i], reason, rlen) < 0)
+			return -1;
+	}
+	m->n_vms = n;
+	return 0;
+}
+
+static int dec_hello(const Vrs__Fabric__Envelope *e, struct vrs_fabric_msg *m,
+		     char *reason, size_t rlen)
+{
+	const Vrs__Fabric__Hello *h = e->hello;
+
+	m->protocol_version = h->protocol_version;
+	if (h->protocol_version != VRS_FABRIC_PROTOCOL_VERSION)
+		return fail(reason, rlen,
+			    "Hello: unsupported protocol version %u (this side speaks %u)",
+			    h->protocol_version, VRS_FABRIC_PROTOCOL_VERSION);
+	if (h->role != VRS__FABRIC__ROLE__ROLE_PUBLISHER &&
+	    h->role != VRS__FABRIC__ROLE__ROLE_AGENT)
+		return fail(reason, rlen, "Hello: role %d is missing or unknown",
+			    (int)h->role);
+	m->role = (enum vrs_fabric_role)h->role;
+	if (m->role == VRS_ROLE_PUBLISHER) {
+		if (!h->instance_name || !vrs_fabric_name_valid(h->instance_name))
+			return fail(reason, rlen,
+				    "Hello: publisher instance name is missing or invalid");
+		if (h->instance_id > 1)
+			return fail(reason, rlen,
+				    "Hello: instance id %u, must be 0 or 1",
+				    h->instance_id);
+	} else if (h->instance_name && h->instance_name[0]) {
+		return fail(reason, rlen,
+			    "Hello: an agent must not send an instance name");
+	}
+	if (h->agent_name && h->agent_name[0] &&
+	    !vrs_fabric_name_valid(h->agent_name))
+		return fail(reason, rlen, "Hello: agent name is invalid");
+	if (m->role == VRS_ROLE_AGENT && (!h->agent_name || !h->agent_name[0]))
+		return fail(reason, rlen, "Hello: agent name is missing");
+	snprintf(m->instance_name, sizeof(m->instance_name), "%s",
+		 h->instance_name ? h->instance_name : "");
+	snprintf(m->agent_name, sizeof(m->agent_name), "%s",
+		 h->agent_name ? h->agent_name : "");
+	m->instance_id = h->instance_id;
+	m->keepalive_ms = h->keepalive_interval_ms
+				  ? h->keepalive_interval_ms
+				  : VRS_FABRIC_KEEPALIVE_DEFAULT_MS;
+	if (m->keepalive_ms < VRS_FABRIC_KEEPALIVE_MIN_MS ||
+	    m->keepalive_ms > VRS_FABRIC_KEEPALIVE_MAX_MS)
+		return fail(reason, rlen,
+			    "Hello: keepalive interval %u ms out of range %u..%u",
+			    m->keepalive_ms, VRS_FABRIC_KEEPALIVE_MIN_MS,
+			    VRS_FABRIC_KEEPALIVE_MAX_MS);
+	return 0;
+}
+
+static int dec_snapshot(const Vrs__Fabric__Envelope *e,
+			struct vrs_fabric_msg *m, char *reason, size_t rlen)
+{
+	m->seq = e->snapshot->seq;
+	m->more = e->snapshot->more;
+	if (vms_from_wire(e->snapshot->vms, e->snapshot->n_vms, m, reason,
+			  rlen) < 0)
+		return -1;
+	return check_unique_vms(m, reason, rlen);
+}
+
+static int dec_update(const Vrs__Fabric__Envelope *e, struct vrs_fabric_msg *m,
+		      char *reason, size_t rlen)
+{
+	const Vrs__Fabric__Update *u = e->update;
+
+	m->seq = u->seq;
+	if (u->n_vms + u->n_removed_vms == 0)
+		return fail(reason, rlen, "Update changes nothing");
+	if (vms_from_wire(u->vms, u->n_vms, m, reason, rlen) < 0)
+		return -1;
+	if (u->n_removed_vms > VRS_FABRIC_MAX_VMS_PER_MSG)
+		return fail(reason, rlen, "Update removes %zu VMs, at most %u",
+			    u->n_removed_vms, VRS_FABRIC_MAX_VMS_PER_MSG);
+	m->removed = alloc_array(u->n_removed_vms ? u->n_removed_vms : 1,
+				 sizeof(*m->removed));
+	if (!m->removed)
+		return fail(reason, rlen, "out of memory");
+	for (size_t i = 0; i < u->n_removed_vms; i++) {
+		if (!u->removed_vms[i] || !vrs_fabric_name_valid(u->removed_vms[i]))
+			return fail(reason, rlen,
+				    "Update: removed VM name %zu is invalid", i);
+		snprintf(m->removed[i], sizeof(m->removed[i]), "%s",
+			 u->removed_vms[i]);
+	}
+	m->n_removed = u->n_removed_vms;
+	return check_unique_vms(m, reason, rlen);
+}
+
+static int dec_keepalive(const Vrs__Fabric__Envelope *e,
+			 struct vrs_fabric_msg *m, char *reason, size_t rlen)
+{
+	m->seq = e->keepalive->seq;
+	return 0;
+}
+
+static int dec_ack(const Vrs__Fabric__Envelope *e, struct vrs_fabric_msg *m,
+		   char *reason, size_t rlen)
+{
+	m->seq = e->ack->seq;
+	return 0;
+}
+
+static int dec_error(const Vrs__Fabric__Envelope *e, struct vrs_fabric_msg *m,
+		     char *reason, size_t rlen)
+{
+	m->code = e->error->code;
+	if (!m->code)
+		return fail(reason, rlen, "Error: code is missing");
+	snprintf(m->text, sizeof(m->text), "%s",
+		 e->error->text ? e->error->text : "");
+	return 0;
+}
+
+/* Per message type: the decoder and whether it carries a seq (> 0). */
+static const struct msg_rule {
+	Vrs__Fabric__Envelope__MsgCase wire;
+	enum vrs_fabric_msg_type type;
+	bool needs_seq;
+	int (*decode)(const Vrs__Fabric__Envelope *e, struct vrs_fabric_msg *m,
+		      char *reason, size_t rlen);
+} msg_rules[] = {
+	{ VRS__FABRIC__ENVELOPE__MSG_HELLO, VRS_MSG_HELLO, false, dec_hello },
+	{ VRS__FABRIC__ENVELOPE__MSG_SNAPSHOT, VRS_MSG_SNAPSHOT, true,
+	  dec_snapshot },
+	{ VRS__FABRIC__ENVELOPE__MSG_UPDATE, VRS_MSG_UPDATE, true, dec_update },
+	{ VRS__FABRIC__ENVELOPE__MSG_KEEPALIVE, VRS_MSG_KEEPALIVE, true,
+	  dec_keepalive },
+	{ VRS__FABRIC__ENVELOPE__MSG_ACK, VRS_MSG_ACK, true, dec_ack },
+	{ VRS__FABRIC__ENVELOPE__MSG_ERROR, VRS_MSG_ERROR, false, dec_error },
+};
+
+int vrs_fabric_decode(const uint8_t *payload, size_t len,
+		      struct vrs_fabric_msg *msg, char *reason, size_t rlen)
+{
+	const struct msg_rule *rule = NULL;
+	Vrs__Fabric__Envelope *e;
+	int ret;
+
+	memset(msg, 0, sizeof(*msg));
+	if (len == 0)
+		return fail(reason, rlen, "empty frame");
+	if (len > VRS_FABRIC_MAX_FRAME_LIMIT)
+		return fail(reason, rlen, "frame of %zu bytes exceeds %u", len,
+			    VRS_FABRIC_MAX_FRAME_LIMIT);
+	e = vrs__fabric__envelope__unpack(&cur_allocator, len, payload);
+	if (!e)
+		return fail(reason, rlen,
+			    "frame of %zu bytes is not a valid protobuf Envelope (truncated or garbage)",
+			    len);
+	if (e->version != VRS_FABRIC_PROTOCOL_VERSION) {
+		ret = fail(reason, rlen,
+			   "unsupported protocol version %u (this side speaks %u)",
+			   e->version, VRS_FABRIC_PROTOCOL_VERSION);
+		goto out;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(msg_rules); i++)
+		if (msg_rules[i].wire == e->msg_case)
+			rule = &msg_rules[i];
+	if (!rule) {
+		ret = fail(reason, rlen, "Envelope carries no known message (case %d)",
+			   (int)e->msg_case);
+		goto out;
+	}
+	msg->type = rule->type;
+	ret = rule->decode(e, msg, reason, rlen);
+	if (!ret && rule->needs_seq && msg->seq == 0)
+		ret = fail(reason, rlen, "%s: seq is missing (0)",
+			   vrs_fabric_msg_type_name(msg->type));
+out:
+	vrs__fabric__envelope__free_unpacked(e, &cur_allocator);
+	if (ret < 0)
+		vrs_fabric_msg_free(msg);
+	return ret < 0 ? -1 : 0;
+}
+
+void vrs_fabric_msg_free(struct vrs_fabric_msg *msg)
+{
+	if (msg->vms) {
+		for (size_t i = 0; i < msg->n_vms; i++)
+			vrs_fabric_rset_free(&msg->vms[i].rs);
+		vrs_fabric_free(msg->vms);
+	}
+	vrs_fabric_free(msg->removed);
+	msg->vms = NULL;
+	msg->n_vms = 0;
+	msg->removed = NULL;
+	msg->n_removed = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Encoding                                                           */
+
+struct enc_ctx {
+	Vrs__Fabric__VmRoutes *vms;
+	Vrs__Fabric__VmRoutes **vmp;
+	Vrs__Fabric__Route *routes;
+	Vrs__Fabric__Route **routep;
+	Vrs__Fabric__NextHop *nhs;
+	Vrs__Fabric__NextHop **nhp;
+	char **removed;
+};
+
+static void enc_ctx_free(struct enc_ctx *c)
+{
+	vrs_fabric_free(c->vms);
+	vrs_fabric_free(c->vmp);
+	vrs_fabric_free(c->routes);
+	vrs_fabric_free(c->routep);
+	vrs_fabric_free(c->nhs);
+	vrs_fabric_free(c->nhp);
+	vrs_fabric_free(c->removed);
+}
+
+static int enc_validate(const struct vrs_fabric_msg *m, char *reason,
+			size_t rlen)
+{
+	char sub[VRS_FABRIC_REASON_LEN];
+
+	for (size_t i = 0; i < m->n_vms; i++) {
+		const struct vrs_fabric_rset *rs = &m->vms[i].rs;
+
+		if (!vrs_fabric_name_valid(m->vms[i].name))
+			return fail(reason, rlen, "vm name '%s' is invalid",
+				    m->vms[i].name);
+		if (rs->n > VRS_FABRIC_MAX_ROUTES_PER_VM)
+			return fail(reason, rlen, "vm %s: too many routes",
+				    m->vms[i].name);
+		for (size_t j = 0; j < rs->n; j++)
+			if (vrs_fabric_route_validate(&rs->routes[j], sub,
+						      sizeof(sub)) < 0)
+				return fail(reason, rlen, "vm %s route %zu: %s",
+					    m->vms[i].name, j, sub);
+	}
+	return 0;
+}
+
+static int enc_vms(struct enc_ctx *c, const struct vrs_fabric_msg *m,
+		   char *reason, size_t rlen)
+{
+	size_t n_routes = 0, n_nh = 0, ri = 0, ni = 0;
+
+	for (size_t i = 0; i < m->n_vms; i++) {
+		n_routes += m->vms[i].rs.n;
+		for (size_t j = 0; j < m->vms[i].rs.n; j++)
+			n_nh += m->vms[i].rs.routes[j].n_nh;
+	}
+	c->vms = alloc_array(m->n_vms + 1, sizeof(*c->vms));
+	c->vmp = alloc_array(m->n_vms + 1, sizeof(*c->vmp));
+	c->routes = alloc_array(n_routes + 1, sizeof(*c->routes));
+	c->routep = alloc_array(n_routes + 1, sizeof(*c->routep));
+	c->nhs = alloc_array(n_nh + 1, sizeof(*c->nhs));
+	c->nhp = alloc_array(n_nh + 1, sizeof(*c->nhp));
+	if (!c->vms || !c->vmp || !c->routes || !c->routep || !c->nhs ||
+	    !c->nhp)
+		return fail(reason, rlen, "out of memory encoding %zu routes",
+			    n_routes);
+	for (size_t i = 0; i < m->n_vms; i++) {
+		const struct vrs_fabric_vm_table *t = &m->vms[i];
+		Vrs__Fabric__VmRoutes *wv = &c->vms[i];
+
+		vrs__fabric__vm_routes__init(wv);
+		wv->vm = (char *)t->name;
+		wv->n_routes = t->rs.n;
+		wv->routes = &c->routep[ri];
+		c->vmp[i] = wv;
+		for (size_t j = 0; j < t->rs.n; j++, ri++) {
+			const struct vrs_fabric_route *r = &t->rs.routes[j];
+			Vrs__Fabric__Route *wr = &c->routes[ri];
+			unsigned int alen = addr_len(r->family);
+
+			vrs__fabric__route__init(wr);
+			c->routep[ri] = wr;
+			wr->family = r->family == AF_INET
+					     ? VRS__FABRIC__FAMILY__FAMILY_IPV4
+					     : VRS__FABRIC__FAMILY__FAMILY_IPV6;
+			wr->prefix.data = (uint8_t *)r->prefix;
+			wr->prefix.len = alen;
+			wr->prefix_len = r->plen;
+			wr->source = r->source;
+			wr->next_hop_type = r->nh_type;
+			wr->state = r->state;
+			wr->n_next_hops = r->n_nh;
+			wr->next_hops = &c->nhp[ni];
+			for (unsigned int k = 0; k < r->n_nh; k++, ni++) {
+				Vrs__Fabric__NextHop *wn = &c->nhs[ni];
+
+				vrs__fabric__next_hop__init(wn);
+				c->nhp[ni] = wn;
+				wn->address.data = (uint8_t *)r->nh[k].addr;
+				wn->address.len = alen;
+				wn->weight = r->nh[k].weight == 1
+						     ? 0
+						     : r->nh[k].weight;
+			}
+		}
+	}
+	return 0;
+}
+
+int vrs_fabric_encode(const struct vrs_fabric_msg *m, uint8_t **frame,
+		      size_t *frame_len, char *reason, size_t rlen)
+{
+	Vrs__Fabric__Envelope env = VRS__FABRIC__ENVELOPE__INIT;
+	Vrs__Fabric__Hello hello = VRS__FABRIC__HELLO__INIT;
+	Vrs__Fabric__Snapshot snap = VRS__FABRIC__SNAPSHOT__INIT;
+	Vrs__Fabric__Update upd = VRS__FABRIC__UPDATE__INIT;
+	Vrs__Fabric__Keepalive ka = VRS__FABRIC__KEEPALIVE__INIT;
+	Vrs__Fabric__Ack ack = VRS__FABRIC__ACK__INIT;
+	Vrs__Fabric__Error err = VRS__FABRIC__ERROR__INIT;
+	struct enc_ctx c = {};
+	size_t size;
+	uint8_t *buf;
+	int ret = -1;
+
+	*frame = NULL;
+	*frame_len = 0;
+	env.version = VRS_FABRIC_PROTOCOL_VERSION;
+	if (enc_validate(m, reason, rlen) < 0)
+		return -1;
+	switch (m->type) {
+	case VRS_MSG_HELLO:
+		hello.protocol_version = m->protocol_version
+						 ? m->protocol_version
+						 : VRS_FABRIC_PROTOCOL_VERSION;
+		hello.role = (Vrs__Fabric__Role)m->role;
+		hello.instance_name = (char *)m->instance_name;
+		hello.instance_id = m->instance_id;
+		hello.agent_name = (char *)m->agent_name;
+		hello.keepalive_interval_ms = m->keepalive_ms;
+		env.msg_case = VRS__FABRIC__ENVELOPE__MSG_HELLO;
+		env.hello = &hello;
+		break;
+	case VRS_MSG_SNAPSHOT:
+		if (enc_vms(&c, m, reason, rlen) < 0)
+			goto out;
+		snap.seq = m->seq;
+		snap.more = m->more;
+		snap.n_vms = m->n_vms;
+		snap.vms = c.vmp;
+		env.msg_case = VRS__FABRIC__ENVELOPE__MSG_SNAPSHOT;
+		env.snapshot = &snap;
+		break;
+	case VRS_MSG_UPDATE:
+		if (enc_vms(&c, m, reason, rlen) < 0)
+			goto out;
+		c.removed = alloc_array(m->n_removed + 1, sizeof(char *));
+		if (!c.removed) {
+			fail(reason, rlen, "out of memory");
+			goto out;
+		}
+		for (size_t i = 0; i < m->n_removed; i++)
+			c.removed[i] = (char *)m->removed[i];
+		upd.seq = m->seq;
+		upd.n_vms = m->n_vms;
+		upd.vms = c.vmp;
+		upd.n_removed_vms = m->n_removed;
+		upd.removed_vms = c.removed;
+		env.msg_case = VRS__FABRIC__ENVELOPE__MSG_UPDATE;
+		env.update = &upd;
+		break;
+	case VRS_MSG_KEEPALIVE:
+		ka.seq = m->seq;
+		env.msg_case = VRS__FABRIC__ENVELOPE__MSG_KEEPALIVE;
+		env.keepalive = &ka;
+		break;
+	case VRS_MSG_ACK:
+		ack.seq = m->seq;
+		env.msg_case = VRS__FABRIC__ENVELOPE__MSG_ACK;
+		env.ack = &ack;
+		break;
+	case VRS_MSG_ERROR:
+		err.code = m->code;
+		err.text = (char *)m->text;
+		env.msg_case = VRS__FABRIC__ENVELOPE__MSG_ERROR;
+		env.error = &err;
+		break;
+	default:
+		fail(reason, rlen, "cannot encode message type %d", m->type);
+		goto out;
+	}
+	size = vrs__fabric__envelope__get_packed_size(&env);
+	if (size > VRS_FABRIC_MAX_FRAME_LIMIT) {
+		fail(reason, rlen, "encoded %s of %zu bytes exceeds %u",
+		     vrs_fabric_msg_type_name(m->type), size,
+		     VRS_FABRIC_MAX_FRAME_LIMIT);
+		goto out;
+	}
+	buf = vrs_fabric_alloc(size + VRS_FABRIC_FRAME_HDR);
+	if (!buf) {
+		fail(reason, rlen, "out of memory for a %zu-byte frame", size);
+		goto out;
+	}
+	buf[0] = (uint8_t)(size >> 24);
+	buf[1] = (uint8_t)(size >> 16);
+	buf[2] = (uint8_t)(size >> 8);
+	buf[3] = (uint8_t)size;
+	vrs__fabric__envelope__pack(&env, buf + VRS_FABRIC_FRAME_HDR);
+	*frame = buf;
+	*frame_len = size + VRS_FABRIC_FRAME_HDR;
+	ret = 0;
+out:
+	enc_ctx_free(&c);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Framing                                                            */
+
+void vrs_fabric_reader_init(struct vrs_fabric_reader *rd, uint32_t max_frame)
+{
+	memset(rd, 0, sizeof(*rd));
+	if (!max_frame)
+		max_frame = VRS_FABRIC_MAX_FRAME_DEFAULT;
+	if (max_frame > VRS_FABRIC_MAX_FRAME_LIMIT)
+		max_frame = VRS_FABRIC_MAX_FRAME_LIMIT;
+	rd->max_frame = max_frame;
+}
+
+void vrs_fabric_reader_reset(struct vrs_fabric_reader *rd)
+{
+	vrs_fabric_free(rd->buf);
+	rd->buf = NULL;
+	rd->hdr_got = 0;
+	rd->len = 0;
+	rd->got = 0;
+}
+
+int vrs_fabric_reader_feed(struct vrs_fabric_reader *rd, const uint8_t *data,
+			   size_t len, size_t *used, char *reason, size_t rlen)
+{
+	size_t off = 0, take;
+
+	*used = 0;
+	if (rd->buf && rd->got == rd->len)
+		return fail(reason, rlen, "previous frame not reset");
+	while (rd->hdr_got < VRS_FABRIC_FRAME_HDR && off < len)
+		rd->hdr[rd->hdr_got++] = data[off++];
+	*used = off;
+	if (rd->hdr_got < VRS_FABRIC_FRAME_HDR)
+		return 0;
+	if (!rd->buf) {
+		rd->len = (uint32_t)rd->hdr[0] << 24 |
+			  (uint32_t)rd->hdr[1] << 16 |
+			  (uint32_t)rd->hdr[2] << 8 | rd->hdr[3];
+		if (rd->len == 0)
+			return fail(reason, rlen, "zero-length frame");
+		if (rd->len > rd->max_frame)
+			return fail(reason, rlen,
+				    "frame length %u exceeds the maximum %u",
+				    rd->len, rd->max_frame);
+		rd->buf = vrs_fabric_alloc(rd->len);
+		if (!rd->buf)
+			return fail(reason, rlen,
+				    "out of memory for a %u-byte frame",
+				    rd->len);
+		rd->got = 0;
+	}
+	take = len - off;
+	if (take > rd->len - rd->got)
+		take = rd->len - rd->got;
+	memcpy(rd->buf + rd->got, data + off, take);
+	rd->got += (uint32_t)take;
+	*used = off + take;
+	return rd->got == rd->len ? 1 : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Session state machine                                              */
+
+void vrs_fabric_session_init(struct vrs_fabric_session *s,
+			     enum vrs_fabric_role local_role)
+{
+	memset(s, 0, sizeof(*s));
+	s->local_role = local_role;
+	s->state = VRS_SESS_WAIT_HELLO;
+}
+
+void vrs_fabric_session_sent(struct vrs_fabric_session *s, uint64_t seq)
+{
+	if (seq > s->last_sent)
+		s->last_sent = seq;
+}
+
+static const char *const sess_state_names[] = {
+	[VRS_SESS_WAIT_HELLO] = "waiting for Hello",
+	[VRS_SESS_WAIT_SNAPSHOT] = "waiting for the first Snapshot",
+	[VRS_SESS_IN_SNAPSHOT] = "inside a chunked Snapshot",
+	[VRS_SESS_SYNCED] = "synchronised",
+	[VRS_SESS_CLOSED] = "closed",
+};
+
+/* Which message a side may receive, as a table. */
+static const struct sess_rule {
+	enum vrs_fabric_role local_role;
+	enum vrs_fabric_msg_type type;
+} sess_allowed[] = {
+	{ VRS_ROLE_AGENT, VRS_MSG_HELLO },
+	{ VRS_ROLE_AGENT, VRS_MSG_SNAPSHOT },
+	{ VRS_ROLE_AGENT, VRS_MSG_UPDATE },
+	{ VRS_ROLE_AGENT, VRS_MSG_KEEPALIVE },
+	{ VRS_ROLE_AGENT, VRS_MSG_ERROR },
+	{ VRS_ROLE_PUBLISHER, VRS_MSG_HELLO },
+	{ VRS_ROLE_PUBLISHER, VRS_MSG_ACK },
+	{ VRS_ROLE_PUBLISHER, VRS_MSG_ERROR },
+};
+
+int vrs_fabric_session_accept(struct vrs_fabric_session *s,
+			      const struct vrs_fabric_msg *m, char *reason,
+			      size_t rlen)
+{
+	const char *name = vrs_fabric_msg_type_name(m->type);
+	const char *st = sess_state_names[s->state];
+	enum vrs_fabric_role peer_role = s->local_role == VRS_ROLE_AGENT
+						 ? VRS_ROLE_PUBLISHER
+						 : VRS_ROLE_AGENT;
+	bool allowed = false;
+
+	for (size_t i = 0; i < ARRAY_SIZE(sess_allowed); i++)
+		if (sess_allowed[i].local_role == s->local_role &&
+		    sess_allowed[i].type == m->type)
+			allowed = true;
+	if (!allowed)
+		return fail(reason, rlen, "%s is not accepted by %s", name,
+			    s->local_role == VRS_ROLE_AGENT ? "an agent"
+							    : "a publisher");
+	if (s->state == VRS_SESS_CLOSED)
+		return fail(reason, rlen, "%s on a closed session", name);
+	if (m->type == VRS_MSG_ERROR) {
+		s->state = VRS_SESS_CLOSED;
+		return 0;
+	}
+	if (m->type == VRS_MSG_HELLO) {
+		if (s->state != VRS_SESS_WAIT_HELLO)
+			return fail(reason, rlen, "second Hello (session %s)",
+				    st);
+		if (m->role != peer_role)
+			return fail(reason, rlen,
+				    "Hello from a %s, expected a %s",
+				    m->role == VRS_ROLE_AGENT ? "agent"
+							      : "publisher",
+				    peer_role == VRS_ROLE_AGENT ? "agent"
+								: "publisher");
+		s->state = s->local_role == VRS_ROLE_AGENT
+				   ? VRS_SESS_WAIT_SNAPSHOT
+				   : VRS_SESS_SYNCED;
+		return 0;
+	}
+	if (s->state == VRS_SESS_WAIT_HELLO)
+		return fail(reason, rlen, "%s before Hello", name);
+
+	if (s->local_role == VRS_ROLE_PUBLISHER) {
+		/* Ack */
+		if (m->seq > s->last_sent)
+			return fail(reason, rlen,
+				    "Ack seq %llu for a message never sent (last sent %llu)",
+				    (unsigned long long)m->seq,
+				    (unsigned long long)s->last_sent);
+		if (m->seq < s->last_ack)
+			return fail(reason, rlen,
+				    "Ack seq %llu goes backwards (last %llu)",
+				    (unsigned long long)m->seq,
+				    (unsigned long long)s->last_ack);
+		s->last_ack = m->seq;
+		return 0;
+	}
+
+	if (s->have_seq && m->seq <= s->last_seq)
+		return fail(reason, rlen,
+			    "%s seq %llu out of order (last seq %llu)", name,
+			    (unsigned long long)m->seq,
+			    (unsigned long long)s->last_seq);
+	switch (m->type) {
+	case VRS_MSG_UPDATE:
+		if (s->state != VRS_SESS_SYNCED)
+			return fail(reason, rlen, "Update while %s", st);
+		break;
+	case VRS_MSG_SNAPSHOT:
+		s->state = m->more ? VRS_SESS_IN_SNAPSHOT : VRS_SESS_SYNCED;
+		break;
+	default:
+		break;
+	}
+	s->last_seq = m->seq;
+	s->have_seq = true;
+	return 0;
+}

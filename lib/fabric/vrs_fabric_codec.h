@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * VNet fabric protocol: framing, validated encode/decode, session state.
+ *
+ * Everything the agent or a publisher handles is the validated internal
+ * form below (struct vrs_fabric_msg); the protobuf-c structures never
+ * leave vrs_fabric_codec.c. A message that fails any check is rejected as
+ * a whole, with a specific reason, so nothing is ever half-applied.
+ */
+#ifndef VRS_FABRIC_CODEC_H
+#define VRS_FABRIC_CODEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#define VRS_FABRIC_PROTOCOL_VERSION 1
+/* Frames: 4-byte big-endian payload length, then the payload. */
+#define VRS_FABRIC_FRAME_HDR 4
+#define VRS_FABRIC_MAX_FRAME_DEFAULT (4u << 20)
+#define VRS_FABRIC_MAX_FRAME_LIMIT (64u << 20)
+#define VRS_FABRIC_MAX_NEXTHOPS 16
+#define VRS_FABRIC_MAX_NAME 64
+#define VRS_FABRIC_MAX_ROUTES_PER_VM 262144
+#define VRS_FABRIC_MAX_VMS_PER_MSG 65536
+#define VRS_FABRIC_MAX_ERROR_TEXT 512
+#define VRS_FABRIC_KEEPALIVE_DEFAULT_MS 30000
+#define VRS_FABRIC_KEEPALIVE_MIN_MS 100
+#define VRS_FABRIC_KEEPALIVE_MAX_MS 600000
+#define VRS_FABRIC_REASON_LEN 256
+
+enum vrs_fabric_role {
+	VRS_ROLE_PUBLISHER = 1,
+	VRS_ROLE_AGENT = 2,
+};
+
+/* Values are the wire values (vrs_fabric.proto). */
+enum vrs_fabric_source {
+	VRS_SRC_VNET_LOCAL = 1,
+	VRS_SRC_VNET_PEERING = 2,
+	VRS_SRC_VIRTUAL_NETWORK_GATEWAY = 3,
+	VRS_SRC_USER = 4,
+	VRS_SRC_DEFAULT = 5,
+};
+
+enum vrs_fabric_nh_type {
+	VRS_NH_VNET_LOCAL = 1,
+	VRS_NH_VNET_PEERING = 2,
+	VRS_NH_VIRTUAL_APPLIANCE = 3,
+	VRS_NH_VIRTUAL_NETWORK_GATEWAY = 4,
+	VRS_NH_INTERNET = 5,
+	VRS_NH_NONE = 6,
+};
+
+enum vrs_fabric_state {
+	VRS_STATE_ACTIVE = 1,
+	VRS_STATE_INVALID = 2,
+};
+
+enum vrs_fabric_msg_type {
+	VRS_MSG_HELLO = 2,
+	VRS_MSG_SNAPSHOT = 3,
+	VRS_MSG_UPDATE = 4,
+	VRS_MSG_KEEPALIVE = 5,
+	VRS_MSG_ACK = 6,
+	VRS_MSG_ERROR = 7,
+};
+
+/* Error codes carried in Error messages. */
+enum vrs_fabric_err {
+	VRS_ERR_MALFORMED = 1,
+	VRS_ERR_VERSION = 2,
+	VRS_ERR_SEQUENCE = 3,
+	VRS_ERR_STATE = 4,
+	VRS_ERR_DUPLICATE_INSTANCE = 5,
+	VRS_ERR_TIMEOUT = 6,
+	VRS_ERR_SHUTDOWN = 7,
+};
+
+struct vrs_fabric_nh {
+	uint8_t addr[16];	/* same family as the route */
+	uint16_t weight;	/* 1..256 */
+};
+
+/*
+ * One route. Next hops are kept sorted by address (canonical order), so
+ * two routes with the same next-hop set compare equal whatever the order
+ * they were sent in.
+ */
+struct vrs_fabric_route {
+	uint8_t family;		/* AF_INET or AF_INET6 */
+	uint8_t plen;
+	uint8_t source;		/* enum vrs_fabric_source, 0 = unknown (kernel) */
+	uint8_t nh_type;	/* enum vrs_fabric_nh_type, 0 = unknown (kernel) */
+	uint8_t state;		/* enum vrs_fabric_state */
+	uint8_t n_nh;
+	uint8_t prefix[16];
+	struct vrs_fabric_nh nh[VRS_FABRIC_MAX_NEXTHOPS];
+};
+
+/* A route set, sorted by (family, prefix, plen), no duplicate prefixes. */
+struct vrs_fabric_rset {
+	struct vrs_fabric_route *routes;
+	size_t n;
+};
+
+struct vrs_fabric_vm_table {
+	char name[VRS_FABRIC_MAX_NAME + 1];
+	struct vrs_fabric_rset rs;
+};
+
+struct vrs_fabric_msg {
+	enum vrs_fabric_msg_type type;
+	uint64_t seq;		/* snapshot, update, keepalive, ack */
+
+	/* hello */
+	uint32_t protocol_version;
+	enum vrs_fabric_role role;
+	char instance_name[VRS_FABRIC_MAX_NAME + 1];
+	uint32_t instance_id;
+	char agent_name[VRS_FABRIC_MAX_NAME + 1];
+	uint32_t keepalive_ms;	/* 0 on the wire is decoded as the default */
+
+	/* snapshot, update */
+	bool more;		/* snapshot only */
+	struct vrs_fabric_vm_table *vms;
+	size_t n_vms;
+	char (*removed)[VRS_FABRIC_MAX_NAME + 1];	/* update only */
+	size_t n_removed;
+
+	/* error */
+	uint32_t code;
+	char text[VRS_FABRIC_MAX_ERROR_TEXT + 1];
+};
+
+/*
+ * Allocator for every allocation of the library (protobuf-c unpacking and
+ * the internal form). NULL restores malloc/free. A bgpd module points it
+ * at XMALLOC/XFREE with its own MTYPE. Set it before any other call.
+ */
+void vrs_fabric_set_allocator(const ProtobufCAllocator *alloc);
+const ProtobufCAllocator *vrs_fabric_allocator(void);
+void *vrs_fabric_alloc(size_t size);	/* zeroed */
+void vrs_fabric_free(void *ptr);
+
+/* Route set helpers. */
+int vrs_fabric_rset_alloc(struct vrs_fabric_rset *rs, size_t n);
+void vrs_fabric_rset_free(struct vrs_fabric_rset *rs);
+int vrs_fabric_rset_copy(struct vrs_fabric_rset *dst,
+			 const struct vrs_fabric_rset *src);
+/* Sort routes and their next hops; -1 with reason on a duplicate prefix. */
+int vrs_fabric_rset_normalize(struct vrs_fabric_rset *rs, char *reason,
+			      size_t rlen);
+int vrs_fabric_route_cmp_key(const struct vrs_fabric_route *a,
+			     const struct vrs_fabric_route *b);
+void vrs_fabric_route_sort_nh(struct vrs_fabric_route *r);
+const struct vrs_fabric_route *
+vrs_fabric_rset_find(const struct vrs_fabric_rset *rs,
+		     const struct vrs_fabric_route *key);
+
+/* Validation of one route (also used by the encoder and by tests). */
+int vrs_fabric_route_validate(const struct vrs_fabric_route *r, char *reason,
+			      size_t rlen);
+/* Names: 1..64 of [A-Za-z0-9._:-]. */
+bool vrs_fabric_name_valid(const char *name);
+
+/* "10.0.0.0/8" <-> route prefix. */
+int vrs_fabric_prefix_parse(const char *str, struct vrs_fabric_route *r,
+			    char *reason, size_t rlen);
+const char *vrs_fabric_prefix_str(const struct vrs_fabric_route *r, char *buf,
+				  size_t len);
+const char *vrs_fabric_source_name(unsigned int src);
+const char *vrs_fabric_nh_type_name(unsigned int t);
+int vrs_fabric_source_from_name(const char *name);
+int vrs_fabric_nh_type_from_name(const char *name);
+
+/*
+ * Encode a message as one frame (length header included) into a buffer
+ * allocated with the library allocator. The message is validated first:
+ * an invalid message is never put on the wire.
+ */
+int vrs_fabric_encode(const struct vrs_fabric_msg *msg, uint8_t **frame,
+		      size_t *frame_len, char *reason, size_t rlen);
+
+/*
+ * Decode and fully validate one frame payload (without the length
+ * header). On success *msg owns its memory (vrs_fabric_msg_free).
+ */
+int vrs_fabric_decode(const uint8_t *payload, size_t len,
+		      struct vrs_fabric_msg *msg, char *reason, size_t rlen);
+void vrs_fabric_msg_free(struct vrs_fabric_msg *msg);
+const char *vrs_fabric_msg_type_name(enum vrs_fabric_msg_type t);
+
+/*
+ * Incremental frame reader for a stream socket. The length header is
+ * checked against max_frame before the payload buffer is allocated.
+ */
+struct vrs_fabric_reader {
+	uint32_t max_frame;
+	uint8_t hdr[VRS_FABRIC_FRAME_HDR];
+	size_t hdr_got;
+	uint8_t *buf;
+	uint32_t len;
+	uint32_t got;
+};
+
+void vrs_fabric_reader_init(struct vrs_fabric_reader *rd, uint32_t max_frame);
+void vrs_fabric_reader_reset(struct vrs_fabric_reader *rd);
+/*
+ * Consume bytes from data. Returns 1 when a frame is complete (payload in
+ * rd->buf, rd->len bytes; call vrs_fabric_reader_reset after use; *used
+ * tells how much of data was consumed), 0 when more bytes are needed
+ * (all consumed), -1 on a framing error (reason set).
+ */
+int vrs_fabric_reader_feed(struct vrs_fabric_reader *rd, const uint8_t *data,
+			   size_t len, size_t *used, char *reason,
+			   size_t rlen);
+
+/*
+ * Session state machine of the receiving side. local_role is the role of
+ * the side that receives: an agent accepts Hello(publisher), then
+ * Snapshot/Update/Keepalive with strictly increasing seq, an Update only
+ * after a complete Snapshot, nothing but Snapshot chunks (or Keepalive)
+ * while a chunked snapshot is open. A publisher accepts Hello(agent), Ack
+ * (non-decreasing, never above what it sent), Keepalive, Error.
+ */
+enum vrs_fabric_sess_state {
+	VRS_SESS_WAIT_HELLO = 0,
+	VRS_SESS_WAIT_SNAPSHOT,
+	VRS_SESS_IN_SNAPSHOT,	/* chunked snapshot open */
+	VRS_SESS_SYNCED,
+	VRS_SESS_CLOSED,
+};
+
+struct vrs_fabric_session {
+	enum vrs_fabric_role local_role;
+	enum vrs_fabric_sess_state state;
+	uint64_t last_seq;	/* last seq received */
+	bool have_seq;
+	uint64_t last_sent;	/* publisher side: highest seq sent */
+	uint64_t last_ack;
+};
+
+void vrs_fabric_session_init(struct vrs_fabric_session *s,
+			     enum vrs_fabric_role local_role);
+/* 0 = accepted (state advanced), -1 = protocol violation (reason set). */
+int vrs_fabric_session_accept(struct vrs_fabric_session *s,
+			      const struct vrs_fabric_msg *msg, char *reason,
+			      size_t rlen);
+/* Publisher side: record a seq sent, for Ack checking. */
+void vrs_fabric_session_sent(struct vrs_fabric_session *s, uint64_t seq);
+
+#endif /* VRS_FABRIC_CODEC_H */

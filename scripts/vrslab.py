@@ -1,0 +1,412 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""vrslab: bring a topology of configs/<name>/ up in network namespaces.
+
+A topology is configs/<name>/topology.json plus per-node FRR configs in
+configs/<name>/<node>/{zebra,bfdd,bgpd,staticd}.conf. The same description
+is used by the topotests (topotests/vrstest.py builds a topogen topology
+from it), so the lab and the tests never drift apart.
+
+Everything the lab creates is recorded in a state file
+(/run/vrs-lab/<name>.json): namespaces by name, daemons by pid. "down"
+removes exactly those, also after a crash of a previous run.
+"""
+
+import ipaddress
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CONFIGS = os.path.join(TOP, "configs")
+STATE_DIR = os.environ.get("VRS_LAB_STATE", "/run/vrs-lab")
+FRR_DIR = "/usr/lib/frr"
+KINDS = ("router", "host")
+DAEMONS = ("zebra", "staticd", "bfdd", "bgpd")
+MODULES = {"rs": "bgpd_rs.so", "nva": "bgpd_nva.so"}
+NAME_RE = re.compile(r"^[a-z][a-z0-9]{0,7}$")
+
+
+class LabError(Exception):
+    """A problem the user can fix; the message says what and where."""
+
+
+def build_dir():
+    return os.environ.get("VRS_BUILD", os.path.join(TOP, "build"))
+
+
+def vtysh_path():
+    return os.path.join(build_dir(), "plugins", "vtysh", "vtysh")
+
+
+def module_path(mod):
+    return os.path.join(build_dir(), "plugins", "bgpd", MODULES[mod])
+
+
+def run(cmd, check=True, **kw):
+    res = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if check and res.returncode != 0:
+        raise LabError("command failed: {}\n{}".format(" ".join(cmd), (res.stderr or res.stdout).strip()))
+    return res
+
+
+# ---------------------------------------------------------------- topology
+
+class Topology:
+    """A validated topology description."""
+
+    def __init__(self, path):
+        self.path = path
+        self.dir = os.path.dirname(path)
+        where = os.path.relpath(path, TOP) if path.startswith(TOP) else path
+        try:
+            with open(path) as f:
+                data = json.load(f)
+        except FileNotFoundError:
+            raise LabError("{}: no such topology file".format(where))
+        except ValueError as e:
+            raise LabError("{}: not valid JSON: {}".format(where, e))
+        self.where = where
+        self._validate(data)
+        self.data = data
+        self.name = data["name"]
+        self.segments = data["segments"]
+        self.nodes = data["nodes"]
+
+    def _err(self, msg):
+        raise LabError("{}: {}".format(self.where, msg))
+
+    def _validate(self, data):
+        if not isinstance(data, dict):
+            self._err("top level must be an object")
+        for key in ("name", "segments", "nodes"):
+            if key not in data:
+                self._err("missing '{}'".format(key))
+        if not re.match(r"^[a-z0-9][a-z0-9-]{0,31}$", str(data["name"])):
+            self._err("'name' must be 1-32 chars of a-z, 0-9, '-'")
+        segs = data["segments"]
+        if not isinstance(segs, dict):
+            self._err("'segments' must be an object of segment name -> {}")
+        for s in segs:
+            if not NAME_RE.match(s):
+                self._err("segment '{}': names are 1-8 chars a-z0-9 starting with a letter".format(s))
+        nodes = data["nodes"]
+        if not isinstance(nodes, dict) or not nodes:
+            self._err("'nodes' must be a non-empty object")
+        seen_ips = {}
+        for n, node in nodes.items():
+            if not NAME_RE.match(n):
+                self._err("node '{}': names are 1-8 chars a-z0-9 starting with a letter".format(n))
+            kind = node.get("kind")
+            if kind not in KINDS:
+                self._err("node '{}': 'kind' must be one of {}, got {!r}".format(n, ", ".join(KINDS), kind))
+            for d in node.get("daemons", []):
+                if d not in DAEMONS:
+                    self._err("node '{}': unknown daemon {!r} (known: {})".format(n, d, ", ".join(DAEMONS)))
+            if kind == "host" and node.get("daemons"):
+                self._err("node '{}': hosts run no FRR daemons".format(n))
+            for m in node.get("modules", []):
+                if m not in MODULES:
+                    self._err("node '{}': unknown module {!r} (known: {})".format(n, m, ", ".join(MODULES)))
+            links = node.get("links", [])
+            if not isinstance(links, list):
+                self._err("node '{}': 'links' must be a list".format(n))
+            for i, link in enumerate(links):
+                seg = link.get("segment")
+                if seg not in segs:
+                    self._err("node '{}' link {}: unknown segment {!r}".format(n, i, seg))
+                ip = link.get("ip")
+                if ip is not None:
+                    try:
+                        iface = ipaddress.ip_interface(ip)
+                    except ValueError:
+                        self._err("node '{}' link {}: 'ip' must be an address with prefix length like 10.0.0.4/24, got {!r}".format(n, i, ip))
+                    if "/" not in ip:
+                        self._err("node '{}' link {}: 'ip' needs a prefix length, e.g. {}/24".format(n, i, ip))
+                    if str(iface.ip) in seen_ips:
+                        self._err("node '{}' link {}: address {} already used by node '{}'".format(n, i, iface.ip, seen_ips[str(iface.ip)]))
+                    seen_ips[str(iface.ip)] = n
+            for r in node.get("routes", []):
+                try:
+                    ipaddress.ip_network(r["prefix"])
+                    ipaddress.ip_address(r["via"])
+                except (KeyError, ValueError, TypeError):
+                    self._err("node '{}': routes need 'prefix' (e.g. 0.0.0.0/0) and 'via' (an address), got {!r}".format(n, r))
+
+    def node_conf(self, node, daemon):
+        """Path of a node's config for a daemon, or None."""
+        p = os.path.join(self.dir, node, daemon + ".conf")
+        return p if os.path.exists(p) else None
+
+    def ifname(self, node, idx):
+        return "{}-eth{}".format(node, idx)
+
+
+def find_topology(arg):
+    """A topology by name (configs/<name>) or by path."""
+    if os.path.isdir(arg):
+        arg = os.path.join(arg, "topology.json")
+    elif not arg.endswith(".json"):
+        cand = os.path.join(CONFIGS, arg, "topology.json")
+        if not os.path.exists(cand):
+            names = sorted(d for d in os.listdir(CONFIGS) if os.path.exists(os.path.join(CONFIGS, d, "topology.json")))
+            raise LabError("no topology '{}' (known: {})".format(arg, ", ".join(names)))
+        arg = cand
+    return Topology(os.path.abspath(arg))
+
+
+# ---------------------------------------------------------------- lab
+
+class Lab:
+    def __init__(self, topo):
+        self.topo = topo
+        self.state_file = os.path.join(STATE_DIR, topo.name + ".json")
+        self.rundir = os.path.join(STATE_DIR, topo.name)
+        self.state = None
+
+    # names -------------------------------------------------------------
+    def ns(self, node):
+        return "vrs-{}-{}".format(self.topo.name, node)
+
+    def fabric_ns(self):
+        return "vrs-{}-fabric".format(self.topo.name)
+
+    def pathspace(self, node):
+        return "vrs-{}-{}".format(self.topo.name, node)
+
+    def node_dir(self, node):
+        return os.path.join(self.rundir, node)
+
+    # state -------------------------------------------------------------
+    def _save(self):
+        os.makedirs(STATE_DIR, exist_ok=True)
+        tmp = self.state_file + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(self.state, f, indent=1)
+        os.replace(tmp, self.state_file)
+
+    def load_state(self):
+        try:
+            with open(self.state_file) as f:
+                self.state = json.load(f)
+        except FileNotFoundError:
+            self.state = None
+        return self.state
+
+    def is_up(self):
+        return self.load_state() is not None
+
+    # lifecycle ---------------------------------------------------------
+    def up(self, log=print):
+        if self.is_up():
+            log("lab: cleaning up a previous run of {}".format(self.topo.name))
+            self.down(log=lambda *a: None)
+        for prog in (vtysh_path(),) + tuple(module_path(m) for m in MODULES):
+            if not os.path.exists(prog):
+                raise LabError("{} not built: run scripts/build".format(prog))
+        self.state = {"topology": self.topo.path, "namespaces": [], "pids": {}, "failed": {}}
+        self._save()
+        try:
+            self._up(log)
+        except BaseException:
+            self.down(log=lambda *a: None)
+            raise
+
+    def _addns(self, name):
+        run(["ip", "netns", "add", name])
+        self.state["namespaces"].append(name)
+        self._save()
+        run(["ip", "-n", name, "link", "set", "lo", "up"])
+
+    def _up(self, log):
+        topo = self.topo
+        os.makedirs(self.rundir, exist_ok=True)
+        fab = self.fabric_ns()
+        self._addns(fab)
+        for seg in topo.segments:
+            run(["ip", "-n", fab, "link", "add", seg, "type", "bridge"])
+            run(["ip", "-n", fab, "link", "set", seg, "up"])
+        port = 0
+        for node, spec in topo.nodes.items():
+            ns = self.ns(node)
+            self._addns(ns)
+            run(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ip_forward=1"])
+            for i, link in enumerate(spec.get("links", [])):
+                ifname = topo.ifname(node, i)
+                peer = "p{}".format(port)
+                port += 1
+                run(["ip", "link", "add", ifname, "netns", ns, "type", "veth", "peer", "name", peer, "netns", fab])
+                run(["ip", "-n", fab, "link", "set", peer, "master", link["segment"]])
+                run(["ip", "-n", fab, "link", "set", peer, "up"])
+                if link.get("ip"):
+                    run(["ip", "-n", ns, "addr", "add", link["ip"], "dev", ifname])
+                run(["ip", "-n", ns, "link", "set", ifname, "up"])
+            for r in spec.get("routes", []):
+                run(["ip", "-n", ns, "route", "replace", r["prefix"], "via", r["via"]])
+        for node, spec in topo.nodes.items():
+            if spec["kind"] == "router":
+                self._start_router(node, spec)
+        log("lab: {} is up ({} nodes)".format(topo.name, len(topo.nodes)))
+
+    def _start_router(self, node, spec, only=None):
+        ns = self.ns(node)
+        nd = self.node_dir(node)
+        os.makedirs(nd, exist_ok=True)
+        vtydir = os.path.join("/var/run/frr", self.pathspace(node))
+        os.makedirs(vtydir, exist_ok=True)
+        shutil.chown(vtydir, "frr", "frr")
+        shutil.chown(nd, "frr", "frr")
+        daemons = spec.get("daemons", ["zebra", "bgpd"])
+        for d in DAEMONS:
+            if d not in daemons or (only and d not in only):
+                continue
+            conf = os.path.join(nd, d + ".conf")
+            if not os.path.exists(conf):
+                src = self.topo.node_conf(node, d)
+                if src:
+                    shutil.copy(src, conf)
+                else:
+                    with open(conf, "w") as f:
+                        f.write("hostname {}\n".format(node))
+                shutil.chown(conf, "frr", "frr")
+            pidf = os.path.join(nd, d + ".pid")
+            cmd = ["ip", "netns", "exec", ns, os.path.join(FRR_DIR, d), "-d",
+                   "-N", self.pathspace(node), "-f", conf, "-i", pidf,
+                   "--log", "file:" + os.path.join(nd, d + ".log"), "--log-level", "info"]
+            if d == "bgpd":
+                for m in spec.get("modules", []):
+                    cmd += ["-M", module_path(m)]
+            res = run(cmd, check=False)
+            if res.returncode != 0:
+                raise LabError("{}: {} failed to start: {}".format(node, d, (res.stderr or res.stdout).strip()))
+            pid = self._wait_pid(pidf)
+            self.state["pids"]["{}/{}".format(node, d)] = pid
+            self._save()
+
+    @staticmethod
+    def _wait_pid(pidf, timeout=10):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                with open(pidf) as f:
+                    pid = int(f.read().strip())
+                if os.path.exists("/proc/{}".format(pid)):
+                    return pid
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.05)
+        raise LabError("daemon did not write {}".format(pidf))
+
+    def _kill(self, key, sig=signal.SIGTERM, wait=5.0):
+        pid = self.state["pids"].get(key)
+        if not pid:
+            return
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+        end = time.monotonic() + wait
+        while os.path.exists("/proc/{}".format(pid)) and time.monotonic() < end:
+            time.sleep(0.05)
+        if os.path.exists("/proc/{}".format(pid)):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        del self.state["pids"][key]
+        self._save()
+
+    def down(self, log=print):
+        if not self.load_state():
+            log("lab: {} is not up".format(self.topo.name))
+            return
+        for key in list(self.state["pids"]):
+            self._kill(key)
+        for ns in reversed(self.state["namespaces"]):
+            run(["ip", "netns", "del", ns], check=False)
+        for node in self.topo.nodes:
+            shutil.rmtree(os.path.join("/var/run/frr", self.pathspace(node)), ignore_errors=True)
+        shutil.rmtree(self.rundir, ignore_errors=True)
+        os.unlink(self.state_file)
+        log("lab: {} is down".format(self.topo.name))
+
+    # use ---------------------------------------------------------------
+    def _need(self, node):
+        if not self.is_up():
+            raise LabError("{} is not up (scripts/lab up {})".format(self.topo.name, self.topo.name))
+        if node not in self.topo.nodes:
+            raise LabError("no node '{}' in {} (nodes: {})".format(node, self.topo.name, ", ".join(self.topo.nodes)))
+
+    def exec(self, node, cmd, check=False):
+        self._need(node)
+        return run(["ip", "netns", "exec", self.ns(node)] + cmd, check=check)
+
+    def vtysh(self, node, *cmds, daemon=None):
+        self._need(node)
+        args = ["ip", "netns", "exec", self.ns(node), vtysh_path(), "-N", self.pathspace(node)]
+        if daemon:
+            args += ["-d", daemon]
+        for c in cmds:
+            args += ["-c", c]
+        return run(args, check=False).stdout
+
+    def vtysh_json(self, node, cmd, daemon=None):
+        out = self.vtysh(node, cmd, daemon=daemon)
+        try:
+            return json.loads(out)
+        except ValueError:
+            return {}
+
+    # failures ----------------------------------------------------------
+    def fail(self, what, target):
+        """Inject a failure: 'link' (carrier down), 'silent' (drop all
+        packets, carrier up: exercises BFD/hold timers), 'bgpd' (kill)."""
+        self._need(target)
+        ns = self.ns(target)
+        if what == "link":
+            for i, _ in enumerate(self.topo.nodes[target].get("links", [])):
+                run(["ip", "-n", ns, "link", "set", self.topo.ifname(target, i), "down"])
+        elif what == "silent":
+            rules = ("add table inet vrslab\n"
+                     "add chain inet vrslab in { type filter hook input priority -300; policy drop; }\n"
+                     "add chain inet vrslab out { type filter hook output priority -300; policy drop; }\n"
+                     "add chain inet vrslab fwd { type filter hook forward priority -300; policy drop; }\n")
+            run(["ip", "netns", "exec", ns, "nft", "-f", "-"], input=rules)
+        elif what == "bgpd":
+            self._kill("{}/bgpd".format(target), signal.SIGKILL)
+        else:
+            raise LabError("unknown failure '{}' (link, silent, bgpd)".format(what))
+        self.state["failed"]["{}/{}".format(target, what)] = time.time()
+        self._save()
+
+    def restore(self, what, target):
+        self._need(target)
+        ns = self.ns(target)
+        if what == "link":
+            for i, _ in enumerate(self.topo.nodes[target].get("links", [])):
+                run(["ip", "-n", ns, "link", "set", self.topo.ifname(target, i), "up"])
+            for r in self.topo.nodes[target].get("routes", []):
+                run(["ip", "-n", ns, "route", "replace", r["prefix"], "via", r["via"]], check=False)
+        elif what == "silent":
+            run(["ip", "netns", "exec", ns, "nft", "delete", "table", "inet", "vrslab"], check=False)
+        elif what == "bgpd":
+            self._start_router(target, self.topo.nodes[target], only=("bgpd",))
+        else:
+            raise LabError("unknown failure '{}' (link, silent, bgpd)".format(what))
+        self.state["failed"].pop("{}/{}".format(target, what), None)
+        self._save()
+
+
+def wait_for(predicate, timeout=30.0, interval=0.05):
+    """Poll predicate until truthy; returns (value, seconds waited)."""
+    start = time.monotonic()
+    while True:
+        value = predicate()
+        if value:
+            return value, time.monotonic() - start
+        if time.monotonic() - start > timeout:
+            return None, time.monotonic() - start
+        time.sleep(interval)
