@@ -58,6 +58,7 @@ void test_limit_suite(void);
 void test_inbound_suite(void);
 void test_outbound_suite(void);
 void test_select_suite(void);
+void test_wire_suite(void);
 void test_vnet_suite(void);
 void test_effective_suite(void);
 

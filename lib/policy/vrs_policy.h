@@ -18,6 +18,7 @@
 #include "vrs_outbound.h"
 #include "vrs_select.h"
 #include "vrs_vnet.h"
+#include "vrs_wire.h"
 #include "vrs_effective.h"
 
 #endif /* VRS_POLICY_H */

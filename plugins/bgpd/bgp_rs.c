@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * bgpd_rs: module glue (lifecycle, hooks, side tables).
+ * bgpd_rs: module glue (lifecycle, hooks) and the side tables that hold
+ * the route-server settings of each bgpd instance.
  */
 #include <zebra.h>
 
@@ -10,6 +11,8 @@
 #include "memory.h"
 #include "module.h"
 #include "northbound.h"
+#include "northbound_cli.h"
+#include "thread.h"
 #include "vty.h"
 #include "lib/version.h"
 
@@ -20,8 +23,32 @@
 
 DEFINE_MGROUP(VRS_RS, "vrs bgpd_rs");
 DEFINE_MTYPE_STATIC(VRS_RS, RS_INSTANCE, "Route-server instance");
+DEFINE_MTYPE_STATIC(VRS_RS, RS_NEIGHBOR, "Route-server neighbor");
+DEFINE_MTYPE_STATIC(VRS_RS, RS_POLICY, "Route-server policy core");
+DEFINE_MTYPE_STATIC(VRS_RS, RS_TMP, "Route-server temporary");
 
 extern struct yang_module_embed vrs_embed_frr_route_server;
+
+static struct thread_master *rs_master;
+static struct thread *rs_apply_thread;
+
+/* The policy core allocates through this module's memory accounting. */
+static void *rs_mem_zalloc(size_t n, size_t size)
+{
+	return XCALLOC(MTYPE_RS_POLICY, n * size);
+}
+
+static void rs_mem_release(void *p)
+{
+	XFREE(MTYPE_RS_POLICY, p);
+}
+
+static const struct vrs_mem_ops rs_mem_ops = {
+	.zalloc = rs_mem_zalloc,
+	.release = rs_mem_release,
+};
+
+/* Instances ------------------------------------------------------------ */
 
 static int rs_instance_cmp(const struct rs_instance *a,
 			   const struct rs_instance *b)
@@ -55,15 +82,30 @@ struct rs_instance *rs_instance_get(const char *vrf)
 		return rsi;
 	rsi = XCALLOC(MTYPE_RS_INSTANCE, sizeof(*rsi));
 	strlcpy(rsi->vrf, vrf, sizeof(rsi->vrf));
-	rsi->hub_pref = RS_HUB_PREF_EXPRESSROUTE;
+	rsi->hub_pref = VRS_HUB_PREF_EXPRESSROUTE;
+	rsi->profile = VRS_PROFILE_FAST;
+	rsi->route_limit = VRS_LIMIT_PER_PEER_DEFAULT;
+	rsi->limit_mode = VRS_LIMIT_ARS;
+	rsi->total_limit = VRS_LIMIT_TOTAL_DEFAULT;
+	rs_neighbors_init(rsi->neighbors);
 	rs_instances_add(rs_instances, rsi);
 	return rsi;
+}
+
+static void rs_instance_free(struct rs_instance *rsi)
+{
+	struct rs_neighbor *nbr;
+
+	while ((nbr = rs_neighbors_pop(rsi->neighbors)))
+		XFREE(MTYPE_RS_NEIGHBOR, nbr);
+	rs_neighbors_fini(rsi->neighbors);
+	XFREE(MTYPE_RS_INSTANCE, rsi);
 }
 
 void rs_instance_del(struct rs_instance *rsi)
 {
 	rs_instances_del(rs_instances, rsi);
-	XFREE(MTYPE_RS_INSTANCE, rsi);
+	rs_instance_free(rsi);
 }
 
 static int rs_instance_qsort_cmp(const void *a, const void *b)
@@ -82,37 +124,175 @@ void rs_instance_walk(void (*cb)(struct rs_instance *rsi, void *arg),
 
 	if (n == 0)
 		return;
-	arr = XCALLOC(MTYPE_TMP, n * sizeof(*arr));
+	arr = XCALLOC(MTYPE_RS_TMP, n * sizeof(*arr));
 	frr_each (rs_instances, rs_instances, rsi)
 		arr[i++] = rsi;
 	qsort(arr, n, sizeof(*arr), rs_instance_qsort_cmp);
 	for (i = 0; i < n; i++)
 		cb(arr[i], arg);
-	XFREE(MTYPE_TMP, arr);
+	XFREE(MTYPE_RS_TMP, arr);
 }
 
-static const char *const rs_hub_pref_names[] = {
-	[RS_HUB_PREF_EXPRESSROUTE] = "expressroute",
-	[RS_HUB_PREF_VPN_GATEWAY] = "vpn-gateway",
-	[RS_HUB_PREF_AS_PATH] = "as-path",
-};
+/* Neighbors ------------------------------------------------------------ */
 
-const char *rs_hub_pref_str(enum rs_hub_pref pref)
+struct rs_neighbor *rs_neighbor_find(struct rs_instance *rsi, const char *addr)
 {
-	if ((size_t)pref >= array_size(rs_hub_pref_names))
-		return "?";
-	return rs_hub_pref_names[pref];
+	struct rs_neighbor ref = {};
+
+	strlcpy(ref.addr, addr, sizeof(ref.addr));
+	return rs_neighbors_find(rsi->neighbors, &ref);
 }
 
-int rs_hub_pref_parse(const char *str, enum rs_hub_pref *pref)
+struct rs_neighbor *rs_neighbor_get(struct rs_instance *rsi, const char *addr)
 {
-	for (size_t i = 0; i < array_size(rs_hub_pref_names); i++)
-		if (strcmp(str, rs_hub_pref_names[i]) == 0) {
-			*pref = i;
-			return 0;
-		}
-	return -1;
+	struct rs_neighbor *nbr = rs_neighbor_find(rsi, addr);
+
+	if (nbr)
+		return nbr;
+	nbr = XCALLOC(MTYPE_RS_NEIGHBOR, sizeof(*nbr));
+	strlcpy(nbr->addr, addr, sizeof(nbr->addr));
+	rs_neighbors_add(rsi->neighbors, nbr);
+	return nbr;
 }
+
+void rs_neighbor_del(struct rs_instance *rsi, struct rs_neighbor *nbr)
+{
+	rs_neighbors_del(rsi->neighbors, nbr);
+	XFREE(MTYPE_RS_NEIGHBOR, nbr);
+}
+
+static int rs_neighbor_qsort_cmp(const void *a, const void *b)
+{
+	const struct rs_neighbor *const *x = a, *const *y = b;
+	struct vrs_addr ax, ay;
+
+	if (vrs_addr_parse((*x)->addr, &ax) == 0 &&
+	    vrs_addr_parse((*y)->addr, &ay) == 0)
+		return vrs_addr_cmp(&ax, &ay);
+	return strcmp((*x)->addr, (*y)->addr);
+}
+
+struct rs_neighbor **rs_neighbor_array(struct rs_instance *rsi, size_t *n)
+{
+	struct rs_neighbor **arr;
+	struct rs_neighbor *nbr;
+	size_t i = 0;
+
+	*n = rs_neighbors_count(rsi->neighbors);
+	arr = XCALLOC(MTYPE_RS_TMP, (*n + 1) * sizeof(*arr));
+	frr_each (rs_neighbors, rsi->neighbors, nbr)
+		arr[i++] = nbr;
+	qsort(arr, *n, sizeof(*arr), rs_neighbor_qsort_cmp);
+	return arr;
+}
+
+void rs_neighbor_array_free(struct rs_neighbor **arr)
+{
+	XFREE(MTYPE_RS_TMP, arr);
+}
+
+uint32_t rs_neighbor_limit(const struct rs_instance *rsi,
+			   const struct rs_neighbor *nbr)
+{
+	return (nbr && nbr->route_limit) ? nbr->route_limit : rsi->route_limit;
+}
+
+/* Peerings ------------------------------------------------------------- */
+
+struct rs_peering *rs_peering_find(struct rs_instance *rsi, const char *name)
+{
+	for (size_t i = 0; i < rsi->n_peerings; i++)
+		if (strcmp(rsi->peerings[i].remote, name) == 0)
+			return &rsi->peerings[i];
+	return NULL;
+}
+
+struct rs_peering *rs_peering_get(struct rs_instance *rsi, const char *name)
+{
+	struct rs_peering *p = rs_peering_find(rsi, name);
+
+	if (p)
+		return p;
+	/* The YANG model caps the list at RS_MAX_PEERINGS entries. */
+	assert(rsi->n_peerings < RS_MAX_PEERINGS);
+	p = &rsi->peerings[rsi->n_peerings++];
+	memset(p, 0, sizeof(*p));
+	strlcpy(p->remote, name, sizeof(p->remote));
+	return p;
+}
+
+void rs_peering_del(struct rs_instance *rsi, const char *name)
+{
+	struct rs_peering *p = rs_peering_find(rsi, name);
+	size_t i;
+
+	if (!p)
+		return;
+	i = p - rsi->peerings;
+	memmove(p, p + 1, (rsi->n_peerings - i - 1) * sizeof(*p));
+	rsi->n_peerings--;
+}
+
+size_t rs_instance_vnets(const struct rs_instance *rsi, struct vrs_vnet *out,
+			 size_t cap)
+{
+	char reason[256];
+	const char *name = rsi->vnet_name[0] ? rsi->vnet_name : "vnet";
+	size_t n = 0;
+
+	if (cap < 1 + rsi->n_peerings)
+		return 0;
+	vrs_vnet_init(&out[0], name, reason, sizeof(reason));
+	out[0].has_route_server = true;
+	for (size_t i = 0; i < rsi->n_spaces; i++)
+		vrs_vnet_add_space(&out[0], &rsi->spaces[i], reason,
+				   sizeof(reason));
+	n = 1;
+	for (size_t i = 0; i < rsi->n_peerings; i++) {
+		const struct rs_peering *p = &rsi->peerings[i];
+		struct vrs_vnet *r = &out[n++];
+
+		vrs_vnet_init(r, p->remote, reason, sizeof(reason));
+		for (size_t j = 0; j < p->n_spaces; j++)
+			vrs_vnet_add_space(r, &p->spaces[j], reason,
+					   sizeof(reason));
+		vrs_vnet_add_peering(&out[0], p->remote, false,
+				     p->allow_transit, reason, sizeof(reason));
+		vrs_vnet_add_peering(r, name, p->remote_uses_gateway, false,
+				     reason, sizeof(reason));
+	}
+	return n;
+}
+
+/* Applying settings ------------------------------------------------------ */
+
+static void rs_apply_one(struct rs_instance *rsi, void *arg)
+{
+	if (!rsi->dirty)
+		return;
+	rsi->dirty = false;
+	rs_bgp_apply(rsi);
+}
+
+static void rs_apply_all(struct thread *t)
+{
+	rs_instance_walk(rs_apply_one, NULL);
+}
+
+void rs_schedule_apply(void)
+{
+	if (rs_master)
+		thread_add_event(rs_master, rs_apply_all, NULL, 0,
+				 &rs_apply_thread);
+}
+
+void rs_instance_changed(struct rs_instance *rsi)
+{
+	rsi->dirty = true;
+	rs_schedule_apply();
+}
+
+/* Lifecycle ---------------------------------------------------------------- */
 
 /* Writes the route-server lines inside "router bgp" of running-config. */
 static int rs_config_write(struct bgp *bgp, struct vty *vty)
@@ -128,9 +308,21 @@ static int rs_config_write(struct bgp *bgp, struct vty *vty)
 	return 0;
 }
 
+/* The configuration (file or vtysh) is complete: apply what is pending. */
+static int rs_config_end(struct bgp *bgp)
+{
+	struct rs_instance *rsi = rs_instance_find(rs_bgp_vrf_name(bgp));
+
+	if (rsi)
+		rs_instance_changed(rsi);
+	return 0;
+}
+
 static int rs_late_init(struct thread_master *tm)
 {
+	rs_master = tm;
 	vrs_nb_register(&vrs_embed_frr_route_server, &frr_route_server_info);
+	rs_bgp_init(tm);
 	rs_cli_init();
 	zlog_info("bgpd_rs: route-server module %s ready (FRR %s)",
 		  VRS_VERSION, vrs_frr_running_version());
@@ -141,9 +333,12 @@ static int rs_fini(void)
 {
 	struct rs_instance *rsi;
 
+	THREAD_OFF(rs_apply_thread);
+	rs_bgp_fini();
 	while ((rsi = rs_instances_pop(rs_instances)))
-		XFREE(MTYPE_RS_INSTANCE, rsi);
+		rs_instance_free(rsi);
 	rs_instances_fini(rs_instances);
+	vrs_mem_set_ops(NULL);
 	return 0;
 }
 
@@ -152,8 +347,10 @@ static int rs_module_init(void)
 	if (!vrs_frr_version_ok("bgpd_rs"))
 		return -1;
 
+	vrs_mem_set_ops(&rs_mem_ops);
 	rs_instances_init(rs_instances);
 	hook_register(bgp_inst_config_write, rs_config_write);
+	hook_register(bgp_config_end, rs_config_end);
 	hook_register(frr_late_init, rs_late_init);
 	hook_register(frr_fini, rs_fini);
 	return 0;

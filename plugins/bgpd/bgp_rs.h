@@ -2,36 +2,107 @@
 /*
  * bgpd_rs: cloud route-server personality for bgpd (router bgp 65515).
  *
- * Module state lives in side tables keyed by the BGP instance's VRF name,
- * created by the northbound callbacks and freed on instance removal.
+ * Module state lives in side tables keyed by the BGP instance's VRF name
+ * (and, inside an instance, by neighbor address), created by the northbound
+ * callbacks and freed on removal and at exit. Decisions (which route is
+ * accepted, advertised, preferred, programmed) come from the plain-C policy
+ * core in lib/policy; bgp_rs_bgp.c is the only file that reads bgpd structs.
  */
 #ifndef BGP_RS_H
 #define BGP_RS_H
 
 #include "typesafe.h"
+#include "hash.h"
+#include "memory.h"
 #include "northbound.h"
+
+#include "vrs_policy.h"
 
 #define RS_LOCAL_AS 65515
 #define RS_XPATH_BASE "/frr-route-server:route-server"
 #define RS_XPATH_INSTANCE RS_XPATH_BASE "/instance[vrf='%s']"
+#define RS_MAX_PEERINGS 16
+#define RS_MAX_SPACES 8
+#define RS_MAX_VMS 64
 
 #define RS_STR "Cloud route-server personality (bgpd_rs)\n"
 
-enum rs_hub_pref {
-	RS_HUB_PREF_EXPRESSROUTE = 0,
-	RS_HUB_PREF_VPN_GATEWAY,
-	RS_HUB_PREF_AS_PATH,
-};
+/* Route-maps the module owns and attaches to route-server neighbors. */
+#define RS_RMAP_IN "VRS-RS-IN"
+#define RS_RMAP_OUT "VRS-RS-OUT"
 
 PREDECL_HASH(rs_instances);
+PREDECL_HASH(rs_neighbors);
 
-/* Route-server settings of one bgpd instance. */
+/* Inbound counters of one neighbor (reset when the session goes down). */
+struct rs_counters {
+	uint64_t dropped[VRS_IN_REASON_COUNT];
+	uint64_t limit_teardowns;
+	uint32_t last_limit_count;
+	char last_limit_reason[160];
+};
+
+/* A neighbor the route server serves, with its role. */
+struct rs_neighbor {
+	struct rs_neighbors_item itm;
+	char addr[48];
+	enum vrs_role role;
+	uint32_t route_limit; /* 0: the instance's */
+	struct rs_counters cnt;
+};
+
+struct rs_peering {
+	char remote[32];
+	struct vrs_prefix spaces[RS_MAX_SPACES];
+	size_t n_spaces;
+	bool allow_transit;
+	bool remote_uses_gateway;
+};
+
+/* A VM whose routes this route server programs (fabric, see issue #5). */
+struct rs_vm {
+	char name[32];
+	char vnet[32];
+};
+
+/* Route-server settings and state of one bgpd instance. */
 struct rs_instance {
 	struct rs_instances_item itm;
 	char vrf[37];
 	bool branch_to_branch;
-	enum rs_hub_pref hub_pref;
+	enum vrs_hub_pref hub_pref;
+	enum vrs_profile profile;
+	uint32_t route_limit;
+	enum vrs_limit_mode limit_mode;
+	uint32_t total_limit;
+	char vnet_name[32];
+	struct vrs_prefix spaces[RS_MAX_SPACES];
+	size_t n_spaces;
+	struct rs_peering peerings[RS_MAX_PEERINGS];
+	size_t n_peerings;
+	struct rs_neighbors_head neighbors[1];
+	/* Prefixes this instance originates (VNet + transit spokes). */
+	struct vrs_prefix originated[RS_MAX_SPACES * (RS_MAX_PEERINGS + 1)];
+	size_t n_originated;
+	/* Applied settings changed: re-run policy (scheduled, coalesced). */
+	bool dirty;
 };
+
+static inline int rs_neighbor_cmp(const struct rs_neighbor *a,
+				  const struct rs_neighbor *b)
+{
+	return strcmp(a->addr, b->addr);
+}
+
+static inline uint32_t rs_neighbor_hash(const struct rs_neighbor *a)
+{
+	return string_hash_make(a->addr);
+}
+
+DECLARE_HASH(rs_neighbors, struct rs_neighbor, itm, rs_neighbor_cmp,
+	     rs_neighbor_hash);
+
+DECLARE_MGROUP(VRS_RS);
 
 /* bgp_rs.c */
 struct rs_instance *rs_instance_find(const char *vrf);
@@ -40,31 +111,104 @@ void rs_instance_del(struct rs_instance *rsi);
 /* Calls cb for every configured instance, ordered by VRF name. */
 void rs_instance_walk(void (*cb)(struct rs_instance *rsi, void *arg),
 		      void *arg);
-const char *rs_hub_pref_str(enum rs_hub_pref pref);
-int rs_hub_pref_parse(const char *str, enum rs_hub_pref *pref);
+struct rs_neighbor *rs_neighbor_find(struct rs_instance *rsi,
+				     const char *addr);
+struct rs_neighbor *rs_neighbor_get(struct rs_instance *rsi,
+				    const char *addr);
+void rs_neighbor_del(struct rs_instance *rsi, struct rs_neighbor *nbr);
+/* Neighbors of an instance in address order (array of n, free with
+ * rs_neighbor_array_free). */
+struct rs_neighbor **rs_neighbor_array(struct rs_instance *rsi, size_t *n);
+void rs_neighbor_array_free(struct rs_neighbor **arr);
+struct rs_peering *rs_peering_find(struct rs_instance *rsi, const char *name);
+struct rs_peering *rs_peering_get(struct rs_instance *rsi, const char *name);
+void rs_peering_del(struct rs_instance *rsi, const char *name);
+uint32_t rs_neighbor_limit(const struct rs_instance *rsi,
+			   const struct rs_neighbor *nbr);
+/* Build the VNet model (this VNet + its peerings) for the policy core.
+ * Returns the number of VNets written (the route server's VNet first). */
+size_t rs_instance_vnets(const struct rs_instance *rsi, struct vrs_vnet *out,
+			 size_t cap);
+/* Settings changed: re-apply to bgpd (coalesced on the event loop). */
+void rs_instance_changed(struct rs_instance *rsi);
+void rs_schedule_apply(void);
 
 /* bgp_rs_nb.c */
 extern const struct frr_yang_module_info frr_route_server_info;
 
 /* bgp_rs_cli.c */
 void rs_cli_init(void);
+void rs_cli_show_instance(struct vty *vty, const struct lyd_node *dnode,
+			  bool show_defaults);
 void rs_cli_show_branch_to_branch(struct vty *vty, const struct lyd_node *dnode,
 				  bool show_defaults);
 void rs_cli_show_hub_pref(struct vty *vty, const struct lyd_node *dnode,
 			  bool show_defaults);
-void rs_cli_show_instance(struct vty *vty, const struct lyd_node *dnode,
+void rs_cli_show_profile(struct vty *vty, const struct lyd_node *dnode,
+			 bool show_defaults);
+void rs_cli_show_route_limit(struct vty *vty, const struct lyd_node *dnode,
+			     bool show_defaults);
+void rs_cli_show_limit_mode(struct vty *vty, const struct lyd_node *dnode,
+			    bool show_defaults);
+void rs_cli_show_total_limit(struct vty *vty, const struct lyd_node *dnode,
+			     bool show_defaults);
+void rs_cli_show_vnet_name(struct vty *vty, const struct lyd_node *dnode,
+			   bool show_defaults);
+void rs_cli_show_address_space(struct vty *vty, const struct lyd_node *dnode,
+			       bool show_defaults);
+void rs_cli_show_peering(struct vty *vty, const struct lyd_node *dnode,
+			 bool show_defaults);
+void rs_cli_show_peering_space(struct vty *vty, const struct lyd_node *dnode,
+			       bool show_defaults);
+void rs_cli_show_peering_transit(struct vty *vty, const struct lyd_node *dnode,
+				 bool show_defaults);
+void rs_cli_show_peering_remote_gw(struct vty *vty,
+				   const struct lyd_node *dnode,
+				   bool show_defaults);
+void rs_cli_show_neighbor(struct vty *vty, const struct lyd_node *dnode,
 			  bool show_defaults);
 
 /* bgp_rs_bgp.c: the one file that reads bgpd's internal structs. */
 struct bgp;
 struct json_object;
+struct vty;
+
+struct thread_master;
+void rs_bgp_init(struct thread_master *tm);
+void rs_bgp_fini(void);
 /* VRF name used as key for a BGP instance ("default" for the default). */
 const char *rs_bgp_vrf_name(struct bgp *bgp);
 /* Local AS of the BGP instance of a VRF, 0 when there is none. */
 uint32_t rs_bgp_local_as(const char *vrf);
-/* Add the instance's peers (state, counters) to a JSON object. */
-void rs_bgp_peers_json(const char *vrf, struct json_object *peers);
-/* Text table of the same. */
-void rs_bgp_peers_vty(const char *vrf, struct vty *vty);
+/*
+ * Can addr become a route-server neighbor with this role? 0 if so,
+ * otherwise -1 and a reason for the operator.
+ */
+int rs_bgp_check_neighbor(const char *vrf, const char *addr,
+			  enum vrs_role role, char *reason, size_t len);
+/* Apply the instance's settings to bgpd (route-maps, peers, statics). */
+void rs_bgp_apply(struct rs_instance *rsi);
+/* Undo what the module set on a neighbor / on the whole instance. */
+void rs_bgp_release_neighbor(struct rs_instance *rsi, const char *addr);
+void rs_bgp_release_instance(struct rs_instance *rsi);
+/* Send ROUTE-REFRESH (soft in) to every NVA of the instance. */
+void rs_bgp_refresh_nvas(struct rs_instance *rsi);
+
+/* Show helpers (text and JSON rendered from the same walk). */
+void rs_bgp_show_neighbors(struct rs_instance *rsi, struct vty *vty,
+			   struct json_object *json);
+int rs_bgp_show_routes(struct rs_instance *rsi, const char *addr,
+		       bool advertised, struct vty *vty,
+		       struct json_object *json);
+/*
+ * The BGP routes the route server programs into VMs: per prefix, the
+ * ECMP set chosen by the policy core (vrs_select) among the accepted
+ * paths. Returns the count; *nexthops is one array shared by all routes
+ * (free both with rs_bgp_vm_routes_free).
+ */
+size_t rs_bgp_vm_routes(struct rs_instance *rsi, struct vrs_bgp_route **routes,
+			struct vrs_addr **nexthops);
+void rs_bgp_vm_routes_free(struct vrs_bgp_route *routes,
+			   struct vrs_addr *nexthops);
 
 #endif /* BGP_RS_H */

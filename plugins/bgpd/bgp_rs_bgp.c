@@ -1,20 +1,62 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * bgpd_rs: the one file that reads bgpd's internal structures (struct bgp,
- * struct peer). Everything else works on the module's own state and on the
- * plain-C policy core.
+ * bgpd_rs: the one file that reads and drives bgpd's internal structures
+ * (struct bgp, struct peer, paths, route-maps). It turns bgpd objects into
+ * the plain structs of the policy core (lib/policy) and applies its
+ * verdicts:
+ *
+ * - inbound: the module's route-map VRS-RS-IN on every route-server
+ *   neighbor: a match rule asks vrs_inbound_decide() (drop with a reason),
+ *   a set rule tags the route with its source role (attr->tag, never sent
+ *   on the wire) and sets the weight that implements the hub routing
+ *   preference in bgpd's best-path selection;
+ * - outbound: VRS-RS-OUT asks vrs_outbound_decide() with the source role
+ *   read back from the tag (branch-to-branch, ExpressRoute cap) and keeps
+ *   the NVA's next hop;
+ * - per-peer limit in "ars" mode: the bgp_packet_dump hook counts the
+ *   prefixes of each UPDATE (vrs_wire) before bgpd processes it;
+ * - the VNet address spaces are originated as the module's own statics.
  */
 #include <zebra.h>
 
 #include "json.h"
 #include "linklist.h"
+#include "prefix.h"
+#include "routemap.h"
+#include "sockunion.h"
+#include "stream.h"
+#include "thread.h"
 #include "vty.h"
 
 #include "bgpd/bgpd.h"
-#include "bgpd/bgp_fsm.h"
+#include "bgpd/bgp_advertise.h"
+#include "bgpd/bgp_aspath.h"
+#include "bgpd/bgp_attr.h"
+#include "bgpd/bgp_bfd.h"
+#include "bgpd/bgp_community.h"
 #include "bgpd/bgp_debug.h"
+#include "bgpd/bgp_fsm.h"
+#include "bgpd/bgp_mpath.h"
+#include "bgpd/bgp_packet.h"
+#include "bgpd/bgp_route.h"
+#include "bgpd/bgp_table.h"
+#include "bgpd/bgp_updgrp.h"
 
 #include "bgp_rs.h"
+
+DEFINE_MTYPE_STATIC(VRS_RS, RS_BGP_TMP, "Route-server walk buffer");
+DEFINE_MTYPE_STATIC(VRS_RS, RS_DENIED, "Route-server drop record");
+
+/* attr->tag of a route learned from a route-server neighbor: the role. */
+#define RS_TAG_MAGIC 0x76720000u
+#define RS_TAG_MASK 0xffff0000u
+#define RS_WEIGHT_PREFERRED 200
+#define RS_WEIGHT_OTHER 100
+#define RS_MAX_ASPATH 256
+
+static struct thread_master *rs_bgp_master;
+
+/* Lookups --------------------------------------------------------------- */
 
 const char *rs_bgp_vrf_name(struct bgp *bgp)
 {
@@ -37,44 +79,1044 @@ uint32_t rs_bgp_local_as(const char *vrf)
 	return bgp ? bgp->as : 0;
 }
 
+static struct peer *rs_bgp_peer(struct bgp *bgp, const char *addr)
+{
+	union sockunion su;
+
+	if (!bgp || str2sockunion(addr, &su) < 0)
+		return NULL;
+	return peer_lookup(bgp, &su);
+}
+
+/* The route-server neighbor record of a bgpd peer, if it has a role. */
+static struct rs_neighbor *rs_bgp_nbr(struct peer *peer,
+				      struct rs_instance **rsip)
+{
+	struct rs_instance *rsi;
+	char addr[SU_ADDRSTRLEN];
+
+	if (!peer || !peer->bgp || peer == peer->bgp->peer_self)
+		return NULL;
+	rsi = rs_instance_find(rs_bgp_vrf_name(peer->bgp));
+	if (!rsi)
+		return NULL;
+	if (rsip)
+		*rsip = rsi;
+	sockunion2str(&peer->su, addr, sizeof(addr));
+	return rs_neighbor_find(rsi, addr);
+}
+
 static const char *rs_peer_state(struct peer *peer)
 {
 	return lookup_msg(bgp_status_msg, peer->status, NULL);
 }
 
-void rs_bgp_peers_json(const char *vrf, struct json_object *peers)
+/* bgpd -> policy core --------------------------------------------------- */
+
+static size_t rs_aspath_flatten(const struct aspath *asp, uint32_t *out,
+				size_t cap)
 {
-	struct bgp *bgp = rs_bgp_lookup(vrf);
-	struct listnode *node;
+	size_t n = 0;
+
+	if (!asp)
+		return 0;
+	for (struct assegment *seg = asp->segments; seg; seg = seg->next)
+		for (unsigned int i = 0; i < seg->length && n < cap; i++)
+			out[n++] = seg->as[i];
+	return n;
+}
+
+static size_t rs_communities(const struct attr *attr, uint32_t *out,
+			     size_t cap)
+{
+	struct community *com = bgp_attr_get_community(attr);
+	size_t n = 0;
+
+	if (!com)
+		return 0;
+	for (int i = 0; i < com->size && n < cap; i++)
+		out[n++] = ntohl(com->val[i]);
+	return n;
+}
+
+static void rs_prefix_from(const struct prefix *p, struct vrs_prefix *out)
+{
+	if (p->family == AF_INET)
+		vrs_prefix_set(out, VRS_AF_IPV4, (const uint8_t *)&p->u.prefix4,
+			       p->prefixlen);
+	else
+		vrs_prefix_set(out, VRS_AF_IPV6, (const uint8_t *)&p->u.prefix6,
+			       p->prefixlen);
+}
+
+static void rs_prefix_to(const struct vrs_prefix *in, struct prefix *p)
+{
+	memset(p, 0, sizeof(*p));
+	if (in->addr.family == VRS_AF_IPV4) {
+		p->family = AF_INET;
+		memcpy(&p->u.prefix4, in->addr.bytes, 4);
+	} else {
+		p->family = AF_INET6;
+		memcpy(&p->u.prefix6, in->addr.bytes, 16);
+	}
+	p->prefixlen = in->len;
+}
+
+/* Accepted routes of all route-server neighbors of an instance. */
+static uint32_t rs_bgp_total_accepted(struct rs_instance *rsi, struct bgp *bgp)
+{
+	struct rs_neighbor *nbr;
+	uint32_t total = 0;
+
+	frr_each (rs_neighbors, rsi->neighbors, nbr) {
+		struct peer *peer = rs_bgp_peer(bgp, nbr->addr);
+
+		if (peer)
+			total += peer->pcount[AFI_IP][SAFI_UNICAST] +
+				 peer->pcount[AFI_IP6][SAFI_UNICAST];
+	}
+	return total;
+}
+
+/* Does peer already have an accepted path for this destination? */
+static bool rs_bgp_has_path(struct bgp_dest *dest, struct peer *peer)
+{
+	struct bgp_path_info *pi;
+
+	if (!dest)
+		return false;
+	for (pi = bgp_dest_get_bgp_path_info(dest); pi; pi = pi->next)
+		if (pi->peer == peer && !CHECK_FLAG(pi->flags, BGP_PATH_REMOVED))
+			return true;
+	return false;
+}
+
+/* Drop records: why the route map refused a prefix (for learned-routes). */
+struct rs_denied {
+	struct rs_denied *next;
 	struct peer *peer;
+	struct prefix p;
+	enum vrs_in_reason reason;
+};
 
-	if (!bgp)
-		return;
-	for (ALL_LIST_ELEMENTS_RO(bgp->peer, node, peer)) {
-		json_object *jp = json_object_new_object();
+#define RS_DENIED_BUCKETS 1024
+static struct rs_denied *rs_denied_tab[RS_DENIED_BUCKETS];
 
-		json_object_int_add(jp, "remoteAs", peer->as);
-		json_object_string_add(jp, "state", rs_peer_state(peer));
-		json_object_int_add(jp, "pfxRcd",
-				    peer->pcount[AFI_IP][SAFI_UNICAST]);
-		json_object_object_add(peers, peer->host, jp);
+static unsigned int rs_denied_bucket(const struct peer *peer,
+				     const struct prefix *p)
+{
+	return (prefix_hash_key(p) ^ (uintptr_t)peer) % RS_DENIED_BUCKETS;
+}
+
+static struct rs_denied **rs_denied_slot(struct peer *peer,
+					 const struct prefix *p)
+{
+	struct rs_denied **pp = &rs_denied_tab[rs_denied_bucket(peer, p)];
+
+	for (; *pp; pp = &(*pp)->next)
+		if ((*pp)->peer == peer && prefix_same(&(*pp)->p, p))
+			break;
+	return pp;
+}
+
+static void rs_denied_set(struct peer *peer, const struct prefix *p,
+			  enum vrs_in_reason reason)
+{
+	struct rs_denied **pp = rs_denied_slot(peer, p);
+
+	if (!*pp) {
+		*pp = XCALLOC(MTYPE_RS_DENIED, sizeof(**pp));
+		(*pp)->peer = peer;
+		prefix_copy(&(*pp)->p, p);
+	}
+	(*pp)->reason = reason;
+}
+
+static void rs_denied_clear(struct peer *peer, const struct prefix *p)
+{
+	struct rs_denied **pp = rs_denied_slot(peer, p), *d = *pp;
+
+	if (d) {
+		*pp = d->next;
+		XFREE(MTYPE_RS_DENIED, d);
 	}
 }
 
-void rs_bgp_peers_vty(const char *vrf, struct vty *vty)
+static bool rs_denied_get(struct peer *peer, const struct prefix *p,
+			  enum vrs_in_reason *reason)
+{
+	struct rs_denied **pp = rs_denied_slot(peer, p);
+
+	if (!*pp)
+		return false;
+	*reason = (*pp)->reason;
+	return true;
+}
+
+/* Forget the records of a peer (NULL: all). */
+static void rs_denied_flush(struct peer *peer)
+{
+	for (size_t i = 0; i < RS_DENIED_BUCKETS; i++) {
+		struct rs_denied **pp = &rs_denied_tab[i];
+
+		while (*pp) {
+			struct rs_denied *d = *pp;
+
+			if (peer && d->peer != peer) {
+				pp = &d->next;
+				continue;
+			}
+			*pp = d->next;
+			XFREE(MTYPE_RS_DENIED, d);
+		}
+	}
+}
+
+/* Route-map rules -------------------------------------------------------- */
+
+static int rs_rule_dummy;
+
+static void *rs_rule_compile(const char *arg)
+{
+	return &rs_rule_dummy;
+}
+
+static void rs_rule_free(void *rule)
+{
+}
+
+/* match vrs-rs-drop: the policy core refuses the route. */
+static enum route_map_cmd_result_t
+rs_match_drop(void *rule, const struct prefix *prefix, void *object)
+{
+	struct bgp_path_info *path = object;
+	struct peer *peer = path->peer;
+	struct vrs_inbound_settings set;
+	struct vrs_inbound_route rt = {};
+	struct vrs_inbound_result res;
+	struct rs_instance *rsi = NULL;
+	struct rs_neighbor *nbr = rs_bgp_nbr(peer, &rsi);
+	uint32_t asp[RS_MAX_ASPATH], comms[64];
+
+	if (!nbr)
+		return RMAP_NOMATCH;
+	vrs_inbound_settings_init(&set);
+	set.local_asn = RS_LOCAL_AS;
+	set.total_cap = rsi->total_limit;
+	rt.role = nbr->role;
+	rs_prefix_from(prefix, &rt.prefix);
+	rt.as_path = asp;
+	rt.as_path_len = rs_aspath_flatten(path->attr->aspath, asp,
+					   array_size(asp));
+	rt.communities = comms;
+	rt.n_communities = rs_communities(path->attr, comms, array_size(comms));
+	rt.replaces_accepted = rs_bgp_has_path(path->net, peer);
+	if (vrs_inbound_decide(&set, rs_bgp_total_accepted(rsi, peer->bgp),
+			       &rt, &res)) {
+		rs_denied_clear(peer, prefix);
+		return RMAP_NOMATCH;
+	}
+	rs_denied_set(peer, prefix, res.reason);
+	return RMAP_MATCH;
+}
+
+static const struct route_map_rule_cmd rs_match_drop_cmd = {
+	"vrs-rs-drop", rs_match_drop, rs_rule_compile, rs_rule_free,
+};
+
+static uint32_t rs_weight(enum vrs_hub_pref pref, enum vrs_role role)
+{
+	bool er = role == VRS_ROLE_EXPRESSROUTE_GW;
+
+	switch (pref) {
+	case VRS_HUB_PREF_EXPRESSROUTE:
+		return er ? RS_WEIGHT_PREFERRED : RS_WEIGHT_OTHER;
+	case VRS_HUB_PREF_VPN_GATEWAY:
+		return er ? RS_WEIGHT_OTHER : RS_WEIGHT_PREFERRED;
+	case VRS_HUB_PREF_AS_PATH:
+	case VRS_HUB_PREF_COUNT:
+		break;
+	}
+	return RS_WEIGHT_OTHER;
+}
+
+/* set vrs-rs-ingress: remember the source role, apply the preference. */
+static enum route_map_cmd_result_t
+rs_set_ingress(void *rule, const struct prefix *prefix, void *object)
+{
+	struct bgp_path_info *path = object;
+	struct rs_instance *rsi = NULL;
+	struct rs_neighbor *nbr = rs_bgp_nbr(path->peer, &rsi);
+
+	if (!nbr)
+		return RMAP_OKAY;
+	path->attr->tag = RS_TAG_MAGIC | nbr->role;
+	path->attr->weight = rs_weight(rsi->hub_pref, nbr->role);
+	return RMAP_OKAY;
+}
+
+static const struct route_map_rule_cmd rs_set_ingress_cmd = {
+	"vrs-rs-ingress", rs_set_ingress, rs_rule_compile, rs_rule_free,
+};
+
+/* Where did a route that is about to be advertised come from? */
+static enum vrs_source rs_route_source(const struct bgp_path_info *path)
+{
+	if ((path->attr->tag & RS_TAG_MASK) == RS_TAG_MAGIC)
+		return vrs_source_from_role(path->attr->tag & 0xff);
+	if (path->type == ZEBRA_ROUTE_BGP && path->sub_type == BGP_ROUTE_STATIC)
+		return VRS_SRC_VNET;
+	/* Learned from a neighbor without a role: treat like an NVA. */
+	return VRS_SRC_NVA;
+}
+
+static bool rs_adj_out_has(struct bgp_dest *dest, struct peer *peer,
+			   uint32_t *sent)
+{
+	struct peer_af *paf = peer_af_find(peer, AFI_IP, SAFI_UNICAST);
+	struct update_subgroup *subgrp = paf ? PAF_SUBGRP(paf) : NULL;
+	struct bgp_adj_out *adj;
+
+	*sent = subgrp ? subgrp->scount : 0;
+	if (!dest || !subgrp)
+		return false;
+	RB_FOREACH (adj, bgp_adj_out_rb, &dest->adj_out)
+		if (adj->subgroup == subgrp && adj->attr)
+			return true;
+	return false;
+}
+
+static bool rs_outbound(struct bgp_path_info *path,
+			struct vrs_outbound_result *res)
+{
+	struct peer *peer = path->peer;
+	struct rs_instance *rsi = NULL;
+	struct rs_neighbor *nbr = rs_bgp_nbr(peer, &rsi);
+	struct vrs_outbound_settings set;
+	struct vrs_outbound_query q = {};
+	uint32_t comms[64];
+	size_t nc;
+
+	if (!nbr)
+		return false;
+	vrs_outbound_settings_init(&set);
+	set.branch_to_branch = rsi->branch_to_branch;
+	q.src = rs_route_source(path);
+	nc = rs_communities(path->attr, comms, array_size(comms));
+	q.flags = vrs_inbound_community_flags(comms, nc);
+	q.dst = nbr->role;
+	q.dst_has_route = rs_adj_out_has(path->net, peer, &q.dst_sent);
+	vrs_outbound_decide(&set, &q, res);
+	return true;
+}
+
+/* match vrs-rs-withhold: the policy core keeps the route from the peer. */
+static enum route_map_cmd_result_t
+rs_match_withhold(void *rule, const struct prefix *prefix, void *object)
+{
+	struct vrs_outbound_result res;
+
+	if (!rs_outbound(object, &res))
+		return RMAP_NOMATCH;
+	return res.advertise ? RMAP_NOMATCH : RMAP_MATCH;
+}
+
+static const struct route_map_rule_cmd rs_match_withhold_cmd = {
+	"vrs-rs-withhold", rs_match_withhold, rs_rule_compile, rs_rule_free,
+};
+
+/* set vrs-rs-egress: keep the learned next hop where the contract says. */
+static enum route_map_cmd_result_t
+rs_set_egress(void *rule, const struct prefix *prefix, void *object)
+{
+	struct bgp_path_info *path = object;
+	struct vrs_outbound_result res;
+
+	if (rs_outbound(path, &res) && res.nexthop == VRS_NH_UNCHANGED &&
+	    rs_route_source(path) != VRS_SRC_VNET)
+		SET_FLAG(path->attr->rmap_change_flags,
+			 BATTR_RMAP_NEXTHOP_UNCHANGED);
+	return RMAP_OKAY;
+}
+
+static const struct route_map_rule_cmd rs_set_egress_cmd = {
+	"vrs-rs-egress", rs_set_egress, rs_rule_compile, rs_rule_free,
+};
+
+static void rs_bgp_build_route_maps(void)
+{
+	struct route_map *map;
+	struct route_map_index *idx;
+
+	map = route_map_get(RS_RMAP_IN);
+	idx = route_map_index_get(map, RMAP_DENY, 10);
+	route_map_add_match(idx, "vrs-rs-drop", "", RMAP_EVENT_MATCH_ADDED);
+	idx = route_map_index_get(map, RMAP_PERMIT, 20);
+	route_map_add_set(idx, "vrs-rs-ingress", "");
+
+	map = route_map_get(RS_RMAP_OUT);
+	idx = route_map_index_get(map, RMAP_DENY, 10);
+	route_map_add_match(idx, "vrs-rs-withhold", "", RMAP_EVENT_MATCH_ADDED);
+	idx = route_map_index_get(map, RMAP_PERMIT, 20);
+	route_map_add_set(idx, "vrs-rs-egress", "");
+}
+
+/* Per-peer limit in "ars" mode ------------------------------------------- */
+
+struct rs_teardown {
+	struct peer *peer;
+	struct thread *t;
+};
+
+static void rs_bgp_teardown_cb(struct thread *t)
+{
+	struct peer *peer = THREAD_ARG(t);
+
+	if (peer->status == Established) {
+		SET_FLAG(peer->sflags, PEER_STATUS_PREFIX_OVERFLOW);
+		bgp_notify_send(peer, BGP_NOTIFY_CEASE,
+				BGP_NOTIFY_CEASE_MAX_PREFIX);
+	}
+	peer_unlock(peer);
+}
+
+static int rs_bgp_packet(struct peer *peer, uint8_t type, bgp_size_t size,
+			 struct stream *s)
+{
+	struct rs_instance *rsi = NULL;
+	struct rs_neighbor *nbr;
+	struct vrs_update_counts cnt;
+	struct vrs_limit_update upd = {};
+	struct vrs_limit_verdict v;
+	char reason[128];
+	uint32_t limit;
+
+	if (type != BGP_MSG_UPDATE || size < BGP_HEADER_SIZE)
+		return 0;
+	nbr = rs_bgp_nbr(peer, &rsi);
+	if (!nbr || rsi->limit_mode != VRS_LIMIT_ARS)
+		return 0;
+	if (vrs_wire_update_counts(STREAM_DATA(s) + stream_get_getp(s),
+				   size - BGP_HEADER_SIZE, &cnt, reason,
+				   sizeof(reason)))
+		return 0; /* bgpd rejects malformed UPDATEs itself */
+	limit = rs_neighbor_limit(rsi, nbr);
+	upd.current = peer->pcount[AFI_IP][SAFI_UNICAST] +
+		      peer->pcount[AFI_IP6][SAFI_UNICAST];
+	upd.current = upd.current > cnt.withdrawn ? upd.current - cnt.withdrawn
+						  : 0;
+	upd.announced = cnt.announced;
+	upd.new_prefixes = cnt.announced;
+	v = vrs_limit_check(VRS_LIMIT_ARS, limit, &upd);
+	if (!v.teardown)
+		return 0;
+	nbr->cnt.limit_teardowns++;
+	nbr->cnt.last_limit_count = v.counted;
+	snprintf(nbr->cnt.last_limit_reason, sizeof(nbr->cnt.last_limit_reason),
+		 "%u routes learned + %u in one UPDATE = %" PRIu64
+		 " > limit %u (ars count)",
+		 upd.current, upd.announced, v.counted, limit);
+	zlog_warn("bgpd_rs: neighbor %s: route limit exceeded: %s; closing the session (clear bgp %s to restart it)",
+		  peer->host, nbr->cnt.last_limit_reason, peer->host);
+	/* Not from inside packet processing: on the next event loop turn. */
+	peer_lock(peer);
+	thread_add_event(rs_bgp_master, rs_bgp_teardown_cb, peer, 0, NULL);
+	return 0;
+}
+
+static int rs_bgp_peer_status(struct peer *peer)
+{
+	if (peer->status == Deleted)
+		rs_denied_flush(peer);
+	return 0;
+}
+
+/* Applying the settings ------------------------------------------------- */
+
+int rs_bgp_check_neighbor(const char *vrf, const char *addr,
+			  enum vrs_role role, char *reason, size_t len)
 {
 	struct bgp *bgp = rs_bgp_lookup(vrf);
+	struct rs_instance *rsi = rs_instance_find(vrf);
+	struct peer *peer = rs_bgp_peer(bgp, addr);
+	const struct vrs_timers *tm;
+
+	if (!peer) {
+		snprintf(reason, len,
+			 "neighbor %s is not configured; add 'neighbor %s remote-as ASN' first",
+			 addr, addr);
+		return -1;
+	}
+	if (peer->as_type == AS_UNSPECIFIED) {
+		snprintf(reason, len, "neighbor %s has no remote-as yet", addr);
+		return -1;
+	}
+	if (vrs_asn_check(peer->as, role, reason, len) != VRS_ASN_OK)
+		return -1;
+	if (CHECK_FLAG(peer->af_flags[AFI_IP][SAFI_UNICAST],
+		       PEER_FLAG_ALLOWAS_IN) ||
+	    CHECK_FLAG(peer->af_flags[AFI_IP][SAFI_UNICAST],
+		       PEER_FLAG_ALLOWAS_IN_ORIGIN)) {
+		snprintf(reason, len,
+			 "neighbor %s has allowas-in: a route server never accepts routes carrying its own AS %u; remove 'neighbor %s allowas-in' first",
+			 addr, RS_LOCAL_AS, addr);
+		return -1;
+	}
+	if (rsi) {
+		tm = vrs_profile_timers(rsi->profile);
+		if (tm && tm->max_peers && !rs_neighbor_find(rsi, addr) &&
+		    rs_neighbors_count(rsi->neighbors) >= tm->max_peers) {
+			snprintf(reason, len,
+				 "profile %s allows at most %u route-server neighbors (use profile fast for more)",
+				 tm->name, tm->max_peers);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void rs_bgp_apply_neighbor(struct rs_instance *rsi, struct bgp *bgp,
+				  struct rs_neighbor *nbr)
+{
+	struct peer *peer = rs_bgp_peer(bgp, nbr->addr);
+	const struct vrs_timers *tm = vrs_profile_timers(rsi->profile);
+	const struct vrs_role_defaults *rd = vrs_role_defaults(nbr->role);
+	struct route_map *in = route_map_lookup_by_name(RS_RMAP_IN);
+	struct route_map *out = route_map_lookup_by_name(RS_RMAP_OUT);
+	afi_t afi = AFI_IP;
+	safi_t safi = SAFI_UNICAST;
+
+	if (!peer || CHECK_FLAG(peer->flags, PEER_FLAG_CONFIG_NODE) == 0)
+		return;
+	if (rd && rd->ebgp_multihop && peer->sort == BGP_PEER_EBGP &&
+	    peer->ttl != rd->ttl)
+		peer_ebgp_multihop_set(peer, rd->ttl);
+	if (tm && (peer->keepalive != tm->keepalive ||
+		   peer->holdtime != tm->holdtime ||
+		   !CHECK_FLAG(peer->flags, PEER_FLAG_TIMER))) {
+		peer_timers_set(peer, tm->keepalive, tm->holdtime);
+		peer_timers_connect_set(peer, tm->bfd ? 1 : 10);
+	}
+	if (tm && tm->bfd && !peer->bfd_config) {
+		bgp_peer_configure_bfd(peer, true);
+		bgp_peer_config_apply(peer, peer->group);
+	} else if (tm && !tm->bfd && peer->bfd_config) {
+		bgp_peer_remove_bfd_config(peer);
+	}
+	if (!CHECK_FLAG(peer->af_flags[afi][safi], PEER_FLAG_SOFT_RECONFIG))
+		peer_af_flag_set(peer, afi, safi, PEER_FLAG_SOFT_RECONFIG);
+	if (rd && rd->gateway && peer->sort == BGP_PEER_IBGP &&
+	    !CHECK_FLAG(peer->af_flags[afi][safi], PEER_FLAG_REFLECTOR_CLIENT))
+		peer_af_flag_set(peer, afi, safi, PEER_FLAG_REFLECTOR_CLIENT);
+	if (!peer->filter[afi][safi].map[RMAP_IN].name ||
+	    strcmp(peer->filter[afi][safi].map[RMAP_IN].name, RS_RMAP_IN))
+		peer_route_map_set(peer, afi, safi, RMAP_IN, RS_RMAP_IN, in);
+	if (!peer->filter[afi][safi].map[RMAP_OUT].name ||
+	    strcmp(peer->filter[afi][safi].map[RMAP_OUT].name, RS_RMAP_OUT))
+		peer_route_map_set(peer, afi, safi, RMAP_OUT, RS_RMAP_OUT, out);
+	if (rsi->limit_mode == VRS_LIMIT_MAX_PREFIX) {
+		uint32_t limit = rs_neighbor_limit(rsi, nbr);
+
+		if (peer->pmax[afi][safi] != limit)
+			peer_maximum_prefix_set(peer, afi, safi, limit, 75, 0,
+						0, false);
+	} else if (CHECK_FLAG(peer->af_flags[afi][safi], PEER_FLAG_MAX_PREFIX)) {
+		peer_maximum_prefix_unset(peer, afi, safi);
+	}
+}
+
+void rs_bgp_release_neighbor(struct rs_instance *rsi, const char *addr)
+{
+	struct bgp *bgp = rs_bgp_lookup(rsi->vrf);
+	struct peer *peer = rs_bgp_peer(bgp, addr);
+	afi_t afi = AFI_IP;
+	safi_t safi = SAFI_UNICAST;
+
+	if (!peer)
+		return;
+	rs_denied_flush(peer);
+	if (peer->filter[afi][safi].map[RMAP_IN].name &&
+	    !strcmp(peer->filter[afi][safi].map[RMAP_IN].name, RS_RMAP_IN))
+		peer_route_map_unset(peer, afi, safi, RMAP_IN);
+	if (peer->filter[afi][safi].map[RMAP_OUT].name &&
+	    !strcmp(peer->filter[afi][safi].map[RMAP_OUT].name, RS_RMAP_OUT))
+		peer_route_map_unset(peer, afi, safi, RMAP_OUT);
+}
+
+/* Originate the VNet address spaces (and those of spokes using us). */
+static void rs_bgp_originate(struct rs_instance *rsi, struct bgp *bgp)
+{
+	struct vrs_vnet vnets[RS_MAX_PEERINGS + 1];
+	struct vrs_prefix want[array_size(rsi->originated)];
+	struct bgp_static st = {};
+	size_t n_vnets, n_want;
+	bool import_check;
+
+	st.label_index = BGP_INVALID_LABEL_INDEX;
+	n_vnets = rs_instance_vnets(rsi, vnets, array_size(vnets));
+	n_want = vrs_rs_advertised_spaces(vnets, n_vnets, &vnets[0], want,
+					  array_size(want));
+	if (n_want > array_size(want))
+		n_want = array_size(want);
+
+	for (size_t i = 0; i < rsi->n_originated; i++) {
+		bool keep = false;
+		struct prefix p;
+
+		for (size_t j = 0; j < n_want && !keep; j++)
+			keep = vrs_prefix_cmp(&rsi->originated[i], &want[j]) == 0;
+		if (keep)
+			continue;
+		rs_prefix_to(&rsi->originated[i], &p);
+		bgp_static_withdraw(bgp, &p, family2afi(p.family),
+				    SAFI_UNICAST);
+	}
+	/*
+	 * The VNet's address space is the route server's own: it is valid
+	 * without an IGP route for it (bgpd's import check would hide it).
+	 */
+	import_check = CHECK_FLAG(bgp->flags, BGP_FLAG_IMPORT_CHECK);
+	UNSET_FLAG(bgp->flags, BGP_FLAG_IMPORT_CHECK);
+	for (size_t j = 0; j < n_want; j++) {
+		struct prefix p;
+
+		rs_prefix_to(&want[j], &p);
+		bgp_static_update(bgp, &p, &st, family2afi(p.family),
+				  SAFI_UNICAST);
+	}
+	if (import_check)
+		SET_FLAG(bgp->flags, BGP_FLAG_IMPORT_CHECK);
+	memcpy(rsi->originated, want, n_want * sizeof(want[0]));
+	rsi->n_originated = n_want;
+}
+
+void rs_bgp_apply(struct rs_instance *rsi)
+{
+	struct bgp *bgp = rs_bgp_lookup(rsi->vrf);
+	struct rs_neighbor *nbr;
 	struct listnode *node;
 	struct peer *peer;
 
-	if (!bgp || listcount(bgp->peer) == 0) {
-		vty_out(vty, "  No peers\n");
+	if (!bgp || bgp->as != RS_LOCAL_AS)
+		return;
+	/* ECMP among NVAs whatever their AS numbers (contract §4). */
+	if (bgp->maxpaths[AFI_IP][SAFI_UNICAST].maxpaths_ebgp < 8)
+		bgp_maximum_paths_set(bgp, AFI_IP, SAFI_UNICAST, BGP_PEER_EBGP,
+				      8, false);
+	if (bgp->maxpaths[AFI_IP][SAFI_UNICAST].maxpaths_ibgp < 8)
+		bgp_maximum_paths_set(bgp, AFI_IP, SAFI_UNICAST, BGP_PEER_IBGP,
+				      8, false);
+	if (!CHECK_FLAG(bgp->flags, BGP_FLAG_ASPATH_MULTIPATH_RELAX)) {
+		SET_FLAG(bgp->flags, BGP_FLAG_ASPATH_MULTIPATH_RELAX);
+		bgp_recalculate_all_bestpaths(bgp);
+	}
+	frr_each (rs_neighbors, rsi->neighbors, nbr)
+		rs_bgp_apply_neighbor(rsi, bgp, nbr);
+	rs_bgp_originate(rsi, bgp);
+	/* Re-run both policies on what is known (soft, no session reset). */
+	for (ALL_LIST_ELEMENTS_RO(bgp->peer, node, peer)) {
+		if (!rs_bgp_nbr(peer, NULL) || peer->status != Established)
+			continue;
+		peer_clear_soft(peer, AFI_IP, SAFI_UNICAST, BGP_CLEAR_SOFT_IN);
+		peer_clear_soft(peer, AFI_IP, SAFI_UNICAST, BGP_CLEAR_SOFT_OUT);
+	}
+}
+
+void rs_bgp_release_instance(struct rs_instance *rsi)
+{
+	struct bgp *bgp = rs_bgp_lookup(rsi->vrf);
+	struct rs_neighbor *nbr;
+
+	if (!bgp)
+		return;
+	frr_each (rs_neighbors, rsi->neighbors, nbr)
+		rs_bgp_release_neighbor(rsi, nbr->addr);
+	for (size_t i = 0; i < rsi->n_originated; i++) {
+		struct prefix p;
+
+		rs_prefix_to(&rsi->originated[i], &p);
+		bgp_static_withdraw(bgp, &p, family2afi(p.family),
+				    SAFI_UNICAST);
+	}
+	rsi->n_originated = 0;
+}
+
+void rs_bgp_refresh_nvas(struct rs_instance *rsi)
+{
+	struct bgp *bgp = rs_bgp_lookup(rsi->vrf);
+	struct rs_neighbor *nbr;
+
+	frr_each (rs_neighbors, rsi->neighbors, nbr) {
+		struct peer *peer = rs_bgp_peer(bgp, nbr->addr);
+
+		if (nbr->role != VRS_ROLE_NVA || !peer ||
+		    peer->status != Established)
+			continue;
+		/* ROUTE-REFRESH (or a reset for peers that lack it). */
+		if (CHECK_FLAG(peer->cap, PEER_CAP_REFRESH_ADV) ||
+		    CHECK_FLAG(peer->cap, PEER_CAP_REFRESH_NEW_RCV) ||
+		    CHECK_FLAG(peer->cap, PEER_CAP_REFRESH_OLD_RCV))
+			bgp_route_refresh_send(peer, AFI_IP, SAFI_UNICAST, 0,
+					       0, 0,
+					       BGP_ROUTE_REFRESH_NORMAL);
+		else
+			peer_clear(peer, NULL);
+	}
+}
+
+/* Show ---------------------------------------------------------------------- */
+
+struct rs_peer_counts {
+	uint32_t received, accepted;
+	uint32_t dropped[VRS_IN_REASON_COUNT];
+	uint32_t dropped_policy;
+	uint32_t advertised;
+};
+
+static void rs_bgp_count(struct bgp *bgp, struct peer *peer,
+			 struct rs_peer_counts *c)
+{
+	struct bgp_table *table = bgp->rib[AFI_IP][SAFI_UNICAST];
+	struct bgp_dest *dest;
+
+	memset(c, 0, sizeof(*c));
+	for (dest = bgp_table_top(table); dest; dest = bgp_route_next(dest)) {
+		const struct prefix *p = bgp_dest_get_prefix(dest);
+		enum vrs_in_reason why;
+
+		for (struct bgp_adj_in *ain = dest->adj_in; ain;
+		     ain = ain->next) {
+			if (ain->peer != peer)
+				continue;
+			c->received++;
+			if (rs_bgp_has_path(dest, peer))
+				c->accepted++;
+			else if (aspath_loop_check(ain->attr->aspath,
+						   RS_LOCAL_AS))
+				c->dropped[VRS_IN_AS_LOOP]++;
+			else if (rs_denied_get(peer, p, &why))
+				c->dropped[why]++;
+			else
+				c->dropped_policy++;
+		}
+	}
+	{
+		struct peer_af *paf = peer_af_find(peer, AFI_IP, SAFI_UNICAST);
+
+		c->advertised = (paf && PAF_SUBGRP(paf)) ? PAF_SUBGRP(paf)->scount
+							 : 0;
+	}
+}
+
+static const char *rs_nbr_role_name(const struct rs_neighbor *nbr)
+{
+	return nbr ? vrs_role_name(nbr->role) : "unassigned";
+}
+
+static void rs_bgp_show_peer(struct rs_instance *rsi, struct bgp *bgp,
+			     const char *addr, struct rs_neighbor *nbr,
+			     struct vty *vty, json_object *jpeers)
+{
+	struct peer *peer = rs_bgp_peer(bgp, addr);
+	struct rs_peer_counts c = {};
+	json_object *jp, *jd;
+	uint32_t dropped = 0;
+
+	if (peer)
+		rs_bgp_count(bgp, peer, &c);
+	for (int r = 1; r < VRS_IN_REASON_COUNT; r++)
+		dropped += c.dropped[r];
+	dropped += c.dropped_policy;
+	if (!jpeers) {
+		vty_out(vty, "  %-16s %-20s %6u %-12s %8u %8u %8u %8u %6u\n",
+			addr, rs_nbr_role_name(nbr), peer ? peer->as : 0,
+			peer ? rs_peer_state(peer) : "NotConfigured",
+			c.received, c.accepted, dropped, c.advertised,
+			nbr ? rs_neighbor_limit(rsi, nbr) : 0);
+		if (nbr && nbr->cnt.limit_teardowns)
+			vty_out(vty, "    route limit exceeded %" PRIu64 " time(s): %s\n",
+				nbr->cnt.limit_teardowns,
+				nbr->cnt.last_limit_reason);
 		return;
 	}
-	vty_out(vty, "  %-39s %10s %-12s %8s\n", "Peer", "AS", "State",
-		"PfxRcd");
-	for (ALL_LIST_ELEMENTS_RO(bgp->peer, node, peer))
-		vty_out(vty, "  %-39s %10u %-12s %8u\n", peer->host, peer->as,
-			rs_peer_state(peer),
-			peer->pcount[AFI_IP][SAFI_UNICAST]);
+	jp = json_object_new_object();
+	jd = json_object_new_object();
+	json_object_string_add(jp, "role", rs_nbr_role_name(nbr));
+	json_object_int_add(jp, "remoteAs", peer ? peer->as : 0);
+	json_object_string_add(jp, "state",
+			       peer ? rs_peer_state(peer) : "NotConfigured");
+	json_object_boolean_add(jp, "managed", nbr != NULL);
+	json_object_int_add(jp, "pfxRcd",
+			    peer ? peer->pcount[AFI_IP][SAFI_UNICAST] : 0);
+	json_object_int_add(jp, "received", c.received);
+	json_object_int_add(jp, "accepted", c.accepted);
+	json_object_int_add(jp, "dropped", dropped);
+	for (int r = 1; r < VRS_IN_REASON_COUNT; r++)
+		json_object_int_add(jd, vrs_in_reason_name(r), c.dropped[r]);
+	json_object_int_add(jd, "policy", c.dropped_policy);
+	json_object_object_add(jp, "droppedByReason", jd);
+	json_object_int_add(jp, "advertised", c.advertised);
+	if (nbr) {
+		json_object_int_add(jp, "routeLimit",
+				    rs_neighbor_limit(rsi, nbr));
+		json_object_int_add(jp, "limitTeardowns",
+				    nbr->cnt.limit_teardowns);
+		if (nbr->cnt.limit_teardowns)
+			json_object_string_add(jp, "lastLimitTeardown",
+					       nbr->cnt.last_limit_reason);
+	}
+	if (peer && CHECK_FLAG(peer->sflags, PEER_STATUS_PREFIX_OVERFLOW))
+		json_object_boolean_add(jp, "routeLimitExceeded", true);
+	json_object_object_add(jpeers, addr, jp);
+}
+
+void rs_bgp_show_neighbors(struct rs_instance *rsi, struct vty *vty,
+			   json_object *json)
+{
+	struct bgp *bgp = rs_bgp_lookup(rsi->vrf);
+	json_object *jpeers = json ? json_object_new_object() : NULL;
+	struct rs_neighbor **arr;
+	struct listnode *node;
+	struct peer *peer;
+	size_t n;
+
+	if (!json)
+		vty_out(vty, "  %-16s %-20s %6s %-12s %8s %8s %8s %8s %6s\n",
+			"Neighbor", "Role", "AS", "State", "Received",
+			"Accepted", "Dropped", "Sent", "Limit");
+	arr = rs_neighbor_array(rsi, &n);
+	for (size_t i = 0; i < n; i++)
+		rs_bgp_show_peer(rsi, bgp, arr[i]->addr, arr[i], vty, jpeers);
+	rs_neighbor_array_free(arr);
+	/* bgpd neighbors without a role are listed, so nobody is missed. */
+	if (bgp)
+		for (ALL_LIST_ELEMENTS_RO(bgp->peer, node, peer)) {
+			char addr[SU_ADDRSTRLEN];
+
+			sockunion2str(&peer->su, addr, sizeof(addr));
+			if (!rs_neighbor_find(rsi, addr))
+				rs_bgp_show_peer(rsi, bgp, addr, NULL, vty,
+						 jpeers);
+		}
+	if (json)
+		json_object_object_add(json, "neighbors", jpeers);
+}
+
+static void rs_route_json(json_object *jr, const struct attr *attr)
+{
+	char nh[INET_ADDRSTRLEN];
+	struct community *com = bgp_attr_get_community(attr);
+
+	inet_ntop(AF_INET, &attr->nexthop, nh, sizeof(nh));
+	json_object_string_add(jr, "nextHop", nh);
+	json_object_string_add(jr, "asPath", aspath_print(attr->aspath));
+	if (com)
+		json_object_string_add(jr, "communities",
+				       community_str(com, false, false));
+}
+
+int rs_bgp_show_routes(struct rs_instance *rsi, const char *addr,
+		       bool advertised, struct vty *vty, json_object *json)
+{
+	struct bgp *bgp = rs_bgp_lookup(rsi->vrf);
+	struct peer *peer = rs_bgp_peer(bgp, addr);
+	struct peer_af *paf;
+	struct update_subgroup *subgrp = NULL;
+	json_object *jroutes = NULL;
+	struct bgp_dest *dest;
+	uint32_t count = 0;
+
+	if (!peer) {
+		vty_out(vty, "%% No neighbor %s in VRF %s\n", addr, rsi->vrf);
+		return -1;
+	}
+	if (!advertised &&
+	    !CHECK_FLAG(peer->af_flags[AFI_IP][SAFI_UNICAST],
+			PEER_FLAG_SOFT_RECONFIG)) {
+		vty_out(vty,
+			"%% neighbor %s has no role, so its received routes are not kept (add 'route-server neighbor %s role ...')\n",
+			addr, addr);
+		return -1;
+	}
+	paf = peer_af_find(peer, AFI_IP, SAFI_UNICAST);
+	if (paf)
+		subgrp = PAF_SUBGRP(paf);
+	if (json) {
+		jroutes = json_object_new_object();
+		json_object_string_add(json, "neighbor", addr);
+		json_object_string_add(json, "role",
+				       rs_nbr_role_name(
+					       rs_neighbor_find(rsi, addr)));
+	} else {
+		vty_out(vty, "%-20s %-16s %-10s %-18s %s\n", "Prefix", "Next hop",
+			advertised ? "" : "Status",
+			advertised ? "" : "Reason", "AS path");
+	}
+	for (dest = bgp_table_top(bgp->rib[AFI_IP][SAFI_UNICAST]); dest;
+	     dest = bgp_route_next(dest)) {
+		const struct prefix *p = bgp_dest_get_prefix(dest);
+		const struct attr *attr = NULL;
+		const char *status = "", *why = "";
+		char pbuf[PREFIX_STRLEN], nh[INET_ADDRSTRLEN];
+		enum vrs_in_reason r;
+
+		if (advertised) {
+			struct bgp_adj_out *adj;
+
+			RB_FOREACH (adj, bgp_adj_out_rb, &dest->adj_out)
+				if (subgrp && adj->subgroup == subgrp &&
+				    adj->attr)
+					attr = adj->attr;
+		} else {
+			for (struct bgp_adj_in *ain = dest->adj_in; ain;
+			     ain = ain->next)
+				if (ain->peer == peer)
+					attr = ain->attr;
+			if (attr && rs_bgp_has_path(dest, peer)) {
+				status = "accepted";
+			} else if (attr) {
+				status = "dropped";
+				if (aspath_loop_check(attr->aspath,
+						      RS_LOCAL_AS))
+					why = vrs_in_reason_name(
+						VRS_IN_AS_LOOP);
+				else if (rs_denied_get(peer, p, &r))
+					why = vrs_in_reason_name(r);
+				else
+					why = "policy";
+			}
+		}
+		if (!attr)
+			continue;
+		count++;
+		prefix2str(p, pbuf, sizeof(pbuf));
+		if (jroutes) {
+			json_object *jr = json_object_new_object();
+
+			rs_route_json(jr, attr);
+			if (!advertised) {
+				json_object_string_add(jr, "status", status);
+				if (*why)
+					json_object_string_add(jr, "reason",
+							       why);
+			}
+			json_object_object_add(jroutes, pbuf, jr);
+		} else {
+			inet_ntop(AF_INET, &attr->nexthop, nh, sizeof(nh));
+			vty_out(vty, "%-20s %-16s %-10s %-18s %s\n", pbuf, nh,
+				status, why, aspath_print(attr->aspath));
+		}
+	}
+	if (jroutes) {
+		json_object_object_add(json, advertised ? "advertisedRoutes"
+							: "learnedRoutes",
+				       jroutes);
+		json_object_int_add(json, "totalPrefixCounter", count);
+	} else {
+		vty_out(vty, "\nTotal number of prefixes %u\n", count);
+	}
+	return 0;
+}
+
+size_t rs_bgp_vm_routes(struct rs_instance *rsi, struct vrs_bgp_route **routes,
+			struct vrs_addr **nexthops)
+{
+	struct bgp *bgp = rs_bgp_lookup(rsi->vrf);
+	struct bgp_dest *dest;
+	size_t n = 0, cap = 0, nh_used = 0, nh_cap = 0;
+	struct vrs_bgp_route *out = NULL;
+	struct vrs_addr *nhs = NULL;
+
+	*routes = NULL;
+	*nexthops = NULL;
+	if (!bgp)
+		return 0;
+	for (dest = bgp_table_top(bgp->rib[AFI_IP][SAFI_UNICAST]); dest;
+	     dest = bgp_route_next(dest)) {
+		struct vrs_candidate cand[16];
+		struct bgp_path_info *paths[16];
+		size_t nc = 0, sel[16], ns;
+
+		for (struct bgp_path_info *pi = bgp_dest_get_bgp_path_info(dest);
+		     pi && nc < array_size(cand); pi = pi->next) {
+			struct rs_neighbor *nbr = rs_bgp_nbr(pi->peer, NULL);
+
+			if (!nbr || !CHECK_FLAG(pi->flags, BGP_PATH_VALID) ||
+			    CHECK_FLAG(pi->flags, BGP_PATH_REMOVED))
+				continue;
+			cand[nc].role = nbr->role;
+			cand[nc].as_path_len =
+				aspath_count_hops(pi->attr->aspath);
+			cand[nc].med = pi->attr->med;
+			cand[nc].peer_id = nc;
+			paths[nc++] = pi;
+		}
+		if (!nc)
+			continue;
+		ns = vrs_select(rsi->hub_pref, cand, nc, sel, array_size(sel));
+		if (ns > array_size(sel))
+			ns = array_size(sel);
+		if (n == cap) {
+			struct vrs_bgp_route *grow;
+
+			cap = cap ? cap * 2 : 64;
+			grow = XCALLOC(MTYPE_RS_BGP_TMP, cap * sizeof(*grow));
+			if (out)
+				memcpy(grow, out, n * sizeof(*grow));
+			XFREE(MTYPE_RS_BGP_TMP, out);
+			out = grow;
+		}
+		if (nh_used + ns > nh_cap) {
+			struct vrs_addr *grow;
+
+			nh_cap = (nh_cap ? nh_cap * 2 : 128) + ns;
+			grow = XCALLOC(MTYPE_RS_BGP_TMP,
+				       nh_cap * sizeof(*grow));
+			if (nhs)
+				memcpy(grow, nhs, nh_used * sizeof(*grow));
+			XFREE(MTYPE_RS_BGP_TMP, nhs);
+			nhs = grow;
+		}
+		rs_prefix_from(bgp_dest_get_prefix(dest), &out[n].prefix);
+		/* Store offsets first: nhs may move while growing. */
+		out[n].nexthops = (const struct vrs_addr *)(uintptr_t)nh_used;
+		out[n].n_nexthops = ns;
+		for (size_t i = 0; i < ns; i++)
+			nhs[nh_used++] = vrs_addr_ipv4(
+				ntohl(paths[sel[i]]->attr->nexthop.s_addr));
+		n++;
+	}
+	for (size_t i = 0; i < n; i++)
+		out[i].nexthops = nhs + (uintptr_t)out[i].nexthops;
+	*routes = out;
+	*nexthops = nhs;
+	return n;
+}
+
+void rs_bgp_vm_routes_free(struct vrs_bgp_route *routes,
+			   struct vrs_addr *nexthops)
+{
+	XFREE(MTYPE_RS_BGP_TMP, routes);
+	XFREE(MTYPE_RS_BGP_TMP, nexthops);
+}
+
+/* Lifecycle --------------------------------------------------------------- */
+
+void rs_bgp_init(struct thread_master *tm)
+{
+	rs_bgp_master = tm;
+	route_map_install_match(&rs_match_drop_cmd);
+	route_map_install_match(&rs_match_withhold_cmd);
+	route_map_install_set(&rs_set_ingress_cmd);
+	route_map_install_set(&rs_set_egress_cmd);
+	rs_bgp_build_route_maps();
+	hook_register(bgp_packet_dump, rs_bgp_packet);
+	hook_register(peer_status_changed, rs_bgp_peer_status);
+}
+
+void rs_bgp_fini(void)
+{
+	hook_unregister(bgp_packet_dump, rs_bgp_packet);
+	hook_unregister(peer_status_changed, rs_bgp_peer_status);
+	rs_denied_flush(NULL);
 }

@@ -8,6 +8,7 @@
 #include "command.h"
 #include "json.h"
 #include "northbound_cli.h"
+#include "vrf.h"
 #include "vty.h"
 
 #include "bgpd/bgpd.h"
@@ -18,6 +19,13 @@
 #ifndef VTYSH_EXTRACT_PL
 #include "bgp_rs_cli_clippy.h"
 #endif
+
+#define RS_ROLE_STR                                                            \
+	"Role of the neighbor\n"                                               \
+	"Network virtual appliance (eBGP multihop)\n"                          \
+	"ExpressRoute gateway (iBGP, AS 65515)\n"                              \
+	"VPN gateway (iBGP, AS 65515)\n"
+#define RS_PEERING_STR "A VNet peering of the route server's VNet\n"
 
 /* Refuses route-server commands outside "router bgp 65515". */
 static struct bgp *rs_cli_bgp(struct vty *vty)
@@ -37,18 +45,25 @@ static struct bgp *rs_cli_bgp(struct vty *vty)
 	return bgp;
 }
 
+static int rs_cli_apply(struct vty *vty, struct bgp *bgp)
+{
+	return nb_cli_apply_changes(vty, RS_XPATH_INSTANCE,
+				    rs_bgp_vrf_name(bgp));
+}
+
+#define RS_CLI_BGP()                                                           \
+	struct bgp *bgp = rs_cli_bgp(vty);                                     \
+	if (!bgp)                                                              \
+		return CMD_WARNING_CONFIG_FAILED
+
 DEFPY_YANG(rs_enable, rs_enable_cmd,
 	   "[no] route-server",
 	   NO_STR RS_STR)
 {
-	struct bgp *bgp = rs_cli_bgp(vty);
-
-	if (!bgp)
-		return CMD_WARNING_CONFIG_FAILED;
+	RS_CLI_BGP();
 	nb_cli_enqueue_change(vty, ".", no ? NB_OP_DESTROY : NB_OP_CREATE,
 			      NULL);
-	return nb_cli_apply_changes(vty, RS_XPATH_INSTANCE,
-				    rs_bgp_vrf_name(bgp));
+	return rs_cli_apply(vty, bgp);
 }
 
 void rs_cli_show_instance(struct vty *vty, const struct lyd_node *dnode,
@@ -62,15 +77,11 @@ DEFPY_YANG(rs_branch_to_branch, rs_branch_to_branch_cmd,
 	   NO_STR RS_STR
 	   "Exchange routes between NVAs and VNet gateways (allowBranchToBranchTraffic)\n")
 {
-	struct bgp *bgp = rs_cli_bgp(vty);
-
-	if (!bgp)
-		return CMD_WARNING_CONFIG_FAILED;
+	RS_CLI_BGP();
 	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
 	nb_cli_enqueue_change(vty, "./branch-to-branch", NB_OP_MODIFY,
 			      no ? "false" : "true");
-	return nb_cli_apply_changes(vty, RS_XPATH_INSTANCE,
-				    rs_bgp_vrf_name(bgp));
+	return rs_cli_apply(vty, bgp);
 }
 
 void rs_cli_show_branch_to_branch(struct vty *vty, const struct lyd_node *dnode,
@@ -83,6 +94,27 @@ void rs_cli_show_branch_to_branch(struct vty *vty, const struct lyd_node *dnode,
 			on ? "" : "no ");
 }
 
+/* Leaves set with "route-server KEYWORD VALUE" / "no route-server KEYWORD". */
+static int rs_cli_leaf(struct vty *vty, struct bgp *bgp, const char *leaf,
+		       const char *value)
+{
+	char xpath[64];
+
+	snprintf(xpath, sizeof(xpath), "./%s", leaf);
+	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
+	nb_cli_enqueue_change(vty, xpath, value ? NB_OP_MODIFY : NB_OP_DESTROY,
+			      value);
+	return rs_cli_apply(vty, bgp);
+}
+
+static void rs_cli_show_leaf(struct vty *vty, const struct lyd_node *dnode,
+			     bool show_defaults, const char *keyword)
+{
+	if (show_defaults || !yang_dnode_is_default(dnode, NULL))
+		vty_out(vty, " route-server %s %s\n", keyword,
+			yang_dnode_get_string(dnode, NULL));
+}
+
 DEFPY_YANG(rs_hub_pref, rs_hub_pref_cmd,
 	   "route-server hub-routing-preference <expressroute|vpn-gateway|as-path>$pref",
 	   RS_STR
@@ -91,15 +123,8 @@ DEFPY_YANG(rs_hub_pref, rs_hub_pref_cmd,
 	   "Prefer VPN gateways and NVAs over ExpressRoute\n"
 	   "Shortest AS path wins whatever the source\n")
 {
-	struct bgp *bgp = rs_cli_bgp(vty);
-
-	if (!bgp)
-		return CMD_WARNING_CONFIG_FAILED;
-	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
-	nb_cli_enqueue_change(vty, "./hub-routing-preference", NB_OP_MODIFY,
-			      pref);
-	return nb_cli_apply_changes(vty, RS_XPATH_INSTANCE,
-				    rs_bgp_vrf_name(bgp));
+	RS_CLI_BGP();
+	return rs_cli_leaf(vty, bgp, "hub-routing-preference", pref);
 }
 
 DEFPY_YANG(no_rs_hub_pref, no_rs_hub_pref_cmd,
@@ -110,26 +135,447 @@ DEFPY_YANG(no_rs_hub_pref, no_rs_hub_pref_cmd,
 	   "Prefer VPN gateways and NVAs over ExpressRoute\n"
 	   "Shortest AS path wins whatever the source\n")
 {
-	struct bgp *bgp = rs_cli_bgp(vty);
-
-	if (!bgp)
-		return CMD_WARNING_CONFIG_FAILED;
-	nb_cli_enqueue_change(vty, "./hub-routing-preference", NB_OP_MODIFY,
-			      "expressroute");
-	return nb_cli_apply_changes(vty, RS_XPATH_INSTANCE,
-				    rs_bgp_vrf_name(bgp));
+	RS_CLI_BGP();
+	return rs_cli_leaf(vty, bgp, "hub-routing-preference", NULL);
 }
 
 void rs_cli_show_hub_pref(struct vty *vty, const struct lyd_node *dnode,
 			  bool show_defaults)
 {
-	const char *pref = yang_dnode_get_string(dnode, NULL);
-
-	if (show_defaults || strcmp(pref, "expressroute") != 0)
-		vty_out(vty, " route-server hub-routing-preference %s\n", pref);
+	rs_cli_show_leaf(vty, dnode, show_defaults, "hub-routing-preference");
 }
 
-/* show route-server */
+DEFPY_YANG(rs_profile, rs_profile_cmd,
+	   "[no] route-server profile <fast|azure-compat>$profile",
+	   NO_STR RS_STR
+	   "Timer and BFD profile of the route-server neighbors\n"
+	   "Keepalive 1 s, hold 3 s, BFD (default)\n"
+	   "Keepalive 60 s, hold 180 s, no BFD, at most 8 neighbors (as the cloud)\n")
+{
+	RS_CLI_BGP();
+	return rs_cli_leaf(vty, bgp, "profile", no ? NULL : profile);
+}
+
+void rs_cli_show_profile(struct vty *vty, const struct lyd_node *dnode,
+			 bool show_defaults)
+{
+	rs_cli_show_leaf(vty, dnode, show_defaults, "profile");
+}
+
+DEFPY_YANG(rs_route_limit, rs_route_limit_cmd,
+	   "route-server route-limit (1-1000000)$limit",
+	   RS_STR
+	   "Routes accepted from one neighbor before its session is torn down (default 4000)\n"
+	   "Number of routes\n")
+{
+	RS_CLI_BGP();
+	return rs_cli_leaf(vty, bgp, "route-limit", limit_str);
+}
+
+DEFPY_YANG(no_rs_route_limit, no_rs_route_limit_cmd,
+	   "no route-server route-limit [(1-1000000)]",
+	   NO_STR RS_STR
+	   "Routes accepted from one neighbor before its session is torn down (default 4000)\n"
+	   "Number of routes\n")
+{
+	RS_CLI_BGP();
+	return rs_cli_leaf(vty, bgp, "route-limit", NULL);
+}
+
+void rs_cli_show_route_limit(struct vty *vty, const struct lyd_node *dnode,
+			     bool show_defaults)
+{
+	rs_cli_show_leaf(vty, dnode, show_defaults, "route-limit");
+}
+
+DEFPY_YANG(rs_limit_mode, rs_limit_mode_cmd,
+	   "[no] route-server route-limit-mode <max-prefix|ars>$mode",
+	   NO_STR RS_STR
+	   "How the per-neighbor route limit counts\n"
+	   "Routes currently accepted from the neighbor\n"
+	   "Routes learned plus every route of the incoming UPDATE (the cloud's count, default)\n")
+{
+	RS_CLI_BGP();
+	return rs_cli_leaf(vty, bgp, "limit-mode", no ? NULL : mode);
+}
+
+void rs_cli_show_limit_mode(struct vty *vty, const struct lyd_node *dnode,
+			    bool show_defaults)
+{
+	rs_cli_show_leaf(vty, dnode, show_defaults, "route-limit-mode");
+}
+
+DEFPY_YANG(rs_total_limit, rs_total_limit_cmd,
+	   "route-server total-limit (1-10000000)$limit",
+	   RS_STR
+	   "Routes accepted from all neighbors together (default 10000)\n"
+	   "Number of routes\n")
+{
+	RS_CLI_BGP();
+	return rs_cli_leaf(vty, bgp, "total-limit", limit_str);
+}
+
+DEFPY_YANG(no_rs_total_limit, no_rs_total_limit_cmd,
+	   "no route-server total-limit [(1-10000000)]",
+	   NO_STR RS_STR
+	   "Routes accepted from all neighbors together (default 10000)\n"
+	   "Number of routes\n")
+{
+	RS_CLI_BGP();
+	return rs_cli_leaf(vty, bgp, "total-limit", NULL);
+}
+
+void rs_cli_show_total_limit(struct vty *vty, const struct lyd_node *dnode,
+			     bool show_defaults)
+{
+	rs_cli_show_leaf(vty, dnode, show_defaults, "total-limit");
+}
+
+DEFPY_YANG(rs_vnet_name, rs_vnet_name_cmd,
+	   "[no] route-server vnet-name WORD$name",
+	   NO_STR RS_STR
+	   "Name of the route server's VNet\n"
+	   "VNet name (1-31 characters)\n")
+{
+	RS_CLI_BGP();
+	if (!no && strlen(name) > 31) {
+		vty_out(vty, "%% VNet name '%s' is too long: at most 31 characters\n",
+			name);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	return rs_cli_leaf(vty, bgp, "vnet-name", no ? NULL : name);
+}
+
+void rs_cli_show_vnet_name(struct vty *vty, const struct lyd_node *dnode,
+			   bool show_defaults)
+{
+	vty_out(vty, " route-server vnet-name %s\n",
+		yang_dnode_get_string(dnode, NULL));
+}
+
+/* Parses and normalises a prefix; explains what is wrong if it cannot. */
+static int rs_cli_prefix(struct vty *vty, const char *str, char *out,
+			 size_t len)
+{
+	struct vrs_prefix p;
+	char reason[256];
+
+	if (vrs_prefix_parse(str, &p, reason, sizeof(reason))) {
+		vty_out(vty, "%% %s\n", reason);
+		return -1;
+	}
+	if (p.addr.family != VRS_AF_IPV4) {
+		vty_out(vty,
+			"%% %s: address spaces are IPv4 prefixes (A.B.C.D/M)\n",
+			str);
+		return -1;
+	}
+	vrs_prefix_str(&p, out, len);
+	return 0;
+}
+
+/*
+ * Would the VNet model still be valid with this change? The policy core
+ * knows the rules of VNet peerings (contract §7); its reason is shown.
+ */
+static int rs_cli_check_vnets(struct vty *vty, struct bgp *bgp,
+			      const char *peering, const struct vrs_prefix *add,
+			      bool local_use_remote)
+{
+	struct rs_instance *rsi = rs_instance_find(rs_bgp_vrf_name(bgp));
+	struct rs_instance tmp = {};
+	struct vrs_vnet vnets[RS_MAX_PEERINGS + 2];
+	char reason[256];
+	size_t n;
+
+	if (rsi) {
+		memcpy(tmp.vnet_name, rsi->vnet_name, sizeof(tmp.vnet_name));
+		memcpy(tmp.spaces, rsi->spaces, sizeof(tmp.spaces));
+		tmp.n_spaces = rsi->n_spaces;
+		memcpy(tmp.peerings, rsi->peerings, sizeof(tmp.peerings));
+		tmp.n_peerings = rsi->n_peerings;
+	}
+	if (peering) {
+		struct rs_peering *p = rs_peering_find(&tmp, peering);
+
+		if (!p) {
+			if (tmp.n_peerings >= RS_MAX_PEERINGS) {
+				vty_out(vty,
+					"%% at most %d VNet peerings per route server\n",
+					RS_MAX_PEERINGS);
+				return -1;
+			}
+			p = rs_peering_get(&tmp, peering);
+		}
+		if (add) {
+			if (p->n_spaces >= RS_MAX_SPACES) {
+				vty_out(vty,
+					"%% VNet %s already has %d address spaces (the maximum)\n",
+					peering, RS_MAX_SPACES);
+				return -1;
+			}
+			p->spaces[p->n_spaces++] = *add;
+		}
+	} else if (add) {
+		if (tmp.n_spaces >= RS_MAX_SPACES) {
+			vty_out(vty,
+				"%% the VNet already has %d address spaces (the maximum)\n",
+				RS_MAX_SPACES);
+			return -1;
+		}
+		tmp.spaces[tmp.n_spaces++] = *add;
+	}
+	n = rs_instance_vnets(&tmp, vnets, array_size(vnets));
+	if (local_use_remote) {
+		struct vrs_vnet *v = &vnets[0];
+
+		for (size_t i = 0; i < v->n_peerings; i++)
+			if (strcmp(v->peerings[i].remote, peering) == 0)
+				v->peerings[i].use_remote_gateway = true;
+	}
+	if (vrs_vnets_validate(vnets, n, reason, sizeof(reason)) == 0)
+		return 0;
+	/* Incomplete models (no address space yet) are fine while typing. */
+	if (!local_use_remote && strstr(reason, "no address space"))
+		return 0;
+	vty_out(vty, "%% %s\n", reason);
+	return -1;
+}
+
+DEFPY_YANG(rs_address_space, rs_address_space_cmd,
+	   "[no] route-server address-space A.B.C.D/M$prefix",
+	   NO_STR RS_STR
+	   "An address space of the route server's VNet (advertised to NVAs)\n"
+	   "IPv4 prefix\n")
+{
+	char buf[64];
+	struct vrs_prefix p;
+
+	RS_CLI_BGP();
+	if (rs_cli_prefix(vty, prefix_str, buf, sizeof(buf)))
+		return CMD_WARNING_CONFIG_FAILED;
+	vrs_prefix_parse(buf, &p, NULL, 0);
+	if (!no && rs_cli_check_vnets(vty, bgp, NULL, &p, false))
+		return CMD_WARNING_CONFIG_FAILED;
+	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
+	nb_cli_enqueue_change(vty, "./address-space",
+			      no ? NB_OP_DESTROY : NB_OP_CREATE, buf);
+	return rs_cli_apply(vty, bgp);
+}
+
+void rs_cli_show_address_space(struct vty *vty, const struct lyd_node *dnode,
+			       bool show_defaults)
+{
+	vty_out(vty, " route-server address-space %s\n",
+		yang_dnode_get_string(dnode, NULL));
+}
+
+static int rs_cli_check_peering_name(struct vty *vty, const char *name)
+{
+	if (strlen(name) > 31) {
+		vty_out(vty, "%% VNet name '%s' is too long: at most 31 characters\n",
+			name);
+		return -1;
+	}
+	return 0;
+}
+
+DEFPY_YANG(rs_peering, rs_peering_cmd,
+	   "[no] route-server peering WORD$name",
+	   NO_STR RS_STR RS_PEERING_STR "Name of the peered VNet\n")
+{
+	char xpath[128];
+
+	RS_CLI_BGP();
+	if (rs_cli_check_peering_name(vty, name))
+		return CMD_WARNING_CONFIG_FAILED;
+	if (!no && rs_cli_check_vnets(vty, bgp, name, NULL, false))
+		return CMD_WARNING_CONFIG_FAILED;
+	snprintf(xpath, sizeof(xpath), "./peering[remote-vnet='%s']", name);
+	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
+	nb_cli_enqueue_change(vty, xpath, no ? NB_OP_DESTROY : NB_OP_CREATE,
+			      NULL);
+	return rs_cli_apply(vty, bgp);
+}
+
+void rs_cli_show_peering(struct vty *vty, const struct lyd_node *dnode,
+			 bool show_defaults)
+{
+	vty_out(vty, " route-server peering %s\n",
+		yang_dnode_get_string(dnode, "./remote-vnet"));
+}
+
+DEFPY_YANG(rs_peering_space, rs_peering_space_cmd,
+	   "[no] route-server peering WORD$name address-space A.B.C.D/M$prefix",
+	   NO_STR RS_STR RS_PEERING_STR "Name of the peered VNet\n"
+	   "An address space of the peered VNet\n"
+	   "IPv4 prefix\n")
+{
+	char buf[64], xpath[192];
+	struct vrs_prefix p;
+
+	RS_CLI_BGP();
+	if (rs_cli_check_peering_name(vty, name) ||
+	    rs_cli_prefix(vty, prefix_str, buf, sizeof(buf)))
+		return CMD_WARNING_CONFIG_FAILED;
+	vrs_prefix_parse(buf, &p, NULL, 0);
+	if (!no && rs_cli_check_vnets(vty, bgp, name, &p, false))
+		return CMD_WARNING_CONFIG_FAILED;
+	snprintf(xpath, sizeof(xpath), "./peering[remote-vnet='%s']/address-space",
+		 name);
+	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
+	nb_cli_enqueue_change(vty, xpath, no ? NB_OP_DESTROY : NB_OP_CREATE,
+			      buf);
+	return rs_cli_apply(vty, bgp);
+}
+
+void rs_cli_show_peering_space(struct vty *vty, const struct lyd_node *dnode,
+			       bool show_defaults)
+{
+	vty_out(vty, " route-server peering %s address-space %s\n",
+		yang_dnode_get_string(dnode, "../remote-vnet"),
+		yang_dnode_get_string(dnode, NULL));
+}
+
+DEFPY_YANG(rs_peering_flag, rs_peering_flag_cmd,
+	   "[no] route-server peering WORD$name <allow-gateway-transit$transit|remote-uses-gateway$remote>",
+	   NO_STR RS_STR RS_PEERING_STR "Name of the peered VNet\n"
+	   "Let the peered VNet use this VNet's route server (allowGatewayTransit)\n"
+	   "The peered VNet uses this VNet's route server (its useRemoteGateways)\n")
+{
+	char xpath[192];
+
+	RS_CLI_BGP();
+	if (rs_cli_check_peering_name(vty, name))
+		return CMD_WARNING_CONFIG_FAILED;
+	if (!no && rs_cli_check_vnets(vty, bgp, name, NULL, false))
+		return CMD_WARNING_CONFIG_FAILED;
+	snprintf(xpath, sizeof(xpath), "./peering[remote-vnet='%s']/%s", name,
+		 transit ? "allow-gateway-transit" : "remote-uses-gateway");
+	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
+	nb_cli_enqueue_change(vty, xpath, NB_OP_MODIFY, no ? "false" : "true");
+	return rs_cli_apply(vty, bgp);
+}
+
+static void rs_cli_show_peering_flag(struct vty *vty,
+				     const struct lyd_node *dnode,
+				     bool show_defaults, const char *kw)
+{
+	if (yang_dnode_get_bool(dnode, NULL))
+		vty_out(vty, " route-server peering %s %s\n",
+			yang_dnode_get_string(dnode, "../remote-vnet"), kw);
+}
+
+void rs_cli_show_peering_transit(struct vty *vty, const struct lyd_node *dnode,
+				 bool show_defaults)
+{
+	rs_cli_show_peering_flag(vty, dnode, show_defaults,
+				 "allow-gateway-transit");
+}
+
+void rs_cli_show_peering_remote_gw(struct vty *vty,
+				   const struct lyd_node *dnode,
+				   bool show_defaults)
+{
+	rs_cli_show_peering_flag(vty, dnode, show_defaults,
+				 "remote-uses-gateway");
+}
+
+DEFPY_YANG(rs_peering_use_remote, rs_peering_use_remote_cmd,
+	   "route-server peering WORD$name use-remote-gateway",
+	   RS_STR RS_PEERING_STR "Name of the peered VNet\n"
+	   "Use the peered VNet's gateway or route server (useRemoteGateways)\n")
+{
+	RS_CLI_BGP();
+	/* Always refused: the policy core explains why in one line. */
+	if (rs_cli_check_vnets(vty, bgp, name, NULL, true) == 0)
+		vty_out(vty,
+			"%% VNet %s has its own route server, so it cannot use the remote one of %s\n",
+			rs_instance_find(rs_bgp_vrf_name(bgp)) &&
+					rs_instance_find(rs_bgp_vrf_name(bgp))
+						->vnet_name[0]
+				? rs_instance_find(rs_bgp_vrf_name(bgp))->vnet_name
+				: "of this route server",
+			name);
+	return CMD_WARNING_CONFIG_FAILED;
+}
+
+DEFPY_YANG(rs_neighbor, rs_neighbor_cmd,
+	   "route-server neighbor <A.B.C.D|X:X::X:X>$addr role <nva|expressroute-gateway|vpn-gateway>$role [route-limit (1-1000000)$limit]",
+	   RS_STR
+	   "A BGP neighbor the route server serves\n"
+	   "Neighbor IPv4 address\n"
+	   "Neighbor IPv6 address\n" RS_ROLE_STR
+	   "Route limit for this neighbor (instance default otherwise)\n"
+	   "Number of routes\n")
+{
+	char reason[256], xpath[128];
+	enum vrs_role r;
+
+	RS_CLI_BGP();
+	vrs_role_from_string(role, &r, NULL, 0);
+	if (rs_bgp_check_neighbor(rs_bgp_vrf_name(bgp), addr_str, r, reason,
+				  sizeof(reason))) {
+		vty_out(vty, "%% %s\n", reason);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	snprintf(xpath, sizeof(xpath), "./neighbor[address='%s']", addr_str);
+	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
+	nb_cli_enqueue_change(vty, xpath, NB_OP_CREATE, NULL);
+	snprintf(xpath, sizeof(xpath), "./neighbor[address='%s']/role",
+		 addr_str);
+	nb_cli_enqueue_change(vty, xpath, NB_OP_MODIFY, role);
+	snprintf(xpath, sizeof(xpath), "./neighbor[address='%s']/route-limit",
+		 addr_str);
+	nb_cli_enqueue_change(vty, xpath, limit_str ? NB_OP_MODIFY
+						    : NB_OP_DESTROY,
+			      limit_str);
+	return rs_cli_apply(vty, bgp);
+}
+
+DEFPY_YANG(no_rs_neighbor, no_rs_neighbor_cmd,
+	   "no route-server neighbor <A.B.C.D|X:X::X:X>$addr [role <nva|expressroute-gateway|vpn-gateway> [route-limit (1-1000000)]]",
+	   NO_STR RS_STR
+	   "A BGP neighbor the route server serves\n"
+	   "Neighbor IPv4 address\n"
+	   "Neighbor IPv6 address\n" RS_ROLE_STR
+	   "Route limit for this neighbor (instance default otherwise)\n"
+	   "Number of routes\n")
+{
+	char xpath[128];
+
+	RS_CLI_BGP();
+	snprintf(xpath, sizeof(xpath), "./neighbor[address='%s']", addr_str);
+	nb_cli_enqueue_change(vty, xpath, NB_OP_DESTROY, NULL);
+	return rs_cli_apply(vty, bgp);
+}
+
+void rs_cli_show_neighbor(struct vty *vty, const struct lyd_node *dnode,
+			  bool show_defaults)
+{
+	vty_out(vty, " route-server neighbor %s role %s",
+		yang_dnode_get_string(dnode, "./address"),
+		yang_dnode_get_string(dnode, "./role"));
+	if (yang_dnode_exists(dnode, "./route-limit"))
+		vty_out(vty, " route-limit %s",
+			yang_dnode_get_string(dnode, "./route-limit"));
+	vty_out(vty, "\n");
+}
+
+/* show commands ------------------------------------------------------- */
+
+static struct rs_instance *rs_cli_show_instance_of(struct vty *vty,
+						   const char *vrf)
+{
+	struct rs_instance *rsi = rs_instance_find(vrf ? vrf : VRF_DEFAULT_NAME);
+
+	if (!rsi)
+		vty_out(vty,
+			"%% No route server in VRF %s (configure 'route-server' under router bgp %u)\n",
+			vrf ? vrf : VRF_DEFAULT_NAME, RS_LOCAL_AS);
+	return rsi;
+}
+
 struct rs_show_ctx {
 	struct vty *vty;
 	const char *vrf;
@@ -141,33 +587,71 @@ static void rs_show_one(struct rs_instance *rsi, void *arg)
 	struct rs_show_ctx *ctx = arg;
 	struct vty *vty = ctx->vty;
 	uint32_t as;
+	char buf[64];
+	json_object *ji = NULL, *jsp;
 
 	if (ctx->vrf && strcmp(ctx->vrf, rsi->vrf) != 0)
 		return;
 	as = rs_bgp_local_as(rsi->vrf);
 	if (ctx->json) {
-		json_object *ji = json_object_new_object();
-		json_object *jp = json_object_new_object();
-
+		ji = json_object_new_object();
 		json_object_string_add(ji, "vrf", rsi->vrf);
 		json_object_int_add(ji, "localAs", as);
 		json_object_boolean_add(ji, "bgpInstance", as != 0);
 		json_object_boolean_add(ji, "branchToBranch",
 					rsi->branch_to_branch);
 		json_object_string_add(ji, "hubRoutingPreference",
-				       rs_hub_pref_str(rsi->hub_pref));
-		rs_bgp_peers_json(rsi->vrf, jp);
-		json_object_object_add(ji, "peers", jp);
+				       vrs_hub_pref_name(rsi->hub_pref));
+		json_object_string_add(ji, "profile",
+				       vrs_profile_name(rsi->profile));
+		json_object_int_add(ji, "routeLimit", rsi->route_limit);
+		json_object_string_add(ji, "routeLimitMode",
+				       vrs_limit_mode_name(rsi->limit_mode));
+		json_object_int_add(ji, "totalLimit", rsi->total_limit);
+		if (rsi->vnet_name[0])
+			json_object_string_add(ji, "vnetName", rsi->vnet_name);
+		jsp = json_object_new_array();
+		for (size_t i = 0; i < rsi->n_spaces; i++)
+			json_object_array_add(
+				jsp, json_object_new_string(vrs_prefix_str(
+					     &rsi->spaces[i], buf, sizeof(buf))));
+		json_object_object_add(ji, "addressSpaces", jsp);
+		jsp = json_object_new_array();
+		for (size_t i = 0; i < rsi->n_originated; i++)
+			json_object_array_add(
+				jsp, json_object_new_string(vrs_prefix_str(
+					     &rsi->originated[i], buf,
+					     sizeof(buf))));
+		json_object_object_add(ji, "advertisedSpaces", jsp);
 		json_object_object_add(ctx->json, rsi->vrf, ji);
-		return;
+	} else {
+		vty_out(vty, "Route server, VRF %s, local AS %u%s\n", rsi->vrf,
+			as, as ? "" : " (no BGP instance)");
+		vty_out(vty, "  VNet:                   %s\n",
+			rsi->vnet_name[0] ? rsi->vnet_name : "(unnamed)");
+		vty_out(vty, "  Address spaces:        ");
+		for (size_t i = 0; i < rsi->n_spaces; i++)
+			vty_out(vty, " %s",
+				vrs_prefix_str(&rsi->spaces[i], buf,
+					       sizeof(buf)));
+		vty_out(vty, "%s\n", rsi->n_spaces ? "" : " none");
+		vty_out(vty, "  Advertised to NVAs:    ");
+		for (size_t i = 0; i < rsi->n_originated; i++)
+			vty_out(vty, " %s",
+				vrs_prefix_str(&rsi->originated[i], buf,
+					       sizeof(buf)));
+		vty_out(vty, "%s\n", rsi->n_originated ? "" : " none");
+		vty_out(vty, "  Branch-to-branch:       %s\n",
+			rsi->branch_to_branch ? "on" : "off");
+		vty_out(vty, "  Hub routing preference: %s\n",
+			vrs_hub_pref_name(rsi->hub_pref));
+		vty_out(vty, "  Profile:                %s\n",
+			vrs_profile_name(rsi->profile));
+		vty_out(vty, "  Route limit:            %u per neighbor (%s), %u in all\n",
+			rsi->route_limit, vrs_limit_mode_name(rsi->limit_mode),
+			rsi->total_limit);
 	}
-	vty_out(vty, "Route server, VRF %s, local AS %u%s\n", rsi->vrf, as,
-		as ? "" : " (no BGP instance)");
-	vty_out(vty, "  Branch-to-branch:       %s\n",
-		rsi->branch_to_branch ? "on" : "off");
-	vty_out(vty, "  Hub routing preference: %s\n",
-		rs_hub_pref_str(rsi->hub_pref));
-	rs_bgp_peers_vty(rsi->vrf, vty);
+	rs_bgp_show_neighbors(rsi, vty, ji);
 }
 
 DEFPY(show_rs, show_rs_cmd,
@@ -188,6 +672,164 @@ DEFPY(show_rs, show_rs_cmd,
 	if (uj) {
 		json_object_object_add(json, "instances", ctx.json);
 		vty_json(vty, json);
+	} else if (!vrf && !rs_instance_find(VRF_DEFAULT_NAME)) {
+		vty_out(vty,
+			"No route server configured (add 'route-server' under router bgp %u)\n",
+			RS_LOCAL_AS);
+	}
+	return CMD_SUCCESS;
+}
+
+DEFPY(show_rs_routes, show_rs_routes_cmd,
+      "show route-server [vrf NAME$vrf] neighbor <A.B.C.D|X:X::X:X>$addr <learned-routes$learned|advertised-routes> [json$uj]",
+      SHOW_STR RS_STR VRF_CMD_HELP_STR
+      "A neighbor of the route server\n"
+      "Neighbor IPv4 address\n"
+      "Neighbor IPv6 address\n"
+      "Routes learned from the neighbor, with the route server's verdict\n"
+      "Routes the route server advertises to the neighbor\n" JSON_STR)
+{
+	struct rs_instance *rsi = rs_cli_show_instance_of(vty, vrf);
+	json_object *json = NULL;
+	int ret;
+
+	if (!rsi)
+		return CMD_WARNING;
+	if (uj)
+		json = json_object_new_object();
+	ret = rs_bgp_show_routes(rsi, addr_str, !learned, vty, json);
+	if (ret < 0) {
+		json_object_free(json);
+		return CMD_WARNING;
+	}
+	if (uj)
+		vty_json(vty, json);
+	return CMD_SUCCESS;
+}
+
+/* Effective routes of the VMs of one VNet the route server programs. */
+static void rs_show_effective_vnet(struct vty *vty, const struct vrs_vnet *vnets,
+				   size_t n_vnets, const struct vrs_vnet *vnet,
+				   const struct vrs_bgp_route *bgp, size_t n_bgp,
+				   json_object *json)
+{
+	struct vrs_eff_opts opts;
+	struct vrs_eff_route *eff;
+	size_t n, cap = n_bgp + 64;
+	char buf[64];
+	json_object *jroutes = NULL;
+
+	vrs_eff_opts_init(&opts);
+	eff = XCALLOC(MTYPE_TMP, cap * sizeof(*eff));
+	n = vrs_effective_routes(vnets, n_vnets, vnet, &vnets[0], bgp, n_bgp,
+				 &opts, eff, cap);
+	if (n > cap)
+		n = cap;
+	if (json)
+		jroutes = json_object_new_array();
+	else
+		vty_out(vty, "VNet %s\n  %-8s %-22s %-22s %-22s %s\n",
+			vnet->name, "State", "Source", "Prefix",
+			"Next hop type", "Next hops");
+	for (size_t i = 0; i < n; i++) {
+		const struct vrs_eff_route *r = &eff[i];
+		char nhs[8 * 48] = "";
+		json_object *jr, *jnh;
+
+		vrs_prefix_str(&r->prefix, buf, sizeof(buf));
+		if (json) {
+			jr = json_object_new_object();
+			jnh = json_object_new_array();
+			json_object_string_add(jr, "prefix", buf);
+			json_object_string_add(jr, "source",
+					       vrs_eff_source_name(r->source));
+			json_object_string_add(jr, "state",
+					       vrs_eff_state_name(r->state));
+			json_object_string_add(jr, "nextHopType",
+					       vrs_eff_nh_type_name(r->nh_type));
+			for (size_t j = 0; j < r->n_nexthops; j++) {
+				char a[48];
+
+				vrs_addr_str(&r->nexthops[j], a, sizeof(a));
+				json_object_array_add(jnh,
+						      json_object_new_string(a));
+			}
+			json_object_object_add(jr, "nextHops", jnh);
+			if (r->state == VRS_EFF_INVALID) {
+				char c[64];
+
+				json_object_string_add(
+					jr, "overriddenBy",
+					vrs_prefix_str(&r->covered_by, c,
+						       sizeof(c)));
+			}
+			json_object_array_add(jroutes, jr);
+			continue;
+		}
+		for (size_t j = 0; j < r->n_nexthops; j++) {
+			char a[48];
+
+			vrs_addr_str(&r->nexthops[j], a, sizeof(a));
+			if (j)
+				strlcat(nhs, ",", sizeof(nhs));
+			strlcat(nhs, a, sizeof(nhs));
+		}
+		vty_out(vty, "  %-8s %-22s %-22s %-22s %s\n",
+			vrs_eff_state_name(r->state),
+			vrs_eff_source_name(r->source), buf,
+			vrs_eff_nh_type_name(r->nh_type), nhs);
+	}
+	if (json)
+		json_object_object_add(json, vnet->name, jroutes);
+	XFREE(MTYPE_TMP, eff);
+}
+
+DEFPY(show_rs_effective, show_rs_effective_cmd,
+      "show route-server [vrf NAME$vrf] effective-routes [vnet WORD$vnet] [json$uj]",
+      SHOW_STR RS_STR VRF_CMD_HELP_STR
+      "Routes programmed into the VMs (like the cloud's effective routes)\n"
+      "Only the VMs of one VNet\n"
+      "VNet name\n" JSON_STR)
+{
+	struct rs_instance *rsi = rs_cli_show_instance_of(vty, vrf);
+	struct vrs_vnet vnets[RS_MAX_PEERINGS + 1];
+	const struct vrs_vnet *prog[RS_MAX_PEERINGS + 1];
+	struct vrs_bgp_route *bgp = NULL;
+	struct vrs_addr *nhs = NULL;
+	size_t n_vnets, n_prog, n_bgp;
+	json_object *json = NULL, *jv = NULL;
+	bool found = false;
+
+	if (!rsi)
+		return CMD_WARNING;
+	n_vnets = rs_instance_vnets(rsi, vnets, array_size(vnets));
+	n_prog = vrs_rs_programmed_vnets(vnets, n_vnets, &vnets[0], prog,
+					 array_size(prog));
+	n_bgp = rs_bgp_vm_routes(rsi, &bgp, &nhs);
+	if (uj) {
+		json = json_object_new_object();
+		jv = json_object_new_object();
+	}
+	for (size_t i = 0; i < n_prog && i < array_size(prog); i++) {
+		if (vnet && strcmp(vnet, prog[i]->name) != 0)
+			continue;
+		found = true;
+		rs_show_effective_vnet(vty, vnets, n_vnets, prog[i], bgp, n_bgp,
+				       jv);
+	}
+	rs_bgp_vm_routes_free(bgp, nhs);
+	if (vnet && !found) {
+		json_object_free(jv);
+		json_object_free(json);
+		vty_out(vty,
+			"%% this route server does not program VNet %s (its own VNet and spokes that use it)\n",
+			vnet);
+		return CMD_WARNING;
+	}
+	if (uj) {
+		json_object_string_add(json, "vrf", rsi->vrf);
+		json_object_object_add(json, "vnets", jv);
+		vty_json(vty, json);
 	}
 	return CMD_SUCCESS;
 }
@@ -198,5 +840,21 @@ void rs_cli_init(void)
 	install_element(BGP_NODE, &rs_branch_to_branch_cmd);
 	install_element(BGP_NODE, &rs_hub_pref_cmd);
 	install_element(BGP_NODE, &no_rs_hub_pref_cmd);
+	install_element(BGP_NODE, &rs_profile_cmd);
+	install_element(BGP_NODE, &rs_route_limit_cmd);
+	install_element(BGP_NODE, &no_rs_route_limit_cmd);
+	install_element(BGP_NODE, &rs_limit_mode_cmd);
+	install_element(BGP_NODE, &rs_total_limit_cmd);
+	install_element(BGP_NODE, &no_rs_total_limit_cmd);
+	install_element(BGP_NODE, &rs_vnet_name_cmd);
+	install_element(BGP_NODE, &rs_address_space_cmd);
+	install_element(BGP_NODE, &rs_peering_cmd);
+	install_element(BGP_NODE, &rs_peering_space_cmd);
+	install_element(BGP_NODE, &rs_peering_flag_cmd);
+	install_element(BGP_NODE, &rs_peering_use_remote_cmd);
+	install_element(BGP_NODE, &rs_neighbor_cmd);
+	install_element(BGP_NODE, &no_rs_neighbor_cmd);
 	install_element(VIEW_NODE, &show_rs_cmd);
+	install_element(VIEW_NODE, &show_rs_routes_cmd);
+	install_element(VIEW_NODE, &show_rs_effective_cmd);
 }

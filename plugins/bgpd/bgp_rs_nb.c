@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * bgpd_rs: northbound callbacks of frr-route-server.yang.
+ * bgpd_rs: northbound callbacks of frr-route-server.yang. Each callback
+ * updates the side table and asks for the settings to be re-applied to
+ * bgpd (coalesced on the event loop, see rs_instance_changed()).
  */
 #include <zebra.h>
 
@@ -9,9 +11,19 @@
 
 #include "bgp_rs.h"
 
-static const char *rs_dnode_vrf(const struct lyd_node *dnode)
+/* The instance a data node belongs to (created if needed). */
+static struct rs_instance *rs_nb_instance(const struct lyd_node *dnode)
 {
-	return yang_dnode_get_string(dnode, "./vrf");
+	const struct lyd_node *inst = yang_dnode_get_parent(dnode, "instance");
+
+	return rs_instance_get(yang_dnode_get_string(inst, "./vrf"));
+}
+
+static int rs_nb_prefix(const struct lyd_node *dnode, struct vrs_prefix *p,
+			char *errmsg, size_t errmsg_len)
+{
+	return vrs_prefix_parse(yang_dnode_get_string(dnode, NULL), p, errmsg,
+				errmsg_len);
 }
 
 /*
@@ -19,7 +31,8 @@ static const char *rs_dnode_vrf(const struct lyd_node *dnode)
  */
 static int rs_instance_create(struct nb_cb_create_args *args)
 {
-	const char *vrf = rs_dnode_vrf(args->dnode);
+	const char *vrf = yang_dnode_get_string(args->dnode, "./vrf");
+	struct rs_instance *rsi;
 	uint32_t as;
 
 	switch (args->event) {
@@ -37,7 +50,8 @@ static int rs_instance_create(struct nb_cb_create_args *args)
 	case NB_EV_ABORT:
 		break;
 	case NB_EV_APPLY:
-		rs_instance_get(vrf);
+		rsi = rs_instance_get(vrf);
+		rs_instance_changed(rsi);
 		break;
 	}
 	return NB_OK;
@@ -49,76 +63,462 @@ static int rs_instance_destroy(struct nb_cb_destroy_args *args)
 
 	if (args->event != NB_EV_APPLY)
 		return NB_OK;
-	rsi = rs_instance_find(rs_dnode_vrf(args->dnode));
-	if (rsi)
+	rsi = rs_instance_find(yang_dnode_get_string(args->dnode, "./vrf"));
+	if (rsi) {
+		rs_bgp_release_instance(rsi);
 		rs_instance_del(rsi);
+	}
 	return NB_OK;
 }
 
 /*
  * XPath: /frr-route-server:route-server/instance/branch-to-branch
  */
-static int rs_instance_branch_to_branch_modify(struct nb_cb_modify_args *args)
+static int rs_branch_to_branch_modify(struct nb_cb_modify_args *args)
 {
 	struct rs_instance *rsi;
 
 	if (args->event != NB_EV_APPLY)
 		return NB_OK;
-	rsi = rs_instance_get(yang_dnode_get_string(args->dnode, "../vrf"));
+	rsi = rs_nb_instance(args->dnode);
 	rsi->branch_to_branch = yang_dnode_get_bool(args->dnode, NULL);
+	rs_instance_changed(rsi);
 	return NB_OK;
 }
 
 /*
  * XPath: /frr-route-server:route-server/instance/hub-routing-preference
  */
-static int rs_instance_hub_pref_modify(struct nb_cb_modify_args *args)
+static int rs_hub_pref_modify(struct nb_cb_modify_args *args)
 {
 	struct rs_instance *rsi;
-	enum rs_hub_pref pref;
+	enum vrs_hub_pref pref;
 
-	if (rs_hub_pref_parse(yang_dnode_get_string(args->dnode, NULL),
-			      &pref) < 0) {
-		snprintf(args->errmsg, args->errmsg_len,
-			 "unknown hub routing preference (expressroute, vpn-gateway or as-path)");
+	if (vrs_hub_pref_from_string(yang_dnode_get_string(args->dnode, NULL),
+				     &pref, args->errmsg, args->errmsg_len))
 		return NB_ERR_VALIDATION;
-	}
 	if (args->event != NB_EV_APPLY)
 		return NB_OK;
-	rsi = rs_instance_get(yang_dnode_get_string(args->dnode, "../vrf"));
+	rsi = rs_nb_instance(args->dnode);
 	rsi->hub_pref = pref;
+	rs_instance_changed(rsi);
 	return NB_OK;
 }
+
+/*
+ * XPath: /frr-route-server:route-server/instance/profile
+ */
+static int rs_profile_modify(struct nb_cb_modify_args *args)
+{
+	struct rs_instance *rsi;
+	enum vrs_profile profile;
+
+	if (vrs_profile_from_string(yang_dnode_get_string(args->dnode, NULL),
+				    &profile, args->errmsg, args->errmsg_len))
+		return NB_ERR_VALIDATION;
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	rsi = rs_nb_instance(args->dnode);
+	rsi->profile = profile;
+	rs_instance_changed(rsi);
+	return NB_OK;
+}
+
+/*
+ * XPath: /frr-route-server:route-server/instance/route-limit
+ */
+static int rs_route_limit_modify(struct nb_cb_modify_args *args)
+{
+	struct rs_instance *rsi;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	rsi = rs_nb_instance(args->dnode);
+	rsi->route_limit = yang_dnode_get_uint32(args->dnode, NULL);
+	rs_instance_changed(rsi);
+	return NB_OK;
+}
+
+/*
+ * XPath: /frr-route-server:route-server/instance/limit-mode
+ */
+static int rs_limit_mode_modify(struct nb_cb_modify_args *args)
+{
+	struct rs_instance *rsi;
+	enum vrs_limit_mode mode;
+
+	if (vrs_limit_mode_from_string(yang_dnode_get_string(args->dnode, NULL),
+				       &mode, args->errmsg, args->errmsg_len))
+		return NB_ERR_VALIDATION;
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	rsi = rs_nb_instance(args->dnode);
+	rsi->limit_mode = mode;
+	rs_instance_changed(rsi);
+	return NB_OK;
+}
+
+/*
+ * XPath: /frr-route-server:route-server/instance/total-limit
+ */
+static int rs_total_limit_modify(struct nb_cb_modify_args *args)
+{
+	struct rs_instance *rsi;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	rsi = rs_nb_instance(args->dnode);
+	rsi->total_limit = yang_dnode_get_uint32(args->dnode, NULL);
+	rs_instance_changed(rsi);
+	return NB_OK;
+}
+
+/*
+ * XPath: /frr-route-server:route-server/instance/vnet-name
+ */
+static int rs_vnet_name_modify(struct nb_cb_modify_args *args)
+{
+	struct rs_instance *rsi;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	rsi = rs_nb_instance(args->dnode);
+	strlcpy(rsi->vnet_name, yang_dnode_get_string(args->dnode, NULL),
+		sizeof(rsi->vnet_name));
+	rs_instance_changed(rsi);
+	return NB_OK;
+}
+
+static int rs_vnet_name_destroy(struct nb_cb_destroy_args *args)
+{
+	struct rs_instance *rsi;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	rsi = rs_nb_instance(args->dnode);
+	rsi->vnet_name[0] = '\0';
+	rs_instance_changed(rsi);
+	return NB_OK;
+}
+
+/* Prefix leaf-lists: add / remove one prefix of an array. */
+static int rs_space_add(struct vrs_prefix *arr, size_t *n, size_t cap,
+			const struct vrs_prefix *p)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (vrs_prefix_cmp(&arr[i], p) == 0)
+			return 0;
+	if (*n >= cap)
+		return -1;
+	arr[(*n)++] = *p;
+	return 0;
+}
+
+static void rs_space_del(struct vrs_prefix *arr, size_t *n,
+			 const struct vrs_prefix *p)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (vrs_prefix_cmp(&arr[i], p) == 0) {
+			memmove(&arr[i], &arr[i + 1],
+				(*n - i - 1) * sizeof(*arr));
+			(*n)--;
+			return;
+		}
+}
+
+/*
+ * XPath: /frr-route-server:route-server/instance/address-space
+ */
+static int rs_address_space_create(struct nb_cb_create_args *args)
+{
+	struct rs_instance *rsi;
+	struct vrs_prefix p;
+
+	if (rs_nb_prefix(args->dnode, &p, args->errmsg, args->errmsg_len))
+		return NB_ERR_VALIDATION;
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	rsi = rs_nb_instance(args->dnode);
+	rs_space_add(rsi->spaces, &rsi->n_spaces, RS_MAX_SPACES, &p);
+	rs_instance_changed(rsi);
+	return NB_OK;
+}
+
+static int rs_address_space_destroy(struct nb_cb_destroy_args *args)
+{
+	struct rs_instance *rsi;
+	struct vrs_prefix p;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	if (rs_nb_prefix(args->dnode, &p, NULL, 0))
+		return NB_OK;
+	rsi = rs_nb_instance(args->dnode);
+	rs_space_del(rsi->spaces, &rsi->n_spaces, &p);
+	rs_instance_changed(rsi);
+	return NB_OK;
+}
+
+/*
+ * XPath: /frr-route-server:route-server/instance/peering
+ */
+static struct rs_peering *rs_nb_peering(const struct lyd_node *dnode,
+					struct rs_instance **rsip)
+{
+	const struct lyd_node *pn = yang_dnode_get_parent(dnode, "peering");
+
+	*rsip = rs_nb_instance(pn);
+	return rs_peering_get(*rsip,
+			      yang_dnode_get_string(pn, "./remote-vnet"));
+}
+
+static int rs_peering_create(struct nb_cb_create_args *args)
+{
+	struct rs_instance *rsi;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	rsi = rs_nb_instance(args->dnode);
+	rs_peering_get(rsi, yang_dnode_get_string(args->dnode, "./remote-vnet"));
+	rs_instance_changed(rsi);
+	return NB_OK;
+}
+
+static int rs_peering_destroy(struct nb_cb_destroy_args *args)
+{
+	struct rs_instance *rsi;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	rsi = rs_nb_instance(args->dnode);
+	rs_peering_del(rsi, yang_dnode_get_string(args->dnode, "./remote-vnet"));
+	rs_instance_changed(rsi);
+	rs_bgp_refresh_nvas(rsi);
+	return NB_OK;
+}
+
+/*
+ * XPath: /frr-route-server:route-server/instance/peering/address-space
+ */
+static int rs_peering_space_create(struct nb_cb_create_args *args)
+{
+	struct rs_instance *rsi;
+	struct rs_peering *pr;
+	struct vrs_prefix p;
+
+	if (rs_nb_prefix(args->dnode, &p, args->errmsg, args->errmsg_len))
+		return NB_ERR_VALIDATION;
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	pr = rs_nb_peering(args->dnode, &rsi);
+	rs_space_add(pr->spaces, &pr->n_spaces, RS_MAX_SPACES, &p);
+	rs_instance_changed(rsi);
+	rs_bgp_refresh_nvas(rsi);
+	return NB_OK;
+}
+
+static int rs_peering_space_destroy(struct nb_cb_destroy_args *args)
+{
+	struct rs_instance *rsi;
+	struct rs_peering *pr;
+	struct vrs_prefix p;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	if (rs_nb_prefix(args->dnode, &p, NULL, 0))
+		return NB_OK;
+	pr = rs_nb_peering(args->dnode, &rsi);
+	rs_space_del(pr->spaces, &pr->n_spaces, &p);
+	rs_instance_changed(rsi);
+	rs_bgp_refresh_nvas(rsi);
+	return NB_OK;
+}
+
+/*
+ * XPath: /frr-route-server:route-server/instance/peering/allow-gateway-transit
+ */
+static int rs_peering_transit_modify(struct nb_cb_modify_args *args)
+{
+	struct rs_instance *rsi;
+	struct rs_peering *pr;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	pr = rs_nb_peering(args->dnode, &rsi);
+	pr->allow_transit = yang_dnode_get_bool(args->dnode, NULL);
+	rs_instance_changed(rsi);
+	rs_bgp_refresh_nvas(rsi);
+	return NB_OK;
+}
+
+/*
+ * XPath: /frr-route-server:route-server/instance/peering/remote-uses-gateway
+ */
+static int rs_peering_remote_gw_modify(struct nb_cb_modify_args *args)
+{
+	struct rs_instance *rsi;
+	struct rs_peering *pr;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	pr = rs_nb_peering(args->dnode, &rsi);
+	pr->remote_uses_gateway = yang_dnode_get_bool(args->dnode, NULL);
+	rs_instance_changed(rsi);
+	rs_bgp_refresh_nvas(rsi);
+	return NB_OK;
+}
+
+/*
+ * XPath: /frr-route-server:route-server/instance/neighbor
+ */
+static int rs_neighbor_create(struct nb_cb_create_args *args)
+{
+	struct rs_instance *rsi;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	rsi = rs_nb_instance(args->dnode);
+	rs_neighbor_get(rsi, yang_dnode_get_string(args->dnode, "./address"));
+	rs_instance_changed(rsi);
+	return NB_OK;
+}
+
+static int rs_neighbor_destroy(struct nb_cb_destroy_args *args)
+{
+	const char *addr = yang_dnode_get_string(args->dnode, "./address");
+	struct rs_instance *rsi;
+	struct rs_neighbor *nbr;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	rsi = rs_nb_instance(args->dnode);
+	rs_bgp_release_neighbor(rsi, addr);
+	nbr = rs_neighbor_find(rsi, addr);
+	if (nbr)
+		rs_neighbor_del(rsi, nbr);
+	rs_instance_changed(rsi);
+	return NB_OK;
+}
+
+/*
+ * XPath: /frr-route-server:route-server/instance/neighbor/role
+ */
+static int rs_neighbor_role_modify(struct nb_cb_modify_args *args)
+{
+	const struct lyd_node *nn = yang_dnode_get_parent(args->dnode,
+							   "neighbor");
+	struct rs_instance *rsi;
+	struct rs_neighbor *nbr;
+	enum vrs_role role;
+
+	if (vrs_role_from_string(yang_dnode_get_string(args->dnode, NULL),
+				 &role, args->errmsg, args->errmsg_len))
+		return NB_ERR_VALIDATION;
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	rsi = rs_nb_instance(args->dnode);
+	nbr = rs_neighbor_get(rsi, yang_dnode_get_string(nn, "./address"));
+	nbr->role = role;
+	rs_instance_changed(rsi);
+	return NB_OK;
+}
+
+/*
+ * XPath: /frr-route-server:route-server/instance/neighbor/route-limit
+ */
+static int rs_neighbor_limit_modify(struct nb_cb_modify_args *args)
+{
+	const struct lyd_node *nn = yang_dnode_get_parent(args->dnode,
+							   "neighbor");
+	struct rs_instance *rsi;
+	struct rs_neighbor *nbr;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	rsi = rs_nb_instance(args->dnode);
+	nbr = rs_neighbor_get(rsi, yang_dnode_get_string(nn, "./address"));
+	nbr->route_limit = yang_dnode_get_uint32(args->dnode, NULL);
+	rs_instance_changed(rsi);
+	return NB_OK;
+}
+
+static int rs_neighbor_limit_destroy(struct nb_cb_destroy_args *args)
+{
+	const struct lyd_node *nn = yang_dnode_get_parent(args->dnode,
+							   "neighbor");
+	struct rs_instance *rsi;
+	struct rs_neighbor *nbr;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	rsi = rs_nb_instance(args->dnode);
+	nbr = rs_neighbor_find(rsi, yang_dnode_get_string(nn, "./address"));
+	if (nbr)
+		nbr->route_limit = 0;
+	rs_instance_changed(rsi);
+	return NB_OK;
+}
+
+#define RS_X "/frr-route-server:route-server/instance"
 
 /* clang-format off */
 const struct frr_yang_module_info frr_route_server_info = {
 	.name = "frr-route-server",
 	.nodes = {
-		{
-			.xpath = "/frr-route-server:route-server/instance",
-			.cbs = {
-				.create = rs_instance_create,
-				.destroy = rs_instance_destroy,
-				.cli_show = rs_cli_show_instance,
-			},
-		},
-		{
-			.xpath = "/frr-route-server:route-server/instance/branch-to-branch",
-			.cbs = {
-				.modify = rs_instance_branch_to_branch_modify,
-				.cli_show = rs_cli_show_branch_to_branch,
-			},
-		},
-		{
-			.xpath = "/frr-route-server:route-server/instance/hub-routing-preference",
-			.cbs = {
-				.modify = rs_instance_hub_pref_modify,
-				.cli_show = rs_cli_show_hub_pref,
-			},
-		},
-		{
-			.xpath = NULL,
-		},
+		{ .xpath = RS_X, .cbs = {
+			.create = rs_instance_create,
+			.destroy = rs_instance_destroy,
+			.cli_show = rs_cli_show_instance } },
+		{ .xpath = RS_X "/branch-to-branch", .cbs = {
+			.modify = rs_branch_to_branch_modify,
+			.cli_show = rs_cli_show_branch_to_branch } },
+		{ .xpath = RS_X "/hub-routing-preference", .cbs = {
+			.modify = rs_hub_pref_modify,
+			.cli_show = rs_cli_show_hub_pref } },
+		{ .xpath = RS_X "/profile", .cbs = {
+			.modify = rs_profile_modify,
+			.cli_show = rs_cli_show_profile } },
+		{ .xpath = RS_X "/route-limit", .cbs = {
+			.modify = rs_route_limit_modify,
+			.cli_show = rs_cli_show_route_limit } },
+		{ .xpath = RS_X "/limit-mode", .cbs = {
+			.modify = rs_limit_mode_modify,
+			.cli_show = rs_cli_show_limit_mode } },
+		{ .xpath = RS_X "/total-limit", .cbs = {
+			.modify = rs_total_limit_modify,
+			.cli_show = rs_cli_show_total_limit } },
+		{ .xpath = RS_X "/vnet-name", .cbs = {
+			.modify = rs_vnet_name_modify,
+			.destroy = rs_vnet_name_destroy,
+			.cli_show = rs_cli_show_vnet_name } },
+		{ .xpath = RS_X "/address-space", .cbs = {
+			.create = rs_address_space_create,
+			.destroy = rs_address_space_destroy,
+			.cli_show = rs_cli_show_address_space } },
+		{ .xpath = RS_X "/peering", .cbs = {
+			.create = rs_peering_create,
+			.destroy = rs_peering_destroy,
+			.cli_show = rs_cli_show_peering } },
+		{ .xpath = RS_X "/peering/address-space", .cbs = {
+			.create = rs_peering_space_create,
+			.destroy = rs_peering_space_destroy,
+			.cli_show = rs_cli_show_peering_space } },
+		{ .xpath = RS_X "/peering/allow-gateway-transit", .cbs = {
+			.modify = rs_peering_transit_modify,
+			.cli_show = rs_cli_show_peering_transit } },
+		{ .xpath = RS_X "/peering/remote-uses-gateway", .cbs = {
+			.modify = rs_peering_remote_gw_modify,
+			.cli_show = rs_cli_show_peering_remote_gw } },
+		{ .xpath = RS_X "/neighbor", .cbs = {
+			.create = rs_neighbor_create,
+			.destroy = rs_neighbor_destroy,
+			.cli_show = rs_cli_show_neighbor } },
+		{ .xpath = RS_X "/neighbor/role", .cbs = {
+			.modify = rs_neighbor_role_modify } },
+		{ .xpath = RS_X "/neighbor/route-limit", .cbs = {
+			.modify = rs_neighbor_limit_modify,
+			.destroy = rs_neighbor_limit_destroy } },
+		{ .xpath = NULL },
 	}
 };
 /* clang-format on */

@@ -120,7 +120,7 @@ def test_prefix_learned_from_both_nvas():
     tgen = _skip_on_failure()
     rs = tgen.gears["rs"]
     result = vrstest.expect_json(rs, "show route-server json", {
-        "instances": {"default": {"peers": {
+        "instances": {"default": {"neighbors": {
             "10.0.0.11": {"state": "Established", "pfxRcd": 1},
             "10.0.0.12": {"state": "Established", "pfxRcd": 1}}}}}, count=120)
     assert result is None, result
@@ -173,7 +173,7 @@ def test_failover_to_second_nva():
 
     nva1.run("ip link set nva1-eth0 up")
     result = vrstest.expect_json(rs, "show route-server json", {
-        "instances": {"default": {"peers": {
+        "instances": {"default": {"neighbors": {
             "10.0.0.11": {"state": "Established", "pfxRcd": 1}}}}}, count=120)
     assert result is None, "nva1 did not come back: {}".format(result)
 
