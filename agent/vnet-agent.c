@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -716,15 +717,30 @@ static int listen_unix(const char *path, char *reason, size_t rlen)
 	return fd;
 }
 
-/* Only root or the agent's own user may talk to the agent. */
-static bool peer_allowed(int fd)
+/* Open the publisher socket to one more user (--allow-user): group rw. */
+static int socket_allow(const char *path, const struct vnet_agent_opts *o,
+			char *reason, size_t rlen)
+{
+	if (o->allow_uid < 0)
+		return 0;
+	if (chown(path, 0, (gid_t)o->allow_gid) < 0 || chmod(path, 0660) < 0) {
+		snprintf(reason, rlen, "chown/chmod %s for --allow-user: %s",
+			 path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Only root, the agent's own user or --allow-user may talk to the agent. */
+static bool peer_allowed(const struct agent *a, int fd)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
 		return false;
-	return cred.uid == 0 || cred.uid == geteuid();
+	return cred.uid == 0 || cred.uid == geteuid() ||
+	       (a->opt.allow_uid >= 0 && cred.uid == (uid_t)a->opt.allow_uid);
 }
 
 static void on_accept(struct agent *a)
@@ -737,7 +753,7 @@ static void on_accept(struct agent *a)
 	fd = accept4(a->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (!peer_allowed(fd)) {
+	if (!peer_allowed(a, fd)) {
 		vnet_log(VLOG_WARNING, "refused a connection from a non-root peer");
 		a->rejected++;
 		close(fd);
@@ -866,7 +882,7 @@ static void on_status(struct agent *a)
 	fd = accept4(a->sfd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (!peer_allowed(fd)) {
+	if (!peer_allowed(a, fd)) {
 		close(fd);
 		return;
 	}
@@ -983,7 +999,8 @@ static int setup(struct agent *a)
 		return -1;
 	}
 	a->lfd = listen_unix(a->opt.socket, reason, sizeof(reason));
-	if (a->lfd < 0) {
+	if (a->lfd < 0 || socket_allow(a->opt.socket, &a->opt, reason,
+				       sizeof(reason)) < 0) {
 		vnet_log(VLOG_ERR, "%s", reason);
 		return -1;
 	}
@@ -1231,6 +1248,8 @@ static void usage(FILE *f)
 		"  --name NAME       agent name sent in Hello (default vnet-agent)\n"
 		"  --max-frame BYTES largest accepted frame (default %u, max %u)\n"
 		"  --flush-on-exit   delete the owned routes on SIGTERM\n"
+		"  --allow-user USER also accept publishers running as USER (e.g. frr,\n"
+		"                    the user bgpd runs as); socket becomes 0660 root:USER's group\n"
 		"  --status          print the agent's status JSON and exit\n"
 		"  -v, --verbose     debug logging; -q, --quiet: errors only\n",
 		VNET_DEFAULT_SOCKET, VRS_FABRIC_MAX_FRAME_DEFAULT,
@@ -1247,6 +1266,7 @@ int main(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "max-frame", required_argument, NULL, 'F' },
 		{ "flush-on-exit", no_argument, NULL, 'x' },
+		{ "allow-user", required_argument, NULL, 'u' },
 		{ "status", no_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -1261,6 +1281,8 @@ int main(int argc, char **argv)
 	char *end;
 
 	a.opt.socket = VNET_DEFAULT_SOCKET;
+	a.opt.allow_uid = -1;
+	a.opt.allow_gid = -1;
 	a.opt.grace_s = 30;
 	a.opt.max_frame = VRS_FABRIC_MAX_FRAME_DEFAULT;
 	snprintf(a.opt.name, sizeof(a.opt.name), "vnet-agent");
@@ -1308,6 +1330,18 @@ int main(int argc, char **argv)
 		case 'x':
 			a.opt.flush_on_exit = true;
 			break;
+		case 'u': {
+			struct passwd *pw = getpwnam(optarg);
+
+			if (!pw) {
+				snprintf(reason, sizeof(reason),
+					 "--allow-user '%s': no such user", optarg);
+				goto badopt;
+			}
+			a.opt.allow_uid = pw->pw_uid;
+			a.opt.allow_gid = pw->pw_gid;
+			break;
+		}
 		case 'S':
 			status = true;
 			break;

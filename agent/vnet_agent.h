@@ -29,6 +29,9 @@ struct vnet_agent_opts {
 	double grace_s;
 	uint32_t max_frame;
 	bool flush_on_exit;
+	/* Also accept publishers running as this user (-1: root only). */
+	long allow_uid;
+	long allow_gid;
 	struct vnet_vm_spec *vms;
 	size_t n_vms;
 };

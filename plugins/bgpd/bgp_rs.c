@@ -19,6 +19,7 @@
 #include "bgpd/bgpd.h"
 
 #include "bgp_rs.h"
+#include "bgp_rs_fabric.h"
 #include "vrs_frr.h"
 
 DEFINE_MGROUP(VRS_RS, "vrs bgpd_rs");
@@ -31,6 +32,13 @@ extern struct yang_module_embed vrs_embed_frr_route_server;
 
 static struct thread_master *rs_master;
 static struct thread *rs_apply_thread;
+static struct thread *rs_publish_thread;
+static time_t rs_started;
+
+/* Coalescing delay of route changes before the VMs are re-programmed. */
+#define RS_PUBLISH_DELAY_MS 20
+/* A Snapshot is authoritative: wait for sessions to come up after start. */
+#define RS_PUBLISH_SETTLE_S 5
 
 /* The policy core allocates through this module's memory accounting. */
 static void *rs_mem_zalloc(size_t n, size_t size)
@@ -264,6 +272,133 @@ size_t rs_instance_vnets(const struct rs_instance *rsi, struct vrs_vnet *out,
 	return n;
 }
 
+/* VMs ------------------------------------------------------------------ */
+
+struct rs_vm *rs_vm_find(struct rs_instance *rsi, const char *name)
+{
+	for (size_t i = 0; i < rsi->n_vms; i++)
+		if (strcmp(rsi->vms[i].name, name) == 0)
+			return &rsi->vms[i];
+	return NULL;
+}
+
+struct rs_vm *rs_vm_get(struct rs_instance *rsi, const char *name)
+{
+	struct rs_vm *vm = rs_vm_find(rsi, name);
+
+	if (vm)
+		return vm;
+	/* The northbound validation caps the list at RS_MAX_VMS. */
+	assert(rsi->n_vms < RS_MAX_VMS);
+	vm = &rsi->vms[rsi->n_vms++];
+	memset(vm, 0, sizeof(*vm));
+	strlcpy(vm->name, name, sizeof(vm->name));
+	return vm;
+}
+
+void rs_vm_del(struct rs_instance *rsi, const char *name)
+{
+	struct rs_vm *vm = rs_vm_find(rsi, name);
+	size_t i;
+
+	if (!vm)
+		return;
+	i = vm - rsi->vms;
+	memmove(vm, vm + 1, (rsi->n_vms - i - 1) * sizeof(*vm));
+	rsi->n_vms--;
+}
+
+/* Programming the VMs --------------------------------------------------- */
+
+/*
+ * The effective routes of every configured VM that this route server
+ * programs (its VNet and spokes that use it), computed once per VNet by
+ * the policy core, published through the vnet-agent client.
+ */
+static void rs_publish_instance(struct rs_instance *rsi)
+{
+	struct vrs_vnet vnets[RS_MAX_PEERINGS + 1];
+	const struct vrs_vnet *prog[RS_MAX_PEERINGS + 1];
+	struct vrs_eff_route *eff[RS_MAX_PEERINGS + 1] = {};
+	size_t n_eff[RS_MAX_PEERINGS + 1] = {};
+	struct rs_fabric_vm fvms[RS_MAX_VMS];
+	struct vrs_bgp_route *bgp = NULL;
+	struct vrs_addr *nhs = NULL;
+	struct vrs_eff_opts opts;
+	size_t n_vnets, n_prog, n_bgp, n_fvms = 0;
+
+	n_vnets = rs_instance_vnets(rsi, vnets, array_size(vnets));
+	n_prog = vrs_rs_programmed_vnets(vnets, n_vnets, &vnets[0], prog,
+					 array_size(prog));
+	if (n_prog > array_size(prog))
+		n_prog = array_size(prog);
+	n_bgp = rs_bgp_vm_routes(rsi, &bgp, &nhs);
+	vrs_eff_opts_init(&opts);
+	opts.include_invalid = false;
+	opts.include_default = false;
+	for (size_t v = 0; v < n_prog; v++) {
+		size_t cap = n_bgp + RS_MAX_SPACES * (RS_MAX_PEERINGS + 2);
+
+		eff[v] = XCALLOC(MTYPE_RS_TMP, cap * sizeof(*eff[v]));
+		n_eff[v] = vrs_effective_routes(vnets, n_vnets, prog[v],
+						&vnets[0], bgp, n_bgp, &opts,
+						eff[v], cap);
+		if (n_eff[v] > cap)
+			n_eff[v] = cap;
+	}
+	for (size_t i = 0; i < rsi->n_vms; i++)
+		for (size_t v = 0; v < n_prog; v++)
+			if (strcmp(rsi->vms[i].vnet, prog[v]->name) == 0) {
+				fvms[n_fvms].name = rsi->vms[i].name;
+				fvms[n_fvms].routes = eff[v];
+				fvms[n_fvms].n_routes = n_eff[v];
+				n_fvms++;
+				break;
+			}
+	rs_fabric_publish(fvms, n_fvms);
+	for (size_t v = 0; v < n_prog; v++)
+		XFREE(MTYPE_RS_TMP, eff[v]);
+	rs_bgp_vm_routes_free(bgp, nhs);
+}
+
+static void rs_publish_one(struct rs_instance *rsi, void *arg)
+{
+	if (rsi->fabric.socket[0])
+		rs_publish_instance(rsi);
+}
+
+static void rs_publish_all(struct thread *t)
+{
+	time_t up = monotime(NULL) - rs_started;
+
+	if (up < RS_PUBLISH_SETTLE_S) {
+		thread_add_timer(rs_master, rs_publish_all, NULL,
+				 RS_PUBLISH_SETTLE_S - up, &rs_publish_thread);
+		return;
+	}
+	rs_instance_walk(rs_publish_one, NULL);
+}
+
+void rs_schedule_publish(void)
+{
+	if (rs_master && !rs_publish_thread)
+		thread_add_timer_msec(rs_master, rs_publish_all, NULL,
+				      RS_PUBLISH_DELAY_MS, &rs_publish_thread);
+}
+
+void rs_fabric_changed(struct rs_instance *rsi)
+{
+	struct rs_fabric_cfg *f = &rsi->fabric;
+
+	if (!f->socket[0]) {
+		rs_fabric_configure(NULL, 0, NULL);
+		return;
+	}
+	rs_fabric_configure(f->socket, f->instance_id,
+			    f->instance_name[0] ? f->instance_name : "rs");
+	rs_schedule_publish();
+}
+
 /* Applying settings ------------------------------------------------------ */
 
 static void rs_apply_one(struct rs_instance *rsi, void *arg)
@@ -277,6 +412,7 @@ static void rs_apply_one(struct rs_instance *rsi, void *arg)
 static void rs_apply_all(struct thread *t)
 {
 	rs_instance_walk(rs_apply_one, NULL);
+	rs_schedule_publish();
 }
 
 void rs_schedule_apply(void)
@@ -322,7 +458,9 @@ static int rs_late_init(struct thread_master *tm)
 {
 	rs_master = tm;
 	vrs_nb_register(&vrs_embed_frr_route_server, &frr_route_server_info);
+	rs_started = monotime(NULL);
 	rs_bgp_init(tm);
+	rs_fabric_init(tm);
 	rs_cli_init();
 	zlog_info("bgpd_rs: route-server module %s ready (FRR %s)",
 		  VRS_VERSION, vrs_frr_running_version());
@@ -333,7 +471,9 @@ static int rs_fini(void)
 {
 	struct rs_instance *rsi;
 
+	rs_fabric_fini();
 	THREAD_OFF(rs_apply_thread);
+	THREAD_OFF(rs_publish_thread);
 	rs_bgp_fini();
 	while ((rsi = rs_instances_pop(rs_instances)))
 		rs_instance_free(rsi);

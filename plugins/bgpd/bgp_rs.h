@@ -59,10 +59,17 @@ struct rs_peering {
 	bool remote_uses_gateway;
 };
 
-/* A VM whose routes this route server programs (fabric, see issue #5). */
+/* A VM whose routes this route server programs through vnet-agent. */
 struct rs_vm {
 	char name[32];
 	char vnet[32];
+};
+
+/* Connection to the vnet-agent (one per bgpd: one route-server instance). */
+struct rs_fabric_cfg {
+	char socket[108];
+	uint8_t instance_id;
+	char instance_name[32];
 };
 
 /* Route-server settings and state of one bgpd instance. */
@@ -84,6 +91,9 @@ struct rs_instance {
 	/* Prefixes this instance originates (VNet + transit spokes). */
 	struct vrs_prefix originated[RS_MAX_SPACES * (RS_MAX_PEERINGS + 1)];
 	size_t n_originated;
+	struct rs_fabric_cfg fabric;
+	struct rs_vm vms[RS_MAX_VMS];
+	size_t n_vms;
 	/* Applied settings changed: re-run policy (scheduled, coalesced). */
 	bool dirty;
 };
@@ -132,6 +142,12 @@ size_t rs_instance_vnets(const struct rs_instance *rsi, struct vrs_vnet *out,
 /* Settings changed: re-apply to bgpd (coalesced on the event loop). */
 void rs_instance_changed(struct rs_instance *rsi);
 void rs_schedule_apply(void);
+struct rs_vm *rs_vm_find(struct rs_instance *rsi, const char *name);
+struct rs_vm *rs_vm_get(struct rs_instance *rsi, const char *name);
+void rs_vm_del(struct rs_instance *rsi, const char *name);
+/* Routes changed: recompute and publish the VMs' routes (coalesced). */
+void rs_schedule_publish(void);
+void rs_fabric_changed(struct rs_instance *rsi);
 
 /* bgp_rs_nb.c */
 extern const struct frr_yang_module_info frr_route_server_info;
@@ -167,6 +183,10 @@ void rs_cli_show_peering_remote_gw(struct vty *vty,
 				   bool show_defaults);
 void rs_cli_show_neighbor(struct vty *vty, const struct lyd_node *dnode,
 			  bool show_defaults);
+void rs_cli_show_fabric(struct vty *vty, const struct lyd_node *dnode,
+			bool show_defaults);
+void rs_cli_show_vm(struct vty *vty, const struct lyd_node *dnode,
+		    bool show_defaults);
 
 /* bgp_rs_bgp.c: the one file that reads bgpd's internal structs. */
 struct bgp;

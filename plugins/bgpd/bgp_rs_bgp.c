@@ -370,69 +370,104 @@ static enum vrs_source rs_route_source(const struct bgp_path_info *path)
 	return VRS_SRC_NVA;
 }
 
-static bool rs_adj_out_has(struct bgp_dest *dest, struct peer *peer,
-			   uint32_t *sent)
+/*
+ * Outbound route-maps run once per update group with a configuration copy
+ * of the peer (no address), so the destination role comes from the map:
+ * one map per role (VRS-RS-OUT-NVA/-ER/-VPN), which also keeps the roles
+ * in separate update groups.
+ */
+static void *rs_rule_compile_role(const char *arg)
 {
-	struct peer_af *paf = peer_af_find(peer, AFI_IP, SAFI_UNICAST);
-	struct update_subgroup *subgrp = paf ? PAF_SUBGRP(paf) : NULL;
-	struct bgp_adj_out *adj;
+	static enum vrs_role roles[VRS_ROLE_COUNT];
+	enum vrs_role role;
 
-	*sent = subgrp ? subgrp->scount : 0;
-	if (!dest || !subgrp)
-		return false;
-	RB_FOREACH (adj, bgp_adj_out_rb, &dest->adj_out)
-		if (adj->subgroup == subgrp && adj->attr)
-			return true;
-	return false;
+	if (vrs_role_from_string(arg, &role, NULL, 0))
+		return NULL;
+	roles[role] = role;
+	return &roles[role];
 }
 
-static bool rs_outbound(struct bgp_path_info *path,
+/* Routes already advertised to the update group of conf, and whether
+ * dest is among them. */
+static bool rs_adj_out_has(struct bgp_dest *dest, struct peer *conf,
+			   uint32_t *sent)
+{
+	struct bgp_adj_out *adj;
+	bool has = false;
+
+	*sent = 0;
+	if (!conf)
+		return false;
+	for (struct listnode *node = listhead(conf->bgp->peer); node;
+	     node = listnextnode(node)) {
+		struct peer *peer = listgetdata(node);
+		struct peer_af *paf = peer_af_find(peer, AFI_IP, SAFI_UNICAST);
+		struct update_subgroup *subgrp = paf ? PAF_SUBGRP(paf) : NULL;
+
+		if (!subgrp || subgrp->update_group->conf != conf)
+			continue;
+		if (subgrp->scount > *sent)
+			*sent = subgrp->scount;
+		if (!dest)
+			continue;
+		RB_FOREACH (adj, bgp_adj_out_rb, &dest->adj_out)
+			if (adj->subgroup == subgrp && adj->attr)
+				has = true;
+	}
+	return has;
+}
+
+static bool rs_outbound(const enum vrs_role *dst,
+			struct bgp_path_info *path,
 			struct vrs_outbound_result *res)
 {
 	struct peer *peer = path->peer;
-	struct rs_instance *rsi = NULL;
-	struct rs_neighbor *nbr = rs_bgp_nbr(peer, &rsi);
+	struct rs_instance *rsi;
 	struct vrs_outbound_settings set;
 	struct vrs_outbound_query q = {};
 	uint32_t comms[64];
 	size_t nc;
 
-	if (!nbr)
+	if (!dst || !peer || !peer->bgp)
+		return false;
+	rsi = rs_instance_find(rs_bgp_vrf_name(peer->bgp));
+	if (!rsi)
 		return false;
 	vrs_outbound_settings_init(&set);
 	set.branch_to_branch = rsi->branch_to_branch;
 	q.src = rs_route_source(path);
 	nc = rs_communities(path->attr, comms, array_size(comms));
 	q.flags = vrs_inbound_community_flags(comms, nc);
-	q.dst = nbr->role;
+	q.dst = *dst;
 	q.dst_has_route = rs_adj_out_has(path->net, peer, &q.dst_sent);
 	vrs_outbound_decide(&set, &q, res);
 	return true;
 }
 
-/* match vrs-rs-withhold: the policy core keeps the route from the peer. */
+/* match vrs-rs-withhold ROLE: the policy core keeps the route from the peer. */
 static enum route_map_cmd_result_t
 rs_match_withhold(void *rule, const struct prefix *prefix, void *object)
 {
 	struct vrs_outbound_result res;
 
-	if (!rs_outbound(object, &res))
+	if (!rs_outbound(rule, object, &res))
 		return RMAP_NOMATCH;
 	return res.advertise ? RMAP_NOMATCH : RMAP_MATCH;
 }
 
 static const struct route_map_rule_cmd rs_match_withhold_cmd = {
-	"vrs-rs-withhold", rs_match_withhold, rs_rule_compile, rs_rule_free,
+	"vrs-rs-withhold", rs_match_withhold, rs_rule_compile_role,
+	rs_rule_free,
 };
 
-/* set vrs-rs-egress: keep the learned next hop where the contract says. */
+/* set vrs-rs-egress ROLE: keep the learned next hop where the contract says. */
 static enum route_map_cmd_result_t
 rs_set_egress(void *rule, const struct prefix *prefix, void *object)
 {
 	struct bgp_path_info *path = object;
 	struct vrs_outbound_result res;
 
-	if (rs_outbound(path, &res) && res.nexthop == VRS_NH_UNCHANGED &&
+	if (rs_outbound(rule, path, &res) && res.nexthop == VRS_NH_UNCHANGED &&
 	    rs_route_source(path) != VRS_SRC_VNET)
 		SET_FLAG(path->attr->rmap_change_flags,
 			 BATTR_RMAP_NEXTHOP_UNCHANGED);
@@ -440,8 +475,22 @@ rs_set_egress(void *rule, const struct prefix *prefix, void *object)
 }
 
 static const struct route_map_rule_cmd rs_set_egress_cmd = {
-	"vrs-rs-egress", rs_set_egress, rs_rule_compile, rs_rule_free,
+	"vrs-rs-egress", rs_set_egress, rs_rule_compile_role, rs_rule_free,
 };
+
+static const char *rs_rmap_out(enum vrs_role role)
+{
+	switch (role) {
+	case VRS_ROLE_EXPRESSROUTE_GW:
+		return RS_RMAP_OUT "-ER";
+	case VRS_ROLE_VPN_GW:
+		return RS_RMAP_OUT "-VPN";
+	case VRS_ROLE_NVA:
+	case VRS_ROLE_COUNT:
+		break;
+	}
+	return RS_RMAP_OUT "-NVA";
+}
 
 static void rs_bgp_build_route_maps(void)
 {
@@ -454,11 +503,14 @@ static void rs_bgp_build_route_maps(void)
 	idx = route_map_index_get(map, RMAP_PERMIT, 20);
 	route_map_add_set(idx, "vrs-rs-ingress", "");
 
-	map = route_map_get(RS_RMAP_OUT);
-	idx = route_map_index_get(map, RMAP_DENY, 10);
-	route_map_add_match(idx, "vrs-rs-withhold", "", RMAP_EVENT_MATCH_ADDED);
-	idx = route_map_index_get(map, RMAP_PERMIT, 20);
-	route_map_add_set(idx, "vrs-rs-egress", "");
+	for (enum vrs_role r = 0; r < VRS_ROLE_COUNT; r++) {
+		map = route_map_get(rs_rmap_out(r));
+		idx = route_map_index_get(map, RMAP_DENY, 10);
+		route_map_add_match(idx, "vrs-rs-withhold", vrs_role_name(r),
+				    RMAP_EVENT_MATCH_ADDED);
+		idx = route_map_index_get(map, RMAP_PERMIT, 20);
+		route_map_add_set(idx, "vrs-rs-egress", vrs_role_name(r));
+	}
 }
 
 /* Per-peer limit in "ars" mode ------------------------------------------- */
@@ -528,6 +580,17 @@ static int rs_bgp_peer_status(struct peer *peer)
 {
 	if (peer->status == Deleted)
 		rs_denied_flush(peer);
+	if (rs_bgp_nbr(peer, NULL))
+		rs_schedule_publish();
+	return 0;
+}
+
+/* A route of a route-server neighbor changed: re-program the VMs. */
+static int rs_bgp_process(struct bgp *bgp, afi_t afi, safi_t safi,
+			  struct bgp_dest *bn, struct peer *peer, bool withdraw)
+{
+	if (rs_bgp_nbr(peer, NULL))
+		rs_schedule_publish();
 	return 0;
 }
 
@@ -582,7 +645,8 @@ static void rs_bgp_apply_neighbor(struct rs_instance *rsi, struct bgp *bgp,
 	const struct vrs_timers *tm = vrs_profile_timers(rsi->profile);
 	const struct vrs_role_defaults *rd = vrs_role_defaults(nbr->role);
 	struct route_map *in = route_map_lookup_by_name(RS_RMAP_IN);
-	struct route_map *out = route_map_lookup_by_name(RS_RMAP_OUT);
+	const char *out_name = rs_rmap_out(nbr->role);
+	struct route_map *out = route_map_lookup_by_name(out_name);
 	afi_t afi = AFI_IP;
 	safi_t safi = SAFI_UNICAST;
 
@@ -612,8 +676,8 @@ static void rs_bgp_apply_neighbor(struct rs_instance *rsi, struct bgp *bgp,
 	    strcmp(peer->filter[afi][safi].map[RMAP_IN].name, RS_RMAP_IN))
 		peer_route_map_set(peer, afi, safi, RMAP_IN, RS_RMAP_IN, in);
 	if (!peer->filter[afi][safi].map[RMAP_OUT].name ||
-	    strcmp(peer->filter[afi][safi].map[RMAP_OUT].name, RS_RMAP_OUT))
-		peer_route_map_set(peer, afi, safi, RMAP_OUT, RS_RMAP_OUT, out);
+	    strcmp(peer->filter[afi][safi].map[RMAP_OUT].name, out_name))
+		peer_route_map_set(peer, afi, safi, RMAP_OUT, out_name, out);
 	if (rsi->limit_mode == VRS_LIMIT_MAX_PREFIX) {
 		uint32_t limit = rs_neighbor_limit(rsi, nbr);
 
@@ -639,7 +703,8 @@ void rs_bgp_release_neighbor(struct rs_instance *rsi, const char *addr)
 	    !strcmp(peer->filter[afi][safi].map[RMAP_IN].name, RS_RMAP_IN))
 		peer_route_map_unset(peer, afi, safi, RMAP_IN);
 	if (peer->filter[afi][safi].map[RMAP_OUT].name &&
-	    !strcmp(peer->filter[afi][safi].map[RMAP_OUT].name, RS_RMAP_OUT))
+	    !strncmp(peer->filter[afi][safi].map[RMAP_OUT].name, RS_RMAP_OUT,
+		     strlen(RS_RMAP_OUT)))
 		peer_route_map_unset(peer, afi, safi, RMAP_OUT);
 }
 
@@ -1041,8 +1106,11 @@ size_t rs_bgp_vm_routes(struct rs_instance *rsi, struct vrs_bgp_route **routes,
 		     pi && nc < array_size(cand); pi = pi->next) {
 			struct rs_neighbor *nbr = rs_bgp_nbr(pi->peer, NULL);
 
+			/* A session that just went down no longer counts, even
+			 * before bgpd has flushed its paths. */
 			if (!nbr || !CHECK_FLAG(pi->flags, BGP_PATH_VALID) ||
-			    CHECK_FLAG(pi->flags, BGP_PATH_REMOVED))
+			    CHECK_FLAG(pi->flags, BGP_PATH_REMOVED) ||
+			    pi->peer->status != Established)
 				continue;
 			cand[nc].role = nbr->role;
 			cand[nc].as_path_len =
@@ -1112,11 +1180,13 @@ void rs_bgp_init(struct thread_master *tm)
 	rs_bgp_build_route_maps();
 	hook_register(bgp_packet_dump, rs_bgp_packet);
 	hook_register(peer_status_changed, rs_bgp_peer_status);
+	hook_register(bgp_process, rs_bgp_process);
 }
 
 void rs_bgp_fini(void)
 {
 	hook_unregister(bgp_packet_dump, rs_bgp_packet);
 	hook_unregister(peer_status_changed, rs_bgp_peer_status);
+	hook_unregister(bgp_process, rs_bgp_process);
 	rs_denied_flush(NULL);
 }

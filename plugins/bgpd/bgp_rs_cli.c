@@ -14,6 +14,7 @@
 #include "bgpd/bgpd.h"
 
 #include "bgp_rs.h"
+#include "bgp_rs_fabric.h"
 #include "vrs_frr.h"
 
 #ifndef VTYSH_EXTRACT_PL
@@ -488,15 +489,15 @@ DEFPY_YANG(rs_peering_use_remote, rs_peering_use_remote_cmd,
 {
 	RS_CLI_BGP();
 	/* Always refused: the policy core explains why in one line. */
-	if (rs_cli_check_vnets(vty, bgp, name, NULL, true) == 0)
+	if (rs_cli_check_vnets(vty, bgp, name, NULL, true) == 0) {
+		struct rs_instance *rsi =
+			rs_instance_find(rs_bgp_vrf_name(bgp));
+
 		vty_out(vty,
 			"%% VNet %s has its own route server, so it cannot use the remote one of %s\n",
-			rs_instance_find(rs_bgp_vrf_name(bgp)) &&
-					rs_instance_find(rs_bgp_vrf_name(bgp))
-						->vnet_name[0]
-				? rs_instance_find(rs_bgp_vrf_name(bgp))->vnet_name
-				: "of this route server",
+			rsi && rsi->vnet_name[0] ? rsi->vnet_name : "(this one)",
 			name);
+	}
 	return CMD_WARNING_CONFIG_FAILED;
 }
 
@@ -560,6 +561,114 @@ void rs_cli_show_neighbor(struct vty *vty, const struct lyd_node *dnode,
 		vty_out(vty, " route-limit %s",
 			yang_dnode_get_string(dnode, "./route-limit"));
 	vty_out(vty, "\n");
+}
+
+DEFPY_YANG(rs_fabric, rs_fabric_cmd,
+	   "route-server fabric socket PATH$path instance (0-1)$id [name WORD$name]",
+	   RS_STR
+	   "Program the VMs' effective routes through a vnet-agent\n"
+	   "The agent's unix socket\n"
+	   "Socket path\n"
+	   "Which instance of the route server this bgpd is\n"
+	   "Instance 0 or 1\n"
+	   "Name of this instance in the agent's status\n"
+	   "Instance name (1-31 characters)\n")
+{
+	RS_CLI_BGP();
+	if (path[0] != '/' || strlen(path) > 107) {
+		vty_out(vty,
+			"%% fabric socket '%s': an absolute path of at most 107 characters\n",
+			path);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	if (name && strlen(name) > 31) {
+		vty_out(vty, "%% instance name '%s' is too long: at most 31 characters\n",
+			name);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
+	nb_cli_enqueue_change(vty, "./fabric/socket", NB_OP_MODIFY, path);
+	nb_cli_enqueue_change(vty, "./fabric/instance-id", NB_OP_MODIFY, id_str);
+	nb_cli_enqueue_change(vty, "./fabric/instance-name",
+			      name ? NB_OP_MODIFY : NB_OP_DESTROY, name);
+	return rs_cli_apply(vty, bgp);
+}
+
+DEFPY_YANG(no_rs_fabric, no_rs_fabric_cmd,
+	   "no route-server fabric [socket PATH instance (0-1) [name WORD]]",
+	   NO_STR RS_STR
+	   "Program the VMs' effective routes through a vnet-agent\n"
+	   "The agent's unix socket\n"
+	   "Socket path\n"
+	   "Which instance of the route server this bgpd is\n"
+	   "Instance 0 or 1\n"
+	   "Name of this instance in the agent's status\n"
+	   "Instance name\n")
+{
+	RS_CLI_BGP();
+	nb_cli_enqueue_change(vty, "./fabric/socket", NB_OP_DESTROY, NULL);
+	nb_cli_enqueue_change(vty, "./fabric/instance-name", NB_OP_DESTROY,
+			      NULL);
+	return rs_cli_apply(vty, bgp);
+}
+
+void rs_cli_show_fabric(struct vty *vty, const struct lyd_node *dnode,
+			bool show_defaults)
+{
+	if (!yang_dnode_exists(dnode, "./socket"))
+		return;
+	vty_out(vty, " route-server fabric socket %s instance %s",
+		yang_dnode_get_string(dnode, "./socket"),
+		yang_dnode_get_string(dnode, "./instance-id"));
+	if (yang_dnode_exists(dnode, "./instance-name"))
+		vty_out(vty, " name %s",
+			yang_dnode_get_string(dnode, "./instance-name"));
+	vty_out(vty, "\n");
+}
+
+DEFPY_YANG(rs_vm, rs_vm_cmd,
+	   "route-server vm WORD$name vnet WORD$vnet",
+	   RS_STR
+	   "A VM whose effective routes this route server programs\n"
+	   "VM name (as known to the vnet-agent)\n"
+	   "The VNet the VM is in\n"
+	   "VNet name\n")
+{
+	char xpath[128];
+
+	RS_CLI_BGP();
+	if (strlen(name) > 31 || strlen(vnet) > 31) {
+		vty_out(vty, "%% VM and VNet names have at most 31 characters\n");
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	snprintf(xpath, sizeof(xpath), "./vm[name='%s']/vnet", name);
+	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
+	nb_cli_enqueue_change(vty, xpath, NB_OP_MODIFY, vnet);
+	return rs_cli_apply(vty, bgp);
+}
+
+DEFPY_YANG(no_rs_vm, no_rs_vm_cmd,
+	   "no route-server vm WORD$name [vnet WORD]",
+	   NO_STR RS_STR
+	   "A VM whose effective routes this route server programs\n"
+	   "VM name\n"
+	   "The VNet the VM is in\n"
+	   "VNet name\n")
+{
+	char xpath[128];
+
+	RS_CLI_BGP();
+	snprintf(xpath, sizeof(xpath), "./vm[name='%s']", name);
+	nb_cli_enqueue_change(vty, xpath, NB_OP_DESTROY, NULL);
+	return rs_cli_apply(vty, bgp);
+}
+
+void rs_cli_show_vm(struct vty *vty, const struct lyd_node *dnode,
+		    bool show_defaults)
+{
+	vty_out(vty, " route-server vm %s vnet %s\n",
+		yang_dnode_get_string(dnode, "./name"),
+		yang_dnode_get_string(dnode, "./vnet"));
 }
 
 /* show commands ------------------------------------------------------- */
@@ -834,6 +943,24 @@ DEFPY(show_rs_effective, show_rs_effective_cmd,
 	return CMD_SUCCESS;
 }
 
+DEFPY(show_rs_fabric, show_rs_fabric_cmd,
+      "show route-server fabric [json$uj]",
+      SHOW_STR RS_STR
+      "Programming of the VMs through the vnet-agent\n" JSON_STR)
+{
+	json_object *json = json_object_new_object();
+
+	rs_fabric_status_json(json);
+	if (uj) {
+		vty_json(vty, json);
+		return CMD_SUCCESS;
+	}
+	vty_out(vty, "%s\n",
+		json_object_to_json_string_ext(json, JSON_C_TO_STRING_PRETTY));
+	json_object_free(json);
+	return CMD_SUCCESS;
+}
+
 void rs_cli_init(void)
 {
 	install_element(BGP_NODE, &rs_enable_cmd);
@@ -852,6 +979,11 @@ void rs_cli_init(void)
 	install_element(BGP_NODE, &rs_peering_space_cmd);
 	install_element(BGP_NODE, &rs_peering_flag_cmd);
 	install_element(BGP_NODE, &rs_peering_use_remote_cmd);
+	install_element(BGP_NODE, &rs_fabric_cmd);
+	install_element(BGP_NODE, &no_rs_fabric_cmd);
+	install_element(BGP_NODE, &rs_vm_cmd);
+	install_element(BGP_NODE, &no_rs_vm_cmd);
+	install_element(VIEW_NODE, &show_rs_fabric_cmd);
 	install_element(BGP_NODE, &rs_neighbor_cmd);
 	install_element(BGP_NODE, &no_rs_neighbor_cmd);
 	install_element(VIEW_NODE, &show_rs_cmd);

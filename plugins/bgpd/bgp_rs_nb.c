@@ -459,6 +459,104 @@ static int rs_neighbor_limit_destroy(struct nb_cb_destroy_args *args)
 	return NB_OK;
 }
 
+/*
+ * XPath: /frr-route-server:route-server/instance/fabric
+ */
+static void rs_fabric_apply_finish(struct nb_cb_apply_finish_args *args)
+{
+	struct rs_instance *rsi = rs_nb_instance(args->dnode);
+	struct rs_fabric_cfg *f = &rsi->fabric;
+
+	memset(f, 0, sizeof(*f));
+	if (yang_dnode_exists(args->dnode, "./socket"))
+		strlcpy(f->socket, yang_dnode_get_string(args->dnode, "./socket"),
+			sizeof(f->socket));
+	f->instance_id = yang_dnode_get_uint8(args->dnode, "./instance-id");
+	if (yang_dnode_exists(args->dnode, "./instance-name"))
+		strlcpy(f->instance_name,
+			yang_dnode_get_string(args->dnode, "./instance-name"),
+			sizeof(f->instance_name));
+	rs_fabric_changed(rsi);
+}
+
+static int rs_fabric_leaf_modify(struct nb_cb_modify_args *args)
+{
+	return NB_OK;
+}
+
+static int rs_fabric_leaf_destroy(struct nb_cb_destroy_args *args)
+{
+	struct rs_instance *rsi;
+
+	/* The container's apply_finish does not run once it is empty. */
+	if (args->event == NB_EV_APPLY &&
+	    strcmp(args->dnode->schema->name, "socket") == 0) {
+		rsi = rs_nb_instance(args->dnode);
+		memset(&rsi->fabric, 0, sizeof(rsi->fabric));
+		rs_fabric_changed(rsi);
+	}
+	return NB_OK;
+}
+
+/*
+ * XPath: /frr-route-server:route-server/instance/vm
+ */
+static int rs_vm_create(struct nb_cb_create_args *args)
+{
+	struct rs_instance *rsi;
+
+	switch (args->event) {
+	case NB_EV_VALIDATE:
+		rsi = rs_instance_find(yang_dnode_get_string(
+			yang_dnode_get_parent(args->dnode, "instance"),
+			"./vrf"));
+		if (rsi && rsi->n_vms >= RS_MAX_VMS &&
+		    !rs_vm_find(rsi, yang_dnode_get_string(args->dnode,
+							   "./name"))) {
+			snprintf(args->errmsg, args->errmsg_len,
+				 "at most %d VMs per route server", RS_MAX_VMS);
+			return NB_ERR_VALIDATION;
+		}
+		break;
+	case NB_EV_PREPARE:
+	case NB_EV_ABORT:
+		break;
+	case NB_EV_APPLY:
+		rsi = rs_nb_instance(args->dnode);
+		rs_vm_get(rsi, yang_dnode_get_string(args->dnode, "./name"));
+		break;
+	}
+	return NB_OK;
+}
+
+static int rs_vm_destroy(struct nb_cb_destroy_args *args)
+{
+	struct rs_instance *rsi;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	rsi = rs_nb_instance(args->dnode);
+	rs_vm_del(rsi, yang_dnode_get_string(args->dnode, "./name"));
+	rs_schedule_publish();
+	return NB_OK;
+}
+
+static int rs_vm_vnet_modify(struct nb_cb_modify_args *args)
+{
+	const struct lyd_node *vn = yang_dnode_get_parent(args->dnode, "vm");
+	struct rs_instance *rsi;
+	struct rs_vm *vm;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	rsi = rs_nb_instance(args->dnode);
+	vm = rs_vm_get(rsi, yang_dnode_get_string(vn, "./name"));
+	strlcpy(vm->vnet, yang_dnode_get_string(args->dnode, NULL),
+		sizeof(vm->vnet));
+	rs_schedule_publish();
+	return NB_OK;
+}
+
 #define RS_X "/frr-route-server:route-server/instance"
 
 /* clang-format off */
@@ -509,6 +607,23 @@ const struct frr_yang_module_info frr_route_server_info = {
 		{ .xpath = RS_X "/peering/remote-uses-gateway", .cbs = {
 			.modify = rs_peering_remote_gw_modify,
 			.cli_show = rs_cli_show_peering_remote_gw } },
+		{ .xpath = RS_X "/fabric", .cbs = {
+			.apply_finish = rs_fabric_apply_finish,
+			.cli_show = rs_cli_show_fabric } },
+		{ .xpath = RS_X "/fabric/socket", .cbs = {
+			.modify = rs_fabric_leaf_modify,
+			.destroy = rs_fabric_leaf_destroy } },
+		{ .xpath = RS_X "/fabric/instance-id", .cbs = {
+			.modify = rs_fabric_leaf_modify } },
+		{ .xpath = RS_X "/fabric/instance-name", .cbs = {
+			.modify = rs_fabric_leaf_modify,
+			.destroy = rs_fabric_leaf_destroy } },
+		{ .xpath = RS_X "/vm", .cbs = {
+			.create = rs_vm_create,
+			.destroy = rs_vm_destroy,
+			.cli_show = rs_cli_show_vm } },
+		{ .xpath = RS_X "/vm/vnet", .cbs = {
+			.modify = rs_vm_vnet_modify } },
 		{ .xpath = RS_X "/neighbor", .cbs = {
 			.create = rs_neighbor_create,
 			.destroy = rs_neighbor_destroy,
