@@ -2,20 +2,101 @@
 /*
  * bgpd_nva: the NVA side of a route-server design. Peering templates that
  * peer an NVA with both instances of a route server correctly.
+ *
+ * A template ("route-server-peering NAME ...") is YANG data
+ * (frr-route-server-nva.yang). Its expansion (a peer-group with both
+ * instances as members, route-maps and prefix-lists, all named
+ * VRS-NVA-<name>[-...]) is derived from that data and never written to
+ * running-config: the template lines re-create it when the file is read.
  */
 #ifndef BGP_NVA_H
 #define BGP_NVA_H
 
 #include <stdint.h>
 
+#include "prefix.h"
+#include "typesafe.h"
+
 #define NVA_RS_AS 65515
 #define NVA_STR "Route-server peering of an NVA (bgpd_nva)\n"
+#define NVA_PEERING_STR "Route-server peering template (bgpd_nva)\n"
+
+#define NVA_XPATH_BASE "/frr-route-server-nva:route-server-nva"
+#define NVA_XPATH_INSTANCE NVA_XPATH_BASE "/instance[vrf='%s']"
+#define NVA_XPATH_PEERING NVA_XPATH_INSTANCE "/peering[name='%s']"
+
+/* Reserved prefix of everything a template creates. */
+#define NVA_OBJ_PREFIX "VRS-NVA-"
+#define NVA_NAME_MAX 32
+#define NVA_PFX_MAX 16
+#define NVA_PREPEND_DEFAULT 3
+
+enum nva_profile {
+	NVA_PROFILE_AZURE_COMPAT = 0,
+	NVA_PROFILE_FAST,
+};
+
+enum nva_role {
+	NVA_ROLE_ACTIVE = 0,
+	NVA_ROLE_PASSIVE,
+};
+
+/* One template's settings: a plain value, compared to re-apply. */
+struct nva_tpl_conf {
+	struct in_addr inst[2];
+	uint8_t n_inst;
+	bool single_instance;
+	enum nva_profile profile;
+	enum nva_role role;
+	uint8_t prepend;
+	struct prefix_ipv4 vnet[NVA_PFX_MAX];
+	uint8_t n_vnet;
+	struct prefix_ipv4 noadv[NVA_PFX_MAX];
+	uint8_t n_noadv;
+	char update_source[46];
+};
 
 struct vty;
 struct json_object;
+struct lyd_node;
+
+PREDECL_HASH(nva_templates);
+
+/* A template and what was last applied from it. */
+struct nva_template {
+	struct nva_templates_item itm;
+	char vrf[37];
+	char name[NVA_NAME_MAX + 1];
+	struct nva_tpl_conf conf;
+	/* The expansion exists in bgpd (conf was applied). */
+	bool applied;
+	/* Why (part of) the template could not be applied, or "". */
+	char error[256];
+};
+
+/* bgp_nva.c: side table of templates. */
+struct nva_template *nva_template_find(const char *vrf, const char *name);
+struct nva_template *nva_template_get(const char *vrf, const char *name);
+void nva_template_del(struct nva_template *tpl);
+/* Calls cb for every template of a VRF (all when vrf is NULL), by name. */
+void nva_template_walk(const char *vrf,
+		       void (*cb)(struct nva_template *tpl, void *arg),
+		       void *arg);
+void nva_tpl_conf_default(struct nva_tpl_conf *conf);
+const char *nva_profile_str(enum nva_profile p);
+const char *nva_role_str(enum nva_role r);
+/* Template lines of a VRF's instance for running-config. */
+void nva_config_write_vrf(const char *vrf, struct vty *vty);
+/* A VRF's BGP instance is being deleted (its peers go with it). */
+void nva_inst_delete_vrf(const char *vrf);
+
+/* bgp_nva_nb.c */
+extern const struct frr_yang_module_info frr_route_server_nva_info;
 
 /* bgp_nva_cli.c */
 void nva_cli_init(void);
+void nva_cli_show_peering(struct vty *vty, const struct lyd_node *dnode,
+			  bool show_defaults);
 
 /* bgp_nva_bgp.c: the one file that reads bgpd's internal structs. */
 /* Calls cb for each BGP instance with its VRF name and local AS. */
@@ -24,5 +105,34 @@ void nva_bgp_walk(void (*cb)(const char *vrf, uint32_t local_as, void *arg),
 /* Route-server peers (remote-as 65515) of a VRF's instance, as JSON. */
 void nva_bgp_rs_peers_json(const char *vrf, struct json_object *peers,
 			   struct json_object *warnings);
+/* VRF of the BGP instance a vty is in ("router bgp"), NULL if none. */
+const char *nva_bgp_vty_vrf(struct vty *vty);
+/* Local AS of a VRF's instance, 0 when there is none. */
+uint32_t nva_bgp_local_as(const char *vrf);
+/*
+ * Checks before a template change; 0 when fine, else -1 with a sentence in
+ * errmsg (printed after "% "). tpl_name is the template being changed.
+ */
+int nva_bgp_check_local_as(const char *vrf, char *errmsg, size_t len);
+int nva_bgp_check_instances(const char *vrf, const char *tpl_name,
+			    const struct in_addr *addrs, int n, char *errmsg,
+			    size_t len);
+int nva_bgp_check_update_source(const char *src, char *errmsg, size_t len);
+/* Create or update a template's expansion from tpl->conf (old: last). */
+void nva_bgp_apply(struct nva_template *tpl, const struct nva_tpl_conf *old);
+/* Remove everything the template created. */
+void nva_bgp_remove(struct nva_template *tpl);
+/* Per-instance state of a template, as JSON. */
+void nva_bgp_template_json(struct nva_template *tpl,
+			   struct json_object *instances,
+			   struct json_object *warnings);
+/* bgpd hooks (from module init). */
+void nva_bgp_hooks_register(void);
+/*
+ * From late init: hide template-owned peers/groups from bgpd's own
+ * running-config; nva_bgp_fini() undoes it.
+ */
+void nva_bgp_init(void);
+void nva_bgp_fini(void);
 
 #endif /* BGP_NVA_H */

@@ -6,6 +6,7 @@
 
 #include "command.h"
 #include "json.h"
+#include "northbound_cli.h"
 #include "vrf.h"
 #include "vty.h"
 
@@ -16,16 +17,372 @@
 #include "bgp_nva_cli_clippy.h"
 #endif
 
+
+/* ------------------------------------------------------------ config */
+
+/*
+ * Common checks of every template command: inside "router bgp", a valid
+ * template name, and a local AS that may peer a route server. Prints the
+ * "% " error and returns NULL when refused.
+ */
+static const char *nva_cli_vrf(struct vty *vty, const char *name)
+{
+	const char *vrf = nva_bgp_vty_vrf(vty);
+	char errmsg[512];
+
+	if (!vrf) {
+		vty_out(vty, "%% No BGP instance in this context\n");
+		return NULL;
+	}
+	if (strlen(name) > NVA_NAME_MAX ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
+		    strlen(name)) {
+		vty_out(vty,
+			"%% template name '%s' is not allowed: use up to %d letters, digits, '-', '_' or '.'\n",
+			name, NVA_NAME_MAX);
+		return NULL;
+	}
+	if (nva_bgp_check_local_as(vrf, errmsg, sizeof(errmsg)) < 0) {
+		vty_out(vty, "%% %s\n", errmsg);
+		return NULL;
+	}
+	return vrf;
+}
+
+static int nva_cli_apply(struct vty *vty, const char *vrf, const char *name)
+{
+	return nb_cli_apply_changes(vty, NVA_XPATH_PEERING, vrf, name);
+}
+
+DEFPY_YANG(nva_instances, nva_instances_cmd,
+	   "route-server-peering NAME$name instances A.B.C.D$a1 [A.B.C.D$a2] [single-instance$single]",
+	   NVA_PEERING_STR
+	   "Route-server name (objects are named " NVA_OBJ_PREFIX "<name>)\n"
+	   "Peer IPs of the route-server instances\n"
+	   "First instance IP\n"
+	   "Second instance IP\n"
+	   "Peer one instance only (part of the VMs miss the routes)\n")
+{
+	const char *vrf = nva_cli_vrf(vty, name);
+	struct nva_template *tpl;
+	struct in_addr addrs[2];
+	char errmsg[512], old[2][INET_ADDRSTRLEN];
+	int n = 0;
+
+	if (!vrf)
+		return CMD_WARNING_CONFIG_FAILED;
+	addrs[n++] = a1;
+	if (a2_str)
+		addrs[n++] = a2;
+	if (n == 1 && !single) {
+		vty_out(vty,
+			"%% only one instance address given: a route server has two instances and each programs part of the VMs; give both (instances %pI4 A.B.C.D), or add 'single-instance' to accept that part of the VMs miss this NVA's routes\n",
+			&a1);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	if (n == 2 && single) {
+		vty_out(vty,
+			"%% 'single-instance' is for one instance address; two were given\n");
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	if (nva_bgp_check_instances(vrf, name, addrs, n, errmsg,
+				    sizeof(errmsg)) < 0) {
+		vty_out(vty, "%% %s\n", errmsg);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
+	tpl = nva_template_find(vrf, name);
+	/* Leaf-list values are given as the value, not as a predicate. */
+	for (int i = 0; tpl && i < tpl->conf.n_inst; i++) {
+		inet_ntop(AF_INET, &tpl->conf.inst[i], old[i], sizeof(old[i]));
+		nb_cli_enqueue_change(vty, "./instance-address", NB_OP_DESTROY,
+				      old[i]);
+	}
+	/* The change keeps a pointer to its value: one string per address. */
+	nb_cli_enqueue_change(vty, "./instance-address", NB_OP_CREATE, a1_str);
+	if (a2_str)
+		nb_cli_enqueue_change(vty, "./instance-address", NB_OP_CREATE,
+				      a2_str);
+	nb_cli_enqueue_change(vty, "./single-instance", NB_OP_MODIFY,
+			      single ? "true" : "false");
+	if (single)
+		vty_out(vty,
+			"%% Warning: route-server-peering %s peers one instance only: the VMs programmed by the other instance miss this NVA's routes\n",
+			name);
+	return nva_cli_apply(vty, vrf, name);
+}
+
+DEFPY_YANG(nva_profile, nva_profile_cmd,
+	   "route-server-peering NAME$name profile <fast|azure-compat>$profile",
+	   NVA_PEERING_STR
+	   "Route-server name\n"
+	   "Session timer profile\n"
+	   "Keepalive 1 s, hold 3 s, BFD\n"
+	   "Keepalive 60 s, hold 180 s, no BFD (the route server's values)\n")
+{
+	const char *vrf = nva_cli_vrf(vty, name);
+
+	if (!vrf)
+		return CMD_WARNING_CONFIG_FAILED;
+	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
+	nb_cli_enqueue_change(vty, "./profile", NB_OP_MODIFY, profile);
+	return nva_cli_apply(vty, vrf, name);
+}
+
+DEFPY_YANG(nva_role, nva_role_cmd,
+	   "route-server-peering NAME$name role <active|passive>$role [prepend (1-10)$prepend]",
+	   NVA_PEERING_STR
+	   "Route-server name\n"
+	   "Role in an active/passive pair of NVAs\n"
+	   "Active: plain AS path\n"
+	   "Passive: prepend the local AS towards the route server\n"
+	   "How many times to prepend (default 3)\n"
+	   "Prepend count\n")
+{
+	const char *vrf = nva_cli_vrf(vty, name);
+
+	if (!vrf)
+		return CMD_WARNING_CONFIG_FAILED;
+	if (prepend_str && strcmp(role, "active") == 0) {
+		vty_out(vty,
+			"%% prepend is for the passive role; an active NVA sends its plain AS path\n");
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
+	nb_cli_enqueue_change(vty, "./role", NB_OP_MODIFY, role);
+	nb_cli_enqueue_change(vty, "./prepend", NB_OP_MODIFY,
+			      prepend_str ? prepend_str : "3");
+	return nva_cli_apply(vty, vrf, name);
+}
+
+/* Host bits set (10.1.2.3/16) is most likely a typo: refuse it. */
+static bool nva_cli_prefix_ok(struct vty *vty, const struct prefix_ipv4 *p,
+			      const char *str)
+{
+	struct prefix_ipv4 m = *p;
+
+	apply_mask_ipv4(&m);
+	if (m.prefix.s_addr == p->prefix.s_addr)
+		return true;
+	vty_out(vty, "%% %s has host bits set; did you mean %pFX?\n", str,
+		(struct prefix *)&m);
+	return false;
+}
+
+static int nva_cli_prefix_list(struct vty *vty, const char *name,
+			       const char *leaf, bool no,
+			       const struct prefix_ipv4 *p, const char *str)
+{
+	const char *vrf = nva_cli_vrf(vty, name);
+	char xp[96];
+
+	if (!vrf)
+		return CMD_WARNING_CONFIG_FAILED;
+	if (!nva_cli_prefix_ok(vty, p, str))
+		return CMD_WARNING_CONFIG_FAILED;
+	if (no) {
+		if (!nva_template_find(vrf, name)) {
+			vty_out(vty, "%% no route-server-peering %s\n", name);
+			return CMD_WARNING_CONFIG_FAILED;
+		}
+		snprintf(xp, sizeof(xp), "./%s", leaf);
+		nb_cli_enqueue_change(vty, xp, NB_OP_DESTROY, str);
+	} else {
+		snprintf(xp, sizeof(xp), "./%s", leaf);
+		nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
+		nb_cli_enqueue_change(vty, xp, NB_OP_CREATE, str);
+	}
+	return nva_cli_apply(vty, vrf, name);
+}
+
+DEFPY_YANG(nva_vnet_prefix, nva_vnet_prefix_cmd,
+	   "[no] route-server-peering NAME$name vnet-prefix A.B.C.D/M$pfx",
+	   NO_STR NVA_PEERING_STR
+	   "Route-server name\n"
+	   "A VNet prefix of the route server: never sent back to it\n"
+	   "VNet prefix\n")
+{
+	return nva_cli_prefix_list(vty, name, "vnet-prefix", !!no, pfx,
+				   pfx_str);
+}
+
+DEFPY_YANG(nva_no_advertise, nva_no_advertise_cmd,
+	   "[no] route-server-peering NAME$name no-advertise A.B.C.D/M$pfx",
+	   NO_STR NVA_PEERING_STR
+	   "Route-server name\n"
+	   "Send this prefix (and longer ones) with community no-advertise\n"
+	   "Prefix\n")
+{
+	return nva_cli_prefix_list(vty, name, "no-advertise", !!no, pfx,
+				   pfx_str);
+}
+
+DEFPY_YANG(nva_update_source, nva_update_source_cmd,
+	   "route-server-peering NAME$name update-source <A.B.C.D|WORD>$src",
+	   NVA_PEERING_STR
+	   "Route-server name\n"
+	   "Source of the BGP sessions\n"
+	   "IPv4 address of this NVA\n"
+	   "Interface name\n")
+{
+	const char *vrf = nva_cli_vrf(vty, name);
+	char errmsg[256];
+
+	if (!vrf)
+		return CMD_WARNING_CONFIG_FAILED;
+	if (nva_bgp_check_update_source(src, errmsg, sizeof(errmsg)) < 0) {
+		vty_out(vty, "%% %s\n", errmsg);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
+	nb_cli_enqueue_change(vty, "./update-source", NB_OP_MODIFY, src);
+	return nva_cli_apply(vty, vrf, name);
+}
+
+DEFPY_YANG(no_nva_update_source, no_nva_update_source_cmd,
+	   "no route-server-peering NAME$name update-source [<A.B.C.D|WORD>]",
+	   NO_STR NVA_PEERING_STR
+	   "Route-server name\n"
+	   "Source of the BGP sessions\n"
+	   "IPv4 address of this NVA\n"
+	   "Interface name\n")
+{
+	const char *vrf = nva_bgp_vty_vrf(vty);
+
+	if (!vrf || !nva_template_find(vrf, name)) {
+		vty_out(vty, "%% no route-server-peering %s\n", name);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	nb_cli_enqueue_change(vty, "./update-source", NB_OP_DESTROY, NULL);
+	return nva_cli_apply(vty, vrf, name);
+}
+
+DEFPY_YANG(no_nva_peering, no_nva_peering_cmd,
+	   "no route-server-peering NAME$name",
+	   NO_STR NVA_PEERING_STR
+	   "Route-server name\n")
+{
+	const char *vrf = nva_bgp_vty_vrf(vty);
+
+	if (!vrf || !nva_template_find(vrf, name)) {
+		vty_out(vty, "%% no route-server-peering %s\n", name);
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	nb_cli_enqueue_change(vty, ".", NB_OP_DESTROY, NULL);
+	return nva_cli_apply(vty, vrf, name);
+}
+
+static int nva_cli_show_prefix(const struct lyd_node *dnode, void *arg)
+{
+	struct vty *vty = ((void **)arg)[0];
+	const char *fmt = ((void **)arg)[1];
+
+	vty_out(vty, fmt, yang_dnode_get_string(dnode, NULL));
+	return YANG_ITER_CONTINUE;
+}
+
+/* Renders one template; the leaves have no renderer of their own. */
+void nva_cli_show_peering(struct vty *vty, const struct lyd_node *dnode,
+			  bool show_defaults)
+{
+	const char *name = yang_dnode_get_string(dnode, "./name");
+	const char *profile = yang_dnode_get_string(dnode, "./profile");
+	bool single = yang_dnode_get_bool(dnode, "./single-instance");
+	char fmt[128];
+	void *arg[2] = { vty, fmt };
+	bool any = false;
+
+	if (yang_dnode_exists(dnode, "./instance-address")) {
+		vty_out(vty, " route-server-peering %s instances", name);
+		strlcpy(fmt, " %s", sizeof(fmt));
+		yang_dnode_iterate(nva_cli_show_prefix, arg, dnode,
+				   "./instance-address");
+		vty_out(vty, "%s\n", single ? " single-instance" : "");
+		any = true;
+	}
+	if (show_defaults || !any || strcmp(profile, "azure-compat") != 0)
+		vty_out(vty, " route-server-peering %s profile %s\n", name,
+			profile);
+	if (strcmp(yang_dnode_get_string(dnode, "./role"), "passive") == 0)
+		vty_out(vty, " route-server-peering %s role passive prepend %u\n",
+			name, yang_dnode_get_uint8(dnode, "./prepend"));
+	if (yang_dnode_exists(dnode, "./update-source"))
+		vty_out(vty, " route-server-peering %s update-source %s\n",
+			name, yang_dnode_get_string(dnode, "./update-source"));
+	snprintf(fmt, sizeof(fmt), " route-server-peering %s vnet-prefix %%s\n",
+		 name);
+	yang_dnode_iterate(nva_cli_show_prefix, arg, dnode, "./vnet-prefix");
+	snprintf(fmt, sizeof(fmt),
+		 " route-server-peering %s no-advertise %%s\n", name);
+	yang_dnode_iterate(nva_cli_show_prefix, arg, dnode, "./no-advertise");
+}
+
+/* ------------------------------------------------------------ show */
+
 struct nva_show_ctx {
 	struct vty *vty;
 	const char *vrf;
 	json_object *instances;
 };
 
+static void nva_pfx_array(json_object *jt, const char *key,
+			  const struct prefix_ipv4 *p, int n)
+{
+	json_object *ja = json_object_new_array();
+	char buf[PREFIX_STRLEN];
+
+	for (int i = 0; i < n; i++)
+		json_object_array_add(
+			ja, json_object_new_string(prefix2str(&p[i], buf,
+							      sizeof(buf))));
+	json_object_object_add(jt, key, ja);
+}
+
+static void nva_show_template(struct nva_template *tpl, void *arg)
+{
+	json_object *templates = arg;
+	const struct nva_tpl_conf *c = &tpl->conf;
+	json_object *jt, *jinst, *jw;
+	char buf[300];
+
+	jt = json_object_new_object();
+	jinst = json_object_new_object();
+	jw = json_object_new_array();
+	snprintf(buf, sizeof(buf), NVA_OBJ_PREFIX "%s", tpl->name);
+	json_object_string_add(jt, "peerGroup", buf);
+	json_object_boolean_add(jt, "applied", tpl->applied);
+	json_object_string_add(jt, "profile", nva_profile_str(c->profile));
+	json_object_string_add(jt, "role", nva_role_str(c->role));
+	json_object_int_add(jt, "prepend",
+			    c->role == NVA_ROLE_PASSIVE ? c->prepend : 0);
+	json_object_boolean_add(jt, "asOverride", true);
+	json_object_boolean_add(jt, "singleInstance", c->single_instance);
+	if (c->update_source[0])
+		json_object_string_add(jt, "updateSource", c->update_source);
+	nva_pfx_array(jt, "vnetPrefixes", c->vnet, c->n_vnet);
+	nva_pfx_array(jt, "noAdvertise", c->noadv, c->n_noadv);
+	nva_bgp_template_json(tpl, jinst, jw);
+	json_object_object_add(jt, "instances", jinst);
+	if (c->n_inst == 0)
+		json_object_array_add(
+			jw, json_object_new_string(
+				    "no instance addresses: nothing is peered yet (route-server-peering NAME instances A.B.C.D A.B.C.D)"));
+	else if (c->n_inst == 1) {
+		snprintfrr(buf, sizeof(buf),
+			   "single-instance: only %pI4 is peered; the VMs programmed by the other route-server instance miss this NVA's routes",
+			   &c->inst[0]);
+		json_object_array_add(jw, json_object_new_string(buf));
+	}
+	if (tpl->error[0])
+		json_object_array_add(jw, json_object_new_string(tpl->error));
+	json_object_object_add(jt, "warnings", jw);
+	json_object_object_add(templates, tpl->name, jt);
+}
+
 static void nva_show_one(const char *vrf, uint32_t local_as, void *arg)
 {
 	struct nva_show_ctx *ctx = arg;
-	json_object *ji, *peers, *warnings;
+	json_object *ji, *peers, *warnings, *templates;
 
 	if (ctx->vrf && strcmp(ctx->vrf, vrf) != 0)
 		return;
@@ -36,7 +393,54 @@ static void nva_show_one(const char *vrf, uint32_t local_as, void *arg)
 	nva_bgp_rs_peers_json(vrf, peers, warnings);
 	json_object_object_add(ji, "routeServerPeers", peers);
 	json_object_object_add(ji, "warnings", warnings);
+	templates = json_object_new_object();
+	nva_template_walk(vrf, nva_show_template, templates);
+	json_object_object_add(ji, "templates", templates);
 	json_object_object_add(ctx->instances, vrf, ji);
+}
+
+static const char *nva_jstr(json_object *jo, const char *key)
+{
+	json_object *jv;
+
+	if (!json_object_object_get_ex(jo, key, &jv))
+		return "-";
+	return json_object_get_string(jv);
+}
+
+/* Text rendering of the same JSON objects (rendered once, shown twice). */
+static void nva_show_templates_vty(struct vty *vty, json_object *ji)
+{
+	json_object *templates, *jinst, *jw;
+
+	json_object_object_get_ex(ji, "templates", &templates);
+	json_object_object_foreach(templates, name, jt)
+	{
+		vty_out(vty,
+			"  Template %s: peer-group %s, profile %s, role %s, prepend %s, applied %s\n",
+			name, nva_jstr(jt, "peerGroup"), nva_jstr(jt, "profile"),
+			nva_jstr(jt, "role"), nva_jstr(jt, "prepend"),
+			nva_jstr(jt, "applied"));
+		json_object_object_get_ex(jt, "vnetPrefixes", &jw);
+		vty_out(vty, "    VNet prefixes (never sent back):");
+		for (size_t i = 0; i < json_object_array_length(jw); i++)
+			vty_out(vty, " %s",
+				json_object_get_string(
+					json_object_array_get_idx(jw, i)));
+		vty_out(vty, "%s\n", json_object_array_length(jw) ? "" : " none");
+		json_object_object_get_ex(jt, "instances", &jinst);
+		json_object_object_foreach(jinst, addr, jp)
+		{
+			vty_out(vty, "    %-15s %-12s PfxRcd %s PfxSnt %s\n", addr,
+				nva_jstr(jp, "state"), nva_jstr(jp, "pfxRcd"),
+				nva_jstr(jp, "pfxSnt"));
+		}
+		json_object_object_get_ex(jt, "warnings", &jw);
+		for (size_t i = 0; i < json_object_array_length(jw); i++)
+			vty_out(vty, "    Warning: %s\n",
+				json_object_get_string(
+					json_object_array_get_idx(jw, i)));
+	}
 }
 
 static void nva_show_vty(struct vty *vty, json_object *instances)
@@ -74,6 +478,7 @@ static void nva_show_vty(struct vty *vty, json_object *instances)
 			vty_out(vty, "  Warning: %s\n",
 				json_object_get_string(
 					json_object_array_get_idx(warnings, i)));
+		nva_show_templates_vty(vty, ji);
 	}
 }
 
@@ -101,5 +506,13 @@ DEFPY(show_nva_peering, show_nva_peering_cmd,
 
 void nva_cli_init(void)
 {
+	install_element(BGP_NODE, &nva_instances_cmd);
+	install_element(BGP_NODE, &nva_profile_cmd);
+	install_element(BGP_NODE, &nva_role_cmd);
+	install_element(BGP_NODE, &nva_vnet_prefix_cmd);
+	install_element(BGP_NODE, &nva_no_advertise_cmd);
+	install_element(BGP_NODE, &nva_update_source_cmd);
+	install_element(BGP_NODE, &no_nva_update_source_cmd);
+	install_element(BGP_NODE, &no_nva_peering_cmd);
 	install_element(VIEW_NODE, &show_nva_peering_cmd);
 }

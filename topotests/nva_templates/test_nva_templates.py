@@ -1,0 +1,364 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+r"""NVA peering templates (bgpd_nva) against real route servers (bgpd_rs).
+
+    rs0 (65515) .4 --\                          /-- rsh (65515) 10.0.1.4
+    rs1 (65515) .5 ---s1 10.0.0.0/24 -- nva1 --s2
+    nva2 (65002) .12 -/        (65001) .11/.11
+
+rs0/rs1 are the two instances of the spoke route server (VNet 10.1.0.0/16),
+rsh the hub route server (VNet 10.2.0.0/16, on-prem 172.16.0.0/16).
+nva1 is active, nva2 passive (prepend 3); both advertise 10.200.0.0/16.
+nva1 carries routes between the two route servers (as-override).
+The topology is configs/nva-templates.
+"""
+
+import os
+import re
+import sys
+
+import pytest
+
+CWD = os.path.dirname(os.path.realpath(__file__))
+sys.path.append(os.path.join(CWD, ".."))
+
+from lib.topogen import Topogen, get_topogen  # noqa: E402
+from lib.topolog import logger  # noqa: E402
+
+import vrstest  # noqa: E402
+
+pytestmark = [pytest.mark.bgpd, pytest.mark.bfdd]
+
+ONPREM = "10.200.0.0/16"
+HUB_ONPREM = "172.16.0.0/16"
+SPOKE_VNET = "10.1.0.0/16"
+SHOW = "show route-server-peering json"
+
+TOPO = vrstest.load_topology("nva-templates")
+
+
+def setup_module(mod):
+    tgen = Topogen(vrstest.build_topo_from(TOPO), mod.__name__)
+    tgen.start_topology()
+    vrstest.start_from(tgen, TOPO)
+
+
+def teardown_module(mod):
+    get_topogen().stop_topology()
+
+
+def _tgen():
+    tgen = get_topogen()
+    if tgen.routers_have_failure():
+        pytest.skip(tgen.errors)
+    return tgen
+
+
+def _paths(router, prefix):
+    return vrstest.vtysh_json(router, "show bgp ipv4 unicast {} json".format(prefix)).get("paths", [])
+
+
+def _path_from(router, prefix, peer):
+    for p in _paths(router, prefix):
+        if p.get("peer", {}).get("peerId") == peer:
+            return p
+    return None
+
+
+def _conf(router, *lines):
+    return vrstest.vtysh_conf(router, *lines)
+
+
+def test_modules_loaded():
+    tgen = _tgen()
+    for name in ("nva1", "nva2"):
+        out = tgen.gears[name].vtysh_cmd("show modules", daemon="bgpd")
+        assert "bgpd_nva" in out, out
+    for name in ("rs0", "rs1", "rsh"):
+        out = tgen.gears[name].vtysh_cmd("show modules", daemon="bgpd")
+        assert "bgpd_rs" in out, out
+
+
+def test_both_instances_peered():
+    tgen = _tgen()
+    for rs in ("rs0", "rs1"):
+        result = vrstest.expect_json(tgen.gears[rs], "show route-server json", {
+            "instances": {"default": {"neighbors": {
+                "10.0.0.11": {"state": "Established"},
+                "10.0.0.12": {"state": "Established"}}}}}, count=120)
+        assert result is None, "{}: {}".format(rs, result)
+    result = vrstest.expect_json(tgen.gears["nva1"], SHOW, {"instances": {"default": {"templates": {
+        "spoke": {"peerGroup": "VRS-NVA-spoke", "applied": True, "profile": "fast", "role": "active",
+                  "asOverride": True, "vnetPrefixes": [SPOKE_VNET],
+                  "instances": {"10.0.0.4": {"state": "Established", "bfd": True, "asOverride": True},
+                                "10.0.0.5": {"state": "Established", "bfd": True}}},
+        "hub": {"singleInstance": True, "profile": "azure-compat",
+                "instances": {"10.0.1.4": {"state": "Established", "bfd": False}}}}}}})
+    assert result is None, result
+    # Routes are exchanged both ways: the NVA learns the spoke VNet.
+    for rs_ip in ("10.0.0.4", "10.0.0.5"):
+        ok, _ = vrstest.wait_for(lambda: _path_from(tgen.gears["nva1"], SPOKE_VNET, rs_ip), timeout=30)
+        assert ok, _paths(tgen.gears["nva1"], SPOKE_VNET)
+        ok, _ = vrstest.wait_for(lambda: _path_from(tgen.gears["rs0" if rs_ip.endswith(".4") else "rs1"],
+                                                    ONPREM, "10.0.0.11"), timeout=30)
+        assert ok, "{} did not learn {} from nva1".format(rs_ip, ONPREM)
+    nb = tgen.gears["nva1"].vtysh_cmd("show bgp neighbors 10.0.0.4 json", isjson=True)["10.0.0.4"]
+    assert nb["bgpTimerConfiguredHoldTimeMsecs"] == 3000, nb
+    assert nb["peerGroup"] == "VRS-NVA-spoke"
+    assert nb["externalBgpNbrMaxHopsAway"] == 255
+
+
+def test_single_instance_warning():
+    tgen = _tgen()
+    js = vrstest.vtysh_json(tgen.gears["nva1"], SHOW)
+    warnings = js["instances"]["default"]["templates"]["hub"]["warnings"]
+    assert any("single-instance" in w and "miss" in w for w in warnings), warnings
+    assert js["instances"]["default"]["templates"]["spoke"]["warnings"] == []
+
+
+def test_active_passive_preference():
+    tgen = _tgen()
+    rs0 = tgen.gears["rs0"]
+    result = vrstest.expect_json(tgen.gears["nva2"], SHOW, {"instances": {"default": {"templates": {
+        "spoke": {"role": "passive", "prepend": 3}}}}})
+    assert result is None, result
+
+    def best_is_nva1():
+        paths = _paths(rs0, ONPREM)
+        best = [p for p in paths if p.get("bestpath", {}).get("overall")]
+        by_peer = {p["peer"]["peerId"]: p["aspath"]["string"] for p in paths}
+        return (len(best) == 1 and best[0]["peer"]["peerId"] == "10.0.0.11"
+                and by_peer.get("10.0.0.12") == "65002 65002 65002 65002")
+
+    ok, _ = vrstest.wait_for(best_is_nva1, timeout=30)
+    assert ok, _paths(rs0, ONPREM)
+
+
+def test_vnet_prefix_not_echoed():
+    tgen = _tgen()
+    rs0, rs1, nva2 = tgen.gears["rs0"], tgen.gears["rs1"], tgen.gears["nva2"]
+
+    def echoed(nva_ip):
+        return [rs.name for rs in (rs0, rs1) if _path_from(rs, SPOKE_VNET, nva_ip)]
+
+    # nva1 has vnet-prefix 10.1.0.0/16: never sent back.
+    assert echoed("10.0.0.11") == []
+    # nva2's template has no vnet-prefix yet: with as-override, the VNet
+    # learned from one instance goes back to the other one (as 65002 ...).
+    ok, _ = vrstest.wait_for(lambda: echoed("10.0.0.12"), timeout=30)
+    assert ok, "negative control: expected the echo without vnet-prefix: {}".format(_paths(rs1, SPOKE_VNET))
+    # Changing the template re-applies it (soft, the session stays up).
+    before = nva2.vtysh_cmd("show bgp neighbors 10.0.0.4 json", isjson=True)["10.0.0.4"]
+    out = _conf(nva2, "router bgp 65002", "route-server-peering spoke vnet-prefix 10.1.0.0/16")
+    assert "%" not in out, out
+    ok, _ = vrstest.wait_for(lambda: echoed("10.0.0.12") == [], timeout=30)
+    assert ok, "echo still there: {}".format(echoed("10.0.0.12"))
+    assert echoed("10.0.0.11") == []
+    after = nva2.vtysh_cmd("show bgp neighbors 10.0.0.4 json", isjson=True)["10.0.0.4"]
+    assert after["bgpState"] == "Established"
+    assert after["connectionsEstablished"] == before["connectionsEstablished"], "session was reset"
+    # The on-prem prefix still goes out.
+    assert _path_from(rs0, ONPREM, "10.0.0.12") is not None
+
+
+def test_as_override_between_route_servers():
+    tgen = _tgen()
+    rs0, nva1 = tgen.gears["rs0"], tgen.gears["nva1"]
+    # The hub RS's on-prem route (AS path 65515) reaches the spoke RS through
+    # nva1 only thanks to as-override: 65515 becomes 65001.
+    ok, _ = vrstest.wait_for(lambda: _path_from(rs0, HUB_ONPREM, "10.0.0.11"), timeout=30)
+    assert ok, _paths(rs0, HUB_ONPREM)
+    path = _path_from(rs0, HUB_ONPREM, "10.0.0.11")
+    assert path["aspath"]["string"] == "65001 65001", path
+    # And the other way: the spoke VNet reaches the hub RS.
+    ok, _ = vrstest.wait_for(lambda: _path_from(tgen.gears["rsh"], SPOKE_VNET, "10.0.1.11"), timeout=30)
+    assert ok, _paths(tgen.gears["rsh"], SPOKE_VNET)
+
+    # Negative control: without as-override the spoke RS drops the route
+    # (its own AS 65515 is in the path).
+    out = _conf(nva1, "router bgp 65001", "address-family ipv4 unicast",
+                "no neighbor VRS-NVA-spoke as-override")
+    assert "%" not in out, out
+    ok, _ = vrstest.wait_for(lambda: _path_from(rs0, HUB_ONPREM, "10.0.0.11") is None, timeout=30)
+    assert ok, "route still accepted without as-override: {}".format(_paths(rs0, HUB_ONPREM))
+    # The NVA does send it (65001 65515): rs0 drops it on the AS loop.
+    adv = nva1.vtysh_cmd("show bgp ipv4 unicast neighbors 10.0.0.4 advertised-routes json", isjson=True)
+    assert HUB_ONPREM in adv.get("advertisedRoutes", {}), adv
+    out = _conf(nva1, "router bgp 65001", "address-family ipv4 unicast",
+                "neighbor VRS-NVA-spoke as-override")
+    assert "%" not in out, out
+    ok, _ = vrstest.wait_for(lambda: _path_from(rs0, HUB_ONPREM, "10.0.0.11"), timeout=30)
+    assert ok, _paths(rs0, HUB_ONPREM)
+
+
+def test_no_advertise_marks_community():
+    tgen = _tgen()
+    rs0, nva1 = tgen.gears["rs0"], tgen.gears["nva1"]
+    out = _conf(nva1, "router bgp 65001", "route-server-peering spoke no-advertise 10.200.0.0/16")
+    assert "%" not in out, out
+
+    def marked():
+        p = _path_from(rs0, ONPREM, "10.0.0.11")
+        comm = (p or {}).get("community", {})
+        return "noAdvertise" in comm.get("list", []) or "no-advertise" in comm.get("string", "")
+
+    ok, _ = vrstest.wait_for(marked, timeout=30)
+    assert ok, _path_from(rs0, ONPREM, "10.0.0.11")
+    out = _conf(nva1, "router bgp 65001", "no route-server-peering spoke no-advertise 10.200.0.0/16")
+    assert "%" not in out, out
+    ok, _ = vrstest.wait_for(lambda: not marked(), timeout=30)
+    assert ok, _paths(rs0, ONPREM)
+
+
+def test_running_config_shows_template_once():
+    tgen = _tgen()
+    nva1 = tgen.gears["nva1"]
+    running = nva1.vtysh_cmd("show running-config")
+    for line in (" route-server-peering spoke instances 10.0.0.4 10.0.0.5\n",
+                 " route-server-peering spoke profile fast\n",
+                 " route-server-peering spoke update-source 10.0.0.11\n",
+                 " route-server-peering spoke vnet-prefix 10.1.0.0/16\n",
+                 " route-server-peering hub instances 10.0.1.4 single-instance\n",
+                 " route-server-peering hub vnet-prefix 10.2.0.0/16\n"):
+        assert running.count(line) == 1, "{!r} not exactly once:\n{}".format(line, running)
+    # The expansion is not written ...
+    for bad in ("VRS-NVA-", "neighbor 10.0.0.4", "neighbor 10.0.0.5", "neighbor 10.0.1.4"):
+        assert bad not in running, "{!r} in running-config:\n{}".format(bad, running)
+    # ... hand-written config is.
+    assert " neighbor 10.0.0.99 remote-as 65100\n" in running, running
+    # But it exists in bgpd.
+    pg = nva1.vtysh_cmd("show bgp peer-group VRS-NVA-spoke json", isjson=True)
+    assert "VRS-NVA-spoke" in pg, pg
+    rm = nva1.vtysh_cmd("show route-map VRS-NVA-spoke-OUT")
+    assert "VRS-NVA-spoke-OUT" in rm and "deny" in rm, rm
+
+
+def test_bad_input_errors():
+    tgen = _tgen()
+    nva1, nva2 = tgen.gears["nva1"], tgen.gears["nva2"]
+    before = vrstest.vtysh_json(nva2, SHOW)["instances"]["default"]["templates"]
+    cases = [
+        (("router bgp 65002", "route-server-peering x instances 10.0.0.4"),
+         "only one instance address given"),
+        (("router bgp 65002", "route-server-peering x instances 10.0.0.7 10.0.0.7"),
+         "both instance addresses are 10.0.0.7"),
+        (("router bgp 65002", "route-server-peering x instances 224.0.0.5 10.0.0.8"),
+         "224.0.0.5 is a multicast address"),
+        (("router bgp 65002", "route-server-peering x instances 10.0.0.12 10.0.0.8"),
+         "10.0.0.12 is an address of this router"),
+        (("router bgp 65002", "route-server-peering x instances 0.0.0.0 10.0.0.8"),
+         "0.0.0.0 is the unspecified address"),
+        (("router bgp 65002", "route-server-peering x instances 10.0.0.4 10.0.0.8"),
+         "10.0.0.4 is already an instance of route-server-peering spoke"),
+        (("router bgp 65002", "neighbor 10.0.0.9 remote-as 65100",
+          "route-server-peering x instances 10.0.0.9 10.0.0.10"),
+         "neighbor 10.0.0.9 is configured by hand with remote-as 65100"),
+        (("router bgp 65002", "route-server-peering x vnet-prefix 10.1.2.3/16"),
+         "10.1.2.3/16 has host bits set; did you mean 10.1.0.0/16?"),
+        (("router bgp 65002", "route-server-peering x role active prepend 2"),
+         "prepend is for the passive role"),
+        (("router bgp 65002", "route-server-peering bad/name profile fast"),
+         "template name 'bad/name' is not allowed"),
+        (("router bgp 65520 vrf resv", "route-server-peering x instances 10.9.0.4 10.9.0.5"),
+         "local AS 65520 cannot peer a route server: ASN 65520 is reserved by Azure"),
+        (("router bgp 12076 vrf resv2", "route-server-peering x profile fast"),
+         "ASN 12076 is reserved by Azure"),
+        (("router bgp 64500 vrf resv3", "route-server-peering x profile fast"),
+         "ASN 64500 is"),
+        (("router bgp 4200000000 vrf four", "route-server-peering x profile fast"),
+         "local AS 4200000000 cannot peer a route server"),
+    ]
+    for lines, expect in cases:
+        out = _conf(nva2, *lines)
+        assert "% " in out and expect in out, "{}: expected {!r}, got:\n{}".format(lines, expect, out)
+    for vrf, asn in (("resv", 65520), ("resv2", 12076), ("resv3", 64500), ("four", 4200000000)):
+        _conf(nva2, "no router bgp {} vrf {}".format(asn, vrf))
+    _conf(nva2, "router bgp 65002", "no neighbor 10.0.0.9")
+    # A refused command leaves the running state untouched.
+    after = vrstest.vtysh_json(nva2, SHOW)["instances"]["default"]["templates"]
+    assert sorted(after) == sorted(before) == ["spoke"], after
+    running = nva2.vtysh_cmd("show running-config")
+    assert "route-server-peering x" not in running, running
+    # Single instance with the explicit override is accepted, with a warning.
+    out = _conf(nva1, "router bgp 65001", "route-server-peering hub instances 10.0.1.4 single-instance")
+    assert "Warning" in out and "miss" in out, out
+
+
+def test_restart_from_saved_config():
+    tgen = _tgen()
+    nva1 = tgen.gears["nva1"]
+    before = nva1.vtysh_cmd("show running-config")
+    out = nva1.run("{} -c 'write memory'".format(vrstest.VTYSH))
+    saved = nva1.run("cat /etc/frr/bgpd.conf /etc/frr/frr.conf 2>/dev/null")
+    assert " route-server-peering spoke instances 10.0.0.4 10.0.0.5" in saved, out + saved
+    assert "VRS-NVA-" not in saved, saved
+
+    nva1.killDaemons(["bgpd"])
+    nva1.startDaemons(["bgpd"])
+
+    result = vrstest.expect_json(nva1, SHOW, {"instances": {"default": {"templates": {
+        "spoke": {"applied": True, "instances": {"10.0.0.4": {"state": "Established"},
+                                                 "10.0.0.5": {"state": "Established"}}},
+        "hub": {"applied": True, "instances": {"10.0.1.4": {"state": "Established"}}}}}}}, count=120)
+    assert result is None, "templates lost across restart: {}".format(result)
+    after = nva1.vtysh_cmd("show running-config")
+    strip = lambda t: [l for l in t.splitlines() if l.strip() and not l.startswith("!") and "Current configuration" not in l and not l.startswith("frr version")]
+    assert strip(after) == strip(before), "before:\n{}\nafter:\n{}".format(before, after)
+    rs0 = tgen.gears["rs0"]
+    ok, _ = vrstest.wait_for(lambda: _path_from(rs0, HUB_ONPREM, "10.0.0.11"), timeout=60)
+    assert ok, _paths(rs0, HUB_ONPREM)
+
+
+def test_failover_to_passive():
+    tgen = _tgen()
+    rs0, nva1 = tgen.gears["rs0"], tgen.gears["nva1"]
+
+    def best_peer():
+        best = [p for p in _paths(rs0, ONPREM) if p.get("bestpath", {}).get("overall")]
+        return best[0]["peer"]["peerId"] if best else None
+
+    ok, _ = vrstest.wait_for(lambda: best_peer() == "10.0.0.11", timeout=60)
+    assert ok, _paths(rs0, ONPREM)
+    nva1.run("ip link set nva1-eth0 down")
+    ok, secs = vrstest.wait_for(lambda: best_peer() == "10.0.0.12", timeout=20, interval=0.05)
+    assert ok, "rs0 did not fail over to the passive NVA: {}".format(_paths(rs0, ONPREM))
+    logger.info("failover to the passive NVA after %.2f s", secs)
+    nva1.run("ip link set nva1-eth0 up")
+    ok, _ = vrstest.wait_for(lambda: best_peer() == "10.0.0.11", timeout=60)
+    assert ok, "rs0 did not return to the active NVA"
+
+
+def test_clean_removal():
+    tgen = _tgen()
+    nva1 = tgen.gears["nva1"]
+    out = _conf(nva1, "router bgp 65001", "no route-server-peering spoke")
+    assert "%" not in out, out
+    summary = nva1.vtysh_cmd("show bgp ipv4 unicast summary json", isjson=True)
+    peers = summary.get("peers", {})
+    assert "10.0.0.4" not in peers and "10.0.0.5" not in peers, peers
+    assert "10.0.1.4" in peers and "10.0.0.99" in peers, peers
+    pgs = nva1.vtysh_cmd("show bgp peer-group json", isjson=True)
+    assert "VRS-NVA-spoke" not in pgs and "VRS-NVA-hub" in pgs, pgs
+    # bgpd frees a deleted route-map when its route-map update timer
+    # (bgp route-map delay-timer, 5 s by default) has processed it.
+    ok, _ = vrstest.wait_for(lambda: "VRS-NVA-spoke" not in nva1.vtysh_cmd("show route-map"), timeout=20)
+    rms = nva1.vtysh_cmd("show route-map")
+    assert ok and "VRS-NVA-hub-OUT" in rms, rms
+    pls = nva1.vtysh_cmd("show ip prefix-list")
+    assert "VRS-NVA-spoke" not in pls and "VRS-NVA-hub-VNET" in pls, pls
+    running = nva1.vtysh_cmd("show running-config")
+    assert "route-server-peering spoke" not in running, running
+    assert " neighbor 10.0.0.99 description hand-written" in running, running
+    js = vrstest.vtysh_json(nva1, SHOW)
+    assert sorted(js["instances"]["default"]["templates"]) == ["hub"], js
+    # The spoke route servers lose nva1.
+    result = vrstest.expect_json(tgen.gears["rs0"], "show route-server json", {
+        "instances": {"default": {"neighbors": {"10.0.0.11": {"state": "Active"}}}}}, count=60)
+    result2 = vrstest.expect_json(tgen.gears["rs0"], "show route-server json", {
+        "instances": {"default": {"neighbors": {"10.0.0.11": {"state": "Connect"}}}}}, count=1)
+    assert result is None or result2 is None, result
+
+
+def test_clean_shutdown_no_module_leaks():
+    tgen = _tgen()
+    vrstest.assert_no_leaks(tgen)
