@@ -6,6 +6,16 @@ configs/<name>/<node>/{zebra,bfdd,bgpd,staticd}.conf. The same description
 is used by the topotests (topotests/vrstest.py builds a topogen topology
 from it), so the lab and the tests never drift apart.
 
+VNets ("vnets" in the topology) are emulated as fabrics: one namespace per
+VNet with a bridge that the VNet's nodes attach to (default gateway: the
+VNet's first address), veth links between peered VNets carrying the
+peering's system routes, and per-VM routing tables selected by source
+address. A vnet-agent (agent/) programs each VM's table with the
+effective routes that the route-server instances publish; system routes
+(the VNet and its peerings) are in the fabric's main table, which is
+consulted first without its default route, so they win over BGP routes as
+in the cloud.
+
 Everything the lab creates is recorded in a state file
 (/run/vrs-lab/<name>.json): namespaces by name, daemons by pid. "down"
 removes exactly those, also after a crash of a previous run.
@@ -24,7 +34,8 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIGS = os.path.join(TOP, "configs")
 STATE_DIR = os.environ.get("VRS_LAB_STATE", "/run/vrs-lab")
 FRR_DIR = "/usr/lib/frr"
-KINDS = ("router", "host")
+KINDS = ("router", "host", "vm")
+VM_TABLE_BASE = 100
 DAEMONS = ("zebra", "staticd", "bfdd", "bgpd")
 MODULES = {"rs": "bgpd_rs.so", "nva": "bgpd_nva.so"}
 NAME_RE = re.compile(r"^[a-z][a-z0-9]{0,7}$")
@@ -75,6 +86,7 @@ class Topology:
         self.name = data["name"]
         self.segments = data["segments"]
         self.nodes = data["nodes"]
+        self.vnets = data.get("vnets", {})
 
     def _err(self, msg):
         raise LabError("{}: {}".format(self.where, msg))
@@ -87,6 +99,24 @@ class Topology:
                 self._err("missing '{}'".format(key))
         if not re.match(r"^[a-z0-9][a-z0-9-]{0,31}$", str(data["name"])):
             self._err("'name' must be 1-32 chars of a-z, 0-9, '-'")
+        vnets = data.get("vnets", {})
+        if not isinstance(vnets, dict):
+            self._err("'vnets' must be an object of VNet name -> {space, peerings}")
+        for v, spec in vnets.items():
+            if not NAME_RE.match(v):
+                self._err("vnet '{}': names are 1-8 chars a-z0-9 starting with a letter".format(v))
+            try:
+                net = ipaddress.ip_network(spec.get("space", ""))
+            except ValueError:
+                self._err("vnet '{}': 'space' must be an IPv4 prefix like 10.2.0.0/16, got {!r}".format(v, spec.get("space")))
+            if net.num_addresses < 4:
+                self._err("vnet '{}': space {} is too small".format(v, net))
+            for peer in spec.get("peerings", []):
+                if peer not in vnets:
+                    self._err("vnet '{}': peering to unknown vnet {!r}".format(v, peer))
+                if v not in vnets[peer].get("peerings", []):
+                    self._err("vnet '{}': peering to '{}' has no peering back (add \"{}\" to {}'s peerings)".format(v, peer, v, peer))
+        self._vnets = vnets
         segs = data["segments"]
         if not isinstance(segs, dict):
             self._err("'segments' must be an object of segment name -> {}")
@@ -106,7 +136,7 @@ class Topology:
             for d in node.get("daemons", []):
                 if d not in DAEMONS:
                     self._err("node '{}': unknown daemon {!r} (known: {})".format(n, d, ", ".join(DAEMONS)))
-            if kind == "host" and node.get("daemons"):
+            if kind in ("host", "vm") and node.get("daemons"):
                 self._err("node '{}': hosts run no FRR daemons".format(n))
             for m in node.get("modules", []):
                 if m not in MODULES:
@@ -114,10 +144,21 @@ class Topology:
             links = node.get("links", [])
             if not isinstance(links, list):
                 self._err("node '{}': 'links' must be a list".format(n))
+            if kind == "vm" and not any("vnet" in l for l in links):
+                self._err("node '{}': a vm needs a link with a 'vnet'".format(n))
             for i, link in enumerate(links):
                 seg = link.get("segment")
-                if seg not in segs:
+                vnet = link.get("vnet")
+                if (seg is None) == (vnet is None):
+                    self._err("node '{}' link {}: give exactly one of 'segment' or 'vnet'".format(n, i))
+                if seg is not None and seg not in segs:
                     self._err("node '{}' link {}: unknown segment {!r}".format(n, i, seg))
+                if vnet is not None:
+                    if vnet not in vnets:
+                        self._err("node '{}' link {}: unknown vnet {!r}".format(n, i, vnet))
+                    ip = link.get("ip")
+                    if not ip or ipaddress.ip_interface(ip).ip not in ipaddress.ip_network(vnets[vnet]["space"]):
+                        self._err("node '{}' link {}: 'ip' must be an address of vnet {} ({})".format(n, i, vnet, vnets[vnet]["space"]))
                 ip = link.get("ip")
                 if ip is not None:
                     try:
@@ -143,6 +184,34 @@ class Topology:
 
     def ifname(self, node, idx):
         return "{}-eth{}".format(node, idx)
+
+    def vnet_gateway(self, vnet):
+        """The fabric's address in a VNet (its first host address)."""
+        net = ipaddress.ip_network(self.vnets[vnet]["space"])
+        return "{}/{}".format(net.network_address + 1, net.prefixlen)
+
+    def vms(self):
+        """(name, vnet, ip, table) of every VM, tables numbered in order."""
+        out = []
+        for n, spec in self.nodes.items():
+            if spec["kind"] != "vm":
+                continue
+            link = next(l for l in spec["links"] if "vnet" in l)
+            out.append((n, link["vnet"], str(ipaddress.ip_interface(link["ip"]).ip),
+                        VM_TABLE_BASE + len(out)))
+        return out
+
+    def peering_links(self):
+        """(vnet_a, vnet_b, _, _, index) for every peering, once."""
+        out = []
+        names = sorted(self.vnets)
+        for a in names:
+            for b in sorted(self.vnets[a].get("peerings", [])):
+                if a < b:
+                    i = len(out)
+                    out.append((a, b, "169.254.{}.1/30".format(10 + i),
+                                "169.254.{}.2/30".format(10 + i), i))
+        return out
 
 
 def find_topology(arg):
@@ -173,6 +242,12 @@ class Lab:
 
     def fabric_ns(self):
         return "vrs-{}-fabric".format(self.topo.name)
+
+    def vnet_ns(self, vnet):
+        return "vrs-{}-v-{}".format(self.topo.name, vnet)
+
+    def agent_socket(self):
+        return os.path.join(self.rundir, "agent.sock")
 
     def pathspace(self, node):
         return "vrs-{}-{}".format(self.topo.name, node)
@@ -229,6 +304,7 @@ class Lab:
         for seg in topo.segments:
             run(["ip", "-n", fab, "link", "add", seg, "type", "bridge"])
             run(["ip", "-n", fab, "link", "set", seg, "up"])
+        self._up_vnets()
         port = 0
         for node, spec in topo.nodes.items():
             ns = self.ns(node)
@@ -238,18 +314,99 @@ class Lab:
                 ifname = topo.ifname(node, i)
                 peer = "p{}".format(port)
                 port += 1
-                run(["ip", "link", "add", ifname, "netns", ns, "type", "veth", "peer", "name", peer, "netns", fab])
-                run(["ip", "-n", fab, "link", "set", peer, "master", link["segment"]])
-                run(["ip", "-n", fab, "link", "set", peer, "up"])
+                if "vnet" in link:
+                    lns, br = self.vnet_ns(link["vnet"]), "lan"
+                else:
+                    lns, br = fab, link["segment"]
+                run(["ip", "link", "add", ifname, "netns", ns, "type", "veth", "peer", "name", peer, "netns", lns])
+                run(["ip", "-n", lns, "link", "set", peer, "master", br])
+                run(["ip", "-n", lns, "link", "set", peer, "up"])
                 if link.get("ip"):
                     run(["ip", "-n", ns, "addr", "add", link["ip"], "dev", ifname])
                 run(["ip", "-n", ns, "link", "set", ifname, "up"])
+                if "vnet" in link and not spec.get("routes"):
+                    gw = topo.vnet_gateway(link["vnet"]).split("/")[0]
+                    run(["ip", "-n", ns, "route", "replace", "default", "via", gw])
             for r in spec.get("routes", []):
                 run(["ip", "-n", ns, "route", "replace", r["prefix"], "via", r["via"]])
+        if topo.vms():
+            self._start_agent()
         for node, spec in topo.nodes.items():
             if spec["kind"] == "router":
                 self._start_router(node, spec)
         log("lab: {} is up ({} nodes)".format(topo.name, len(topo.nodes)))
+
+    def _up_vnets(self):
+        """One fabric namespace per VNet: a bridge for its nodes, links to
+        peered VNets with their system routes, per-VM tables and rules."""
+        topo = self.topo
+        for v in topo.vnets:
+            ns = self.vnet_ns(v)
+            self._addns(ns)
+            run(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ip_forward=1"])
+            run(["ip", "-n", ns, "link", "add", "lan", "type", "bridge"])
+            run(["ip", "-n", ns, "addr", "add", topo.vnet_gateway(v), "dev", "lan"])
+            run(["ip", "-n", ns, "link", "set", "lan", "up"])
+            # System routes (main table) win over BGP routes (VM tables):
+            # consult main first, ignoring its default route.
+            run(["ip", "-n", ns, "rule", "add", "pref", "100", "lookup", "main",
+                 "suppress_prefixlength", "0"])
+        # A peering joins the two fabrics' bridges: the SDN delivers a
+        # packet to any address of a peered VNet, so a next hop in a peered
+        # VNet (an NVA) is on-link for the fabric, as in the cloud. What is
+        # reachable is still decided by the system routes below (no
+        # transitivity: only directly peered spaces are routed).
+        for a, b, addr_a, addr_b, i in topo.peering_links():
+            ia, ib = "to-{}".format(b), "to-{}".format(a)
+            run(["ip", "link", "add", ia, "netns", self.vnet_ns(a), "type", "veth",
+                 "peer", "name", ib, "netns", self.vnet_ns(b)])
+            for ns, ifn in ((self.vnet_ns(a), ia), (self.vnet_ns(b), ib)):
+                run(["ip", "-n", ns, "link", "set", ifn, "master", "lan"])
+                run(["ip", "-n", ns, "link", "set", ifn, "up"])
+            run(["ip", "-n", self.vnet_ns(a), "route", "add", topo.vnets[b]["space"],
+                 "dev", "lan", "scope", "link"])
+            run(["ip", "-n", self.vnet_ns(b), "route", "add", topo.vnets[a]["space"],
+                 "dev", "lan", "scope", "link"])
+        for vm, vnet, ip, table in topo.vms():
+            ns = self.vnet_ns(vnet)
+            run(["ip", "-n", ns, "rule", "add", "pref", str(200 + table), "from", ip,
+                 "lookup", str(table)])
+            # The VM's table also holds the system routes, so that BGP next
+            # hops (NVAs in peered VNets) resolve inside it.
+            for r in run(["ip", "-n", ns, "-4", "route", "show", "table", "main"]).stdout.splitlines():
+                if r.startswith("default"):
+                    continue
+                run(["ip", "-n", ns, "route", "add", "table", str(table)] + r.split(), check=False)
+
+    def _start_agent(self):
+        agent = os.path.join(build_dir(), "agent", "vnet-agent")
+        if not os.path.exists(agent):
+            raise LabError("{} not built: run scripts/build".format(agent))
+        sock = self.agent_socket()
+        args = [agent, "--socket", sock, "--allow-user", "frr", "--grace",
+                str(self.topo.data.get("agentGrace", 10))]
+        for vm, vnet, ip, table in self.topo.vms():
+            args += ["--vm", "{}={},table={}".format(vm, self.vnet_ns(vnet), table)]
+        log = open(os.path.join(self.rundir, "vnet-agent.log"), "a")
+        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+        self.state["pids"]["agent"] = proc.pid
+        self._save()
+        ok, _ = wait_for(lambda: os.path.exists(sock) or proc.poll() is not None, timeout=10)
+        if proc.poll() is not None or not os.path.exists(sock):
+            raise LabError("vnet-agent did not start; see {}".format(os.path.join(self.rundir, "vnet-agent.log")))
+
+    def agent_status(self):
+        agent = os.path.join(build_dir(), "agent", "vnet-agent")
+        res = run([agent, "--status", "--socket", self.agent_socket()], check=False)
+        try:
+            return json.loads(res.stdout)
+        except ValueError:
+            return {}
+
+    def restart_agent(self):
+        self._kill("agent")
+        self._start_agent()
 
     def _start_router(self, node, spec, only=None):
         ns = self.ns(node)
@@ -266,11 +423,16 @@ class Lab:
             conf = os.path.join(nd, d + ".conf")
             if not os.path.exists(conf):
                 src = self.topo.node_conf(node, d)
+                text = "hostname {}\n".format(node)
                 if src:
-                    shutil.copy(src, conf)
-                else:
-                    with open(conf, "w") as f:
-                        f.write("hostname {}\n".format(node))
+                    with open(src) as f:
+                        text = f.read().replace("@AGENT_SOCKET@", self.agent_socket())
+                if d == "zebra" and any("vnet" in l for l in spec.get("links", [])):
+                    # Peers in other VNets are reached through the fabric's
+                    # default route (multihop BGP, BFD): let NHT use it.
+                    text += "ip nht resolve-via-default\n"
+                with open(conf, "w") as f:
+                    f.write(text)
                 shutil.chown(conf, "frr", "frr")
             pidf = os.path.join(nd, d + ".pid")
             cmd = ["ip", "netns", "exec", ns, os.path.join(FRR_DIR, d), "-d",
