@@ -73,13 +73,17 @@ class Topology:
         self.path = path
         self.dir = os.path.dirname(path)
         where = os.path.relpath(path, TOP) if path.startswith(TOP) else path
-        try:
-            with open(path) as f:
-                data = json.load(f)
-        except FileNotFoundError:
-            raise LabError("{}: no such topology file".format(where))
-        except ValueError as e:
-            raise LabError("{}: not valid JSON: {}".format(where, e))
+        data = self._read(path, where)
+        self.base_dir = None
+        if "extends" in data:
+            # A variant of another topology: same description, some node
+            # configs (and keys) replaced; missing configs come from the base.
+            base_path = os.path.join(CONFIGS, str(data["extends"]), "topology.json")
+            base = self._read(base_path, os.path.relpath(base_path, TOP))
+            self.base_dir = os.path.dirname(base_path)
+            merged = dict(base)
+            merged.update({k: v for k, v in data.items() if k != "extends"})
+            data = merged
         self.where = where
         self._validate(data)
         self.data = data
@@ -87,6 +91,16 @@ class Topology:
         self.segments = data["segments"]
         self.nodes = data["nodes"]
         self.vnets = data.get("vnets", {})
+
+    @staticmethod
+    def _read(path, where):
+        try:
+            with open(path) as f:
+                return json.load(f)
+        except FileNotFoundError:
+            raise LabError("{}: no such topology file".format(where))
+        except ValueError as e:
+            raise LabError("{}: not valid JSON: {}".format(where, e))
 
     def _err(self, msg):
         raise LabError("{}: {}".format(self.where, msg))
@@ -179,8 +193,12 @@ class Topology:
 
     def node_conf(self, node, daemon):
         """Path of a node's config for a daemon, or None."""
-        p = os.path.join(self.dir, node, daemon + ".conf")
-        return p if os.path.exists(p) else None
+        for d in (self.dir, self.base_dir):
+            if d:
+                p = os.path.join(d, node, daemon + ".conf")
+                if os.path.exists(p):
+                    return p
+        return None
 
     def ifname(self, node, idx):
         return "{}-eth{}".format(node, idx)
@@ -533,9 +551,9 @@ class Lab:
                 run(["ip", "-n", ns, "link", "set", self.topo.ifname(target, i), "down"])
         elif what == "silent":
             rules = ("add table inet vrslab\n"
-                     "add chain inet vrslab in { type filter hook input priority -300; policy drop; }\n"
-                     "add chain inet vrslab out { type filter hook output priority -300; policy drop; }\n"
-                     "add chain inet vrslab fwd { type filter hook forward priority -300; policy drop; }\n")
+                     "add chain inet vrslab input_drop { type filter hook input priority -300; policy drop; }\n"
+                     "add chain inet vrslab output_drop { type filter hook output priority -300; policy drop; }\n"
+                     "add chain inet vrslab forward_drop { type filter hook forward priority -300; policy drop; }\n")
             run(["ip", "netns", "exec", ns, "nft", "-f", "-"], input=rules)
         elif what == "bgpd":
             self._kill("{}/bgpd".format(target), signal.SIGKILL)

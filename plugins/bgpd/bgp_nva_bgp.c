@@ -559,7 +559,9 @@ void nva_bgp_rs_peers_json(const char *vrf, struct json_object *peers,
 			continue;
 		if (peer->as != NVA_RS_AS || bgp->as == NVA_RS_AS)
 			continue;
-		n++;
+		/* A shut-down instance is not peered. */
+		if (!CHECK_FLAG(peer->flags, PEER_FLAG_SHUTDOWN))
+			n++;
 		override = CHECK_FLAG(peer->af_flags[AFI_IP][SAFI_UNICAST],
 				      PEER_FLAG_AS_OVERRIDE);
 		jp = json_object_new_object();

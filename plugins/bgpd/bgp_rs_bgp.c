@@ -324,9 +324,20 @@ static const struct route_map_rule_cmd rs_match_drop_cmd = {
 	"vrs-rs-drop", rs_match_drop, rs_rule_compile, rs_rule_free,
 };
 
-static uint32_t rs_weight(enum vrs_hub_pref pref, enum vrs_role role)
+/*
+ * bgpd advertises one best path per prefix. With branch-to-branch off,
+ * gateway routes go to no NVA, so NVA paths must win bgpd's selection or
+ * an NVA route would reach no other NVA when a gateway has the same
+ * prefix. What VMs get is chosen separately (vrs_select, hub preference).
+ */
+static uint32_t rs_weight(enum vrs_hub_pref pref, enum vrs_role role,
+			  bool branch_to_branch)
 {
 	bool er = role == VRS_ROLE_EXPRESSROUTE_GW;
+
+	if (!branch_to_branch)
+		return role == VRS_ROLE_NVA ? RS_WEIGHT_PREFERRED
+					    : RS_WEIGHT_OTHER;
 
 	switch (pref) {
 	case VRS_HUB_PREF_EXPRESSROUTE:
@@ -351,7 +362,8 @@ rs_set_ingress(void *rule, const struct prefix *prefix, void *object)
 	if (!nbr)
 		return RMAP_OKAY;
 	path->attr->tag = RS_TAG_MAGIC | nbr->role;
-	path->attr->weight = rs_weight(rsi->hub_pref, nbr->role);
+	path->attr->weight = rs_weight(rsi->hub_pref, nbr->role,
+				       rsi->branch_to_branch);
 	return RMAP_OKAY;
 }
 
@@ -406,12 +418,14 @@ static bool rs_adj_out_has(struct bgp_dest *dest, struct peer *conf,
 
 		if (!subgrp || subgrp->update_group->conf != conf)
 			continue;
-		if (subgrp->scount > *sent)
-			*sent = subgrp->scount;
+		/* scount grows only when UPDATEs are written; pscount counts
+		 * the adj-out entries created so far, pending ones included. */
+		if (MAX(subgrp->scount, subgrp->pscount) > *sent)
+			*sent = MAX(subgrp->scount, subgrp->pscount);
 		if (!dest)
 			continue;
 		RB_FOREACH (adj, bgp_adj_out_rb, &dest->adj_out)
-			if (adj->subgroup == subgrp && adj->attr)
+			if (adj->subgroup == subgrp && (adj->attr || adj->adv))
 				has = true;
 	}
 	return has;

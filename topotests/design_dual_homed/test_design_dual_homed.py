@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Dual-homed spoke, active/active (configs/dual-homed-aa), end to end.
+
+The spoke's route server (instances rs0, rs1: Debian's bgpd with bgpd_rs)
+learns on-prem (192.168.0.0/16) from the NVAs of hub1 and hub2 and
+programs the spoke VMs through vnet-agent: real kernel routes in the
+spoke fabric's per-VM tables, real pings from the VMs to on-prem.
+
+Covers issue #5 (fabric) and design (a) of issue #6: ECMP, failover on a
+silent NVA (BFD) and on a killed NVA bgpd, the one-instance peering trap,
+agent restart without stale or lost routes, one route-server instance
+down, and clean shutdown without module leaks.
+"""
+
+import glob
+import json
+import os
+import sys
+import time
+
+import pytest
+
+CWD = os.path.dirname(os.path.realpath(__file__))
+sys.path.append(os.path.join(CWD, ".."))
+
+from lib.topolog import logger  # noqa: E402
+
+import vrstest  # noqa: E402
+
+TOPO = vrstest.load_topology("dual-homed-aa")
+import vrslab  # noqa: E402  (on sys.path through load_topology)
+
+ONPREM = "192.168.0.0/16"
+ONPREM_HOST = "192.168.1.10"
+NVA1, NVA2 = "10.1.0.10", "10.3.0.10"
+LAB = None
+
+
+def setup_module(mod):
+    global LAB
+    LAB = vrslab.Lab(TOPO)
+    LAB.up(log=logger.info)
+
+
+def teardown_module(mod):
+    if LAB and LAB.is_up():
+        LAB.down(log=logger.info)
+
+
+def vm_table(vm):
+    for name, vnet, ip, table in TOPO.vms():
+        if name == vm:
+            return LAB.vnet_ns(vnet), table
+    raise KeyError(vm)
+
+
+def kernel_nexthops(vm, prefix=ONPREM):
+    """Next hops of prefix in the VM's table in the fabric (agent routes)."""
+    ns, table = vm_table(vm)
+    out = vrslab.run(["ip", "-n", ns, "-j", "route", "show", "table", str(table),
+                      prefix], check=False).stdout
+    try:
+        routes = json.loads(out or "[]")
+    except ValueError:
+        return None
+    if not routes:
+        return []
+    r = routes[0]
+    if r.get("protocol") not in ("200", 200):
+        return None
+    if "nexthops" in r:
+        return sorted(nh["gateway"] for nh in r["nexthops"])
+    return [r["gateway"]] if "gateway" in r else []
+
+
+def wait_nexthops(vm, want, timeout=30):
+    got, secs = vrslab.wait_for(lambda: kernel_nexthops(vm) == sorted(want),
+                                timeout=timeout, interval=0.01)
+    return got, secs
+
+
+def ping(vm, dest=ONPREM_HOST, count=1):
+    res = LAB.exec(vm, ["ping", "-c", str(count), "-i", "0.2", "-W", "1", dest])
+    return res.returncode == 0
+
+
+def agent_vm(vm):
+    return LAB.agent_status().get("vms", {}).get(vm, {})
+
+
+def established(node, peers):
+    summ = LAB.vtysh_json(node, "show bgp ipv4 unicast summary json")
+    got = summ.get("peers", {})
+    return all(got.get(p, {}).get("state") == "Established" for p in peers)
+
+
+def test_sessions_up():
+    for rs in ("rs0", "rs1"):
+        ok, _ = vrslab.wait_for(lambda: established(rs, [NVA1, NVA2]), timeout=60)
+        assert ok, "{}: NVA sessions not established: {}".format(
+            rs, LAB.vtysh(rs, "show route-server"))
+    ok, _ = vrslab.wait_for(lambda: established("onprem", ["172.16.1.1", "172.16.2.1"]), timeout=60)
+    assert ok, LAB.vtysh("onprem", "show bgp ipv4 unicast summary")
+
+
+def test_effective_routes_ecmp():
+    def ecmp():
+        eff = LAB.vtysh_json("rs0", "show route-server effective-routes json")
+        for r in eff.get("vnets", {}).get("spoke", []):
+            if r["prefix"] == ONPREM:
+                return sorted(r["nextHops"]) == [NVA1, NVA2] and r["state"] == "Active"
+        return False
+
+    ok, _ = vrslab.wait_for(ecmp, timeout=30)
+    assert ok, LAB.vtysh("rs0", "show route-server effective-routes")
+
+
+def test_vm_kernel_routes_ecmp():
+    for vm in ("vm1", "vm2"):
+        ok, _ = wait_nexthops(vm, [NVA1, NVA2])
+        assert ok, "{}: kernel next hops {} (agent: {})".format(vm, kernel_nexthops(vm), agent_vm(vm))
+
+
+def test_vm_pings_onprem():
+    for vm in ("vm1", "vm2"):
+        ok, _ = vrslab.wait_for(lambda: ping(vm), timeout=10, interval=0.2)
+        assert ok, "{} cannot reach {}".format(vm, ONPREM_HOST)
+
+
+def test_system_routes_win():
+    # The spoke's own space and the peered hubs are system routes: the VM
+    # tables get no BGP route for them (the agent owns only proto 200).
+    ns, table = vm_table("vm1")
+    out = vrslab.run(["ip", "-n", ns, "route", "show", "table", str(table), "proto", "200"]).stdout
+    assert ONPREM in out, out
+    for space in ("10.1.0.0/16", "10.2.0.0/16", "10.3.0.0/16"):
+        assert space not in out, "BGP route for system route {}: {}".format(space, out)
+
+
+def test_silent_nva_failover():
+    """hub1's NVA stops answering (carrier up): BFD, then re-programming."""
+    LAB.fail("silent", "nva1")
+    try:
+        t0 = time.monotonic()
+        ok, _ = wait_nexthops("vm1", [NVA2], timeout=20)
+        took = time.monotonic() - t0
+        assert ok, "vm1 still routes via {}".format(kernel_nexthops("vm1"))
+        logger.info("silent NVA failure -> VM kernel route via hub2 after %.3f s", took)
+        ok, _ = wait_nexthops("vm2", [NVA2], timeout=5)
+        assert ok, kernel_nexthops("vm2")
+        ok, _ = vrslab.wait_for(lambda: ping("vm1"), timeout=10, interval=0.2)
+        assert ok, "vm1 lost on-prem after failover"
+    finally:
+        LAB.restore("silent", "nva1")
+    ok, _ = wait_nexthops("vm1", [NVA1, NVA2], timeout=30)
+    assert ok, "nva1 not back: {}".format(kernel_nexthops("vm1"))
+
+
+def test_killed_nva_bgpd_failover():
+    LAB.fail("bgpd", "nva1")
+    try:
+        t0 = time.monotonic()
+        ok, _ = wait_nexthops("vm1", [NVA2], timeout=20)
+        assert ok, kernel_nexthops("vm1")
+        logger.info("NVA bgpd killed -> VM kernel route via hub2 after %.3f s",
+                    time.monotonic() - t0)
+        ok, _ = vrslab.wait_for(lambda: ping("vm1"), timeout=10, interval=0.2)
+        assert ok
+    finally:
+        LAB.restore("bgpd", "nva1")
+    ok, _ = wait_nexthops("vm1", [NVA1, NVA2], timeout=30)
+    assert ok, kernel_nexthops("vm1")
+
+
+def test_one_instance_peering_trap():
+    """nva1 peers only instance rs0: the VMs that instance rs1 programs
+    never get nva1's routes (the cloud's trap, reproduced)."""
+    status = {vm: agent_vm(vm).get("instanceInUse") for vm in ("vm1", "vm2")}
+    assert sorted(status.values()) == [0, 1], "VMs not spread over both instances: {}".format(status)
+    out = LAB.vtysh("nva1", "configure terminal", "router bgp 65001",
+                    "neighbor 10.2.0.5 shutdown")
+    assert "%" not in out, out
+    try:
+        for vm, inst in status.items():
+            want = [NVA1, NVA2] if inst == 0 else [NVA2]
+            ok, _ = wait_nexthops(vm, want, timeout=20)
+            assert ok, "{} (instance {}): {}".format(vm, inst, kernel_nexthops(vm))
+        warn = LAB.vtysh_json("nva1", "show route-server-peering json")
+        assert any("only one route-server instance" in w
+                   for w in warn["instances"]["default"]["warnings"]), warn
+    finally:
+        LAB.vtysh("nva1", "configure terminal", "router bgp 65001",
+                  "no neighbor 10.2.0.5 shutdown")
+    for vm in ("vm1", "vm2"):
+        ok, _ = wait_nexthops(vm, [NVA1, NVA2], timeout=30)
+        assert ok, kernel_nexthops(vm)
+
+
+def test_agent_restart_resyncs_without_loss():
+    before = {vm: kernel_nexthops(vm) for vm in ("vm1", "vm2")}
+    LAB.restart_agent()
+    # The routes stay in place across the restart (no blackhole) ...
+    for vm in ("vm1", "vm2"):
+        assert kernel_nexthops(vm) == before[vm], "{} changed during restart".format(vm)
+    # ... and both instances reconnect and resync (full snapshot).
+    def resynced():
+        st = LAB.agent_status()
+        pubs = st.get("publishers", st.get("instances", {}))
+        vms = st.get("vms", {})
+        return len(pubs) >= 2 and all(vms.get(vm, {}).get("lastSeq", 0) > 0 for vm in before)
+
+    ok, _ = vrslab.wait_for(resynced, timeout=30)
+    assert ok, json.dumps(LAB.agent_status(), indent=1)
+    for vm in ("vm1", "vm2"):
+        assert kernel_nexthops(vm) == before[vm]
+        assert agent_vm(vm).get("routesApplied", 0) >= 1, agent_vm(vm)
+    assert ping("vm1")
+
+
+def test_route_server_instance_down():
+    """Instance rs1 goes away: the agent moves its VMs to rs0's routes."""
+    LAB.fail("bgpd", "rs1")
+    try:
+        ok, _ = vrslab.wait_for(lambda: all(agent_vm(vm).get("instanceInUse") == 0
+                                            for vm in ("vm1", "vm2")), timeout=30)
+        assert ok, {vm: agent_vm(vm) for vm in ("vm1", "vm2")}
+        for vm in ("vm1", "vm2"):
+            assert kernel_nexthops(vm) == [NVA1, NVA2], kernel_nexthops(vm)
+        assert ping("vm2")
+    finally:
+        LAB.restore("bgpd", "rs1")
+    ok, _ = vrslab.wait_for(lambda: sorted(agent_vm(vm).get("instanceInUse")
+                                           for vm in ("vm1", "vm2")) == [0, 1], timeout=40)
+    assert ok, {vm: agent_vm(vm) for vm in ("vm1", "vm2")}
+
+
+def test_clean_shutdown_no_module_leaks():
+    pids = {k: v for k, v in LAB.state["pids"].items() if k.endswith("/bgpd")}
+    LAB.down(log=logger.info)
+    leaks = []
+    for key, pid in pids.items():
+        for path in glob.glob("/tmp/frr-memstats-bgpd-{}-*".format(pid)):
+            group = None
+            with open(path) as f:
+                for line in f:
+                    if "memory group" in line:
+                        group = line.split("memory group", 1)[1].strip()
+                    elif group and group.startswith("vrs") and "memstats:" in line:
+                        leaks.append("{} [{}] {}".format(key, group, line.strip()))
+            os.unlink(path)
+    assert not leaks, "\n".join(leaks)

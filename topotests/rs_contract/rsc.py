@@ -1,0 +1,148 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Helpers shared by the rs_contract topotests (topology configs/rs-contract).
+
+    nva1 (65001) .11 --\\                    /-- er  (iBGP 65515) .21
+                        s1 10.0.0.0/24 -- rs (65515, bgpd_rs) .4
+    nva2 (65002) .12 --/                    \\-- vpn (iBGP 65515) .22
+"""
+
+import os
+import sys
+
+CWD = os.path.dirname(os.path.realpath(__file__))
+sys.path.append(os.path.join(CWD, ".."))
+
+import pytest  # noqa: E402
+from lib import topotest  # noqa: E402
+from lib.topogen import Topogen, get_topogen  # noqa: E402
+
+import vrstest  # noqa: E402
+
+RS, NVA1, NVA2, ER, VPN = "10.0.0.4", "10.0.0.11", "10.0.0.12", "10.0.0.21", "10.0.0.22"
+SPEAKERS = {"nva1": 65001, "nva2": 65002, "er": 65515, "vpn": 65515}
+TOPO = vrstest.load_topology("rs-contract")
+
+
+def setup(mod):
+    tgen = Topogen(vrstest.build_topo_from(TOPO), mod.__name__)
+    tgen.start_topology()
+    vrstest.start_from(tgen, TOPO)
+    return tgen
+
+
+def teardown(mod):
+    get_topogen().stop_topology()
+
+
+def tgen_ok():
+    """Skip only when a daemon died: every contract test restores what it
+    changes, so one failed verdict does not hide the others (FRR's conftest
+    would skip everything after a failure)."""
+    tgen = get_topogen()
+    for router in tgen.routers().values():
+        dead = router.check_router_running()
+        if dead:
+            pytest.skip(dead)
+    return tgen
+
+
+def tgen_for_leaks():
+    return tgen_ok()
+
+
+def r(name):
+    return get_topogen().gears[name]
+
+
+def rs_conf(*lines):
+    """Configuration lines under router bgp 65515 on rs; returns the output."""
+    return vrstest.vtysh_conf(r("rs"), "router bgp 65515", *lines)
+
+
+def speaker_conf(name, *lines):
+    return vrstest.vtysh_conf(r(name), *lines)
+
+
+def soft_out(name):
+    """Make a speaker re-send its routes to the route server."""
+    return r(name).vtysh_cmd("clear bgp ipv4 unicast {} soft out".format(RS))
+
+
+def rs_state():
+    return vrstest.vtysh_json(r("rs"), "show route-server json")["instances"]["default"]
+
+
+def rs_neighbor(addr):
+    return rs_state()["neighbors"][addr]
+
+
+def expect_rs(expected, count=120, wait=0.25):
+    return vrstest.expect_json(r("rs"), "show route-server json",
+                               {"instances": {"default": expected}}, count=count, wait=wait)
+
+
+def all_established(count=240):
+    """Poll until every route-server neighbor is Established."""
+    res = expect_rs({"neighbors": {a: {"state": "Established"}
+                                   for a in (NVA1, NVA2, ER, VPN)}}, count=count)
+    assert res is None, "sessions not Established: {}".format(res)
+
+
+def bgp_routes(name):
+    """{prefix: [paths]} of a router's IPv4 unicast table."""
+    return vrstest.vtysh_json(r(name), "show bgp ipv4 unicast json").get("routes", {})
+
+
+def rs_paths_from(name):
+    """Prefixes a speaker has from the RS (peerId == RS)."""
+    out = set()
+    for pfx, paths in bgp_routes(name).items():
+        if any(p.get("peerId") == RS for p in paths):
+            out.add(pfx)
+    return out
+
+
+def wait_routes(name, present=(), absent=(), timeout=30):
+    """Poll until a speaker has every prefix in present from the RS and none
+    of absent; returns (ok, last set)."""
+    last = {}
+
+    def check():
+        last["v"] = rs_paths_from(name)
+        return set(present) <= last["v"] and not (set(absent) & last["v"])
+
+    ok, _ = vrstest.wait_for(check, timeout=timeout, interval=0.2)
+    return ok, last.get("v")
+
+
+def effective(vnet="hub"):
+    """{prefix: route} of the effective routes of a VNet's VMs (Active first)."""
+    js = vrstest.vtysh_json(r("rs"), "show route-server effective-routes json")
+    out = {}
+    for route in js.get("vnets", {}).get(vnet, []):
+        out.setdefault(route["prefix"], route)
+    return out
+
+
+def wait_effective(prefix, nexthops, state="Active", vnet="hub", timeout=30):
+    last = {}
+
+    def check():
+        route = effective(vnet).get(prefix)
+        last["v"] = route
+        return route is not None and route["state"] == state and route["nextHops"] == nexthops
+
+    ok, _ = vrstest.wait_for(check, timeout=timeout, interval=0.2)
+    return ok, last.get("v")
+
+
+def learned(addr):
+    return vrstest.vtysh_json(r("rs"), "show route-server neighbor {} learned-routes json".format(addr))
+
+
+def running(name="rs"):
+    return r(name).vtysh_cmd("show running-config", daemon="bgpd")
+
+
+def json_cmp(got, expected):
+    return topotest.json_cmp(got, expected)
