@@ -666,9 +666,17 @@ static void rs_bgp_apply_neighbor(struct rs_instance *rsi, struct bgp *bgp,
 
 	if (!peer || CHECK_FLAG(peer->flags, PEER_FLAG_CONFIG_NODE) == 0)
 		return;
-	if (rd && rd->ebgp_multihop && peer->sort == BGP_PEER_EBGP &&
-	    peer->ttl != rd->ttl)
-		peer_ebgp_multihop_set(peer, rd->ttl);
+	if (rd && rd->ebgp_multihop && peer->sort == BGP_PEER_EBGP) {
+		if (peer->ttl != rd->ttl)
+			peer_ebgp_multihop_set(peer, rd->ttl);
+		/*
+		 * A session re-established by the NVA's connection can come
+		 * up with the default TTL in bgpd 8.4, and its next hops are
+		 * then required to be connected (invalid across the fabric).
+		 */
+		if (!CHECK_FLAG(peer->flags, PEER_FLAG_DISABLE_CONNECTED_CHECK))
+			peer_flag_set(peer, PEER_FLAG_DISABLE_CONNECTED_CHECK);
+	}
 	if (tm && (peer->keepalive != tm->keepalive ||
 		   peer->holdtime != tm->holdtime ||
 		   !CHECK_FLAG(peer->flags, PEER_FLAG_TIMER))) {
