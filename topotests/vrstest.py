@@ -1,10 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Helpers shared by the project's topotests (paths, module loading, polls)."""
 
-import functools
 import json
 import os
-import time
 
 from lib import topotest
 
@@ -50,14 +48,14 @@ def expect_json(router, cmd, expected, count=60, wait=0.5, daemon=None):
 
 def wait_for(predicate, timeout=30.0, interval=0.1):
     """Poll predicate until it returns a truthy value; returns (value, seconds)."""
-    start = time.monotonic()
-    while True:
-        value = predicate()
-        if value:
-            return value, time.monotonic() - start
-        if time.monotonic() - start > timeout:
-            return None, time.monotonic() - start
-        time.sleep(interval)
+    import sys
+
+    scripts = os.path.join(TOP, "scripts")
+    if scripts not in sys.path:
+        sys.path.insert(0, scripts)
+    import vrslab
+
+    return vrslab.wait_for(predicate, timeout=timeout, interval=interval)
 
 
 def assert_no_leaks(tgen, group_prefix="vrs"):
