@@ -541,9 +541,21 @@ class Lab:
             return {}
 
     # failures ----------------------------------------------------------
+    def hub_nodes(self, hub):
+        """Nodes of a hub: attached to the hub's VNet or marked "hub": NAME."""
+        return [n for n, spec in self.topo.nodes.items()
+                if spec.get("hub") == hub or any(l.get("vnet") == hub for l in spec.get("links", []))]
+
     def fail(self, what, target):
         """Inject a failure: 'link' (carrier down), 'silent' (drop all
         packets, carrier up: exercises BFD/hold timers), 'bgpd' (kill)."""
+        if what == "hub":
+            nodes = self.hub_nodes(target)
+            if not nodes:
+                raise LabError("no hub '{}' (nodes with a link in VNet {} or \"hub\": \"{}\")".format(target, target, target))
+            for n in nodes:
+                self.fail("silent", n)
+            return
         self._need(target)
         ns = self.ns(target)
         if what == "link":
@@ -558,24 +570,33 @@ class Lab:
         elif what == "bgpd":
             self._kill("{}/bgpd".format(target), signal.SIGKILL)
         else:
-            raise LabError("unknown failure '{}' (link, silent, bgpd)".format(what))
+            raise LabError("unknown failure '{}' (link, silent, bgpd, hub)".format(what))
         self.state["failed"]["{}/{}".format(target, what)] = time.time()
         self._save()
 
     def restore(self, what, target):
+        if what == "hub":
+            for n in self.hub_nodes(target):
+                self.restore("silent", n)
+            return
         self._need(target)
         ns = self.ns(target)
         if what == "link":
             for i, _ in enumerate(self.topo.nodes[target].get("links", [])):
                 run(["ip", "-n", ns, "link", "set", self.topo.ifname(target, i), "up"])
-            for r in self.topo.nodes[target].get("routes", []):
+            spec = self.topo.nodes[target]
+            for r in spec.get("routes", []):
                 run(["ip", "-n", ns, "route", "replace", r["prefix"], "via", r["via"]], check=False)
+            for link in spec.get("links", []):
+                if "vnet" in link and not spec.get("routes"):
+                    gw = self.topo.vnet_gateway(link["vnet"]).split("/")[0]
+                    run(["ip", "-n", ns, "route", "replace", "default", "via", gw], check=False)
         elif what == "silent":
             run(["ip", "netns", "exec", ns, "nft", "delete", "table", "inet", "vrslab"], check=False)
         elif what == "bgpd":
             self._start_router(target, self.topo.nodes[target], only=("bgpd",))
         else:
-            raise LabError("unknown failure '{}' (link, silent, bgpd)".format(what))
+            raise LabError("unknown failure '{}' (link, silent, bgpd, hub)".format(what))
         self.state["failed"].pop("{}/{}".format(target, what), None)
         self._save()
 

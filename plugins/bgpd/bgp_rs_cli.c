@@ -894,11 +894,13 @@ static void rs_show_effective_vnet(struct vty *vty, const struct vrs_vnet *vnets
 }
 
 DEFPY(show_rs_effective, show_rs_effective_cmd,
-      "show route-server [vrf NAME$vrf] effective-routes [vnet WORD$vnet] [json$uj]",
+      "show route-server [vrf NAME$vrf] effective-routes [<vnet WORD$vnet|vm WORD$vm>] [json$uj]",
       SHOW_STR RS_STR VRF_CMD_HELP_STR
       "Routes programmed into the VMs (like the cloud's effective routes)\n"
       "Only the VMs of one VNet\n"
-      "VNet name\n" JSON_STR)
+      "VNet name\n"
+      "Only one VM (its VNet's routes)\n"
+      "VM name\n" JSON_STR)
 {
 	struct rs_instance *rsi = rs_cli_show_instance_of(vty, vrf);
 	struct vrs_vnet vnets[RS_MAX_PEERINGS + 1];
@@ -911,6 +913,17 @@ DEFPY(show_rs_effective, show_rs_effective_cmd,
 
 	if (!rsi)
 		return CMD_WARNING;
+	if (vm) {
+		struct rs_vm *v = rs_vm_find(rsi, vm);
+
+		if (!v) {
+			vty_out(vty,
+				"%% no VM %s (add 'route-server vm %s vnet VNET' under router bgp %u)\n",
+				vm, vm, RS_LOCAL_AS);
+			return CMD_WARNING;
+		}
+		vnet = v->vnet;
+	}
 	n_vnets = rs_instance_vnets(rsi, vnets, array_size(vnets));
 	n_prog = vrs_rs_programmed_vnets(vnets, n_vnets, &vnets[0], prog,
 					 array_size(prog));

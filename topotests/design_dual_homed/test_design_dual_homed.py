@@ -157,6 +157,20 @@ def test_silent_nva_failover():
     assert ok, "nva1 not back: {}".format(kernel_nexthops("vm1"))
 
 
+def test_nva_link_down_failover():
+    LAB.fail("link", "nva1")
+    try:
+        ok, secs = wait_nexthops("vm1", [NVA2], timeout=20)
+        assert ok, kernel_nexthops("vm1")
+        logger.info("NVA link down -> VM kernel route via hub2 after %.3f s", secs)
+        ok, _ = vrslab.wait_for(lambda: ping("vm1"), timeout=10, interval=0.2)
+        assert ok
+    finally:
+        LAB.restore("link", "nva1")
+    ok, _ = wait_nexthops("vm1", [NVA1, NVA2], timeout=60)
+    assert ok, kernel_nexthops("vm1")
+
+
 def test_killed_nva_bgpd_failover():
     LAB.fail("bgpd", "nva1")
     try:
