@@ -361,7 +361,8 @@ class Lab:
         for v in topo.vnets:
             ns = self.vnet_ns(v)
             self._addns(ns)
-            run(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ip_forward=1"])
+            run(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ip_forward=1",
+                 "net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf.default.send_redirects=0"])
             run(["ip", "-n", ns, "link", "add", "lan", "type", "bridge"])
             run(["ip", "-n", ns, "addr", "add", topo.vnet_gateway(v), "dev", "lan"])
             run(["ip", "-n", ns, "link", "set", "lan", "up"])
@@ -408,6 +409,7 @@ class Lab:
         log = open(os.path.join(self.rundir, "vnet-agent.log"), "a")
         proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
+        self._agent_proc = proc
         self.state["pids"]["agent"] = proc.pid
         self._save()
         ok, _ = wait_for(lambda: os.path.exists(sock) or proc.poll() is not None, timeout=10)
@@ -480,6 +482,15 @@ class Lab:
             time.sleep(0.05)
         raise LabError("daemon did not write {}".format(pidf))
 
+    @staticmethod
+    def _alive(pid):
+        """Running (a zombie has exited: only its parent still has to reap it)."""
+        try:
+            with open("/proc/{}/stat".format(pid)) as f:
+                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except (OSError, IndexError):
+            return False
+
     def _kill(self, key, sig=signal.SIGTERM, wait=5.0):
         pid = self.state["pids"].get(key)
         if not pid:
@@ -489,9 +500,15 @@ class Lab:
         except ProcessLookupError:
             pass
         end = time.monotonic() + wait
-        while os.path.exists("/proc/{}".format(pid)) and time.monotonic() < end:
-            time.sleep(0.05)
-        if os.path.exists("/proc/{}".format(pid)):
+        while self._alive(pid) and time.monotonic() < end:
+            time.sleep(0.02)
+        proc = getattr(self, "_agent_proc", None)
+        if key == "agent" and proc is not None and proc.pid == pid:
+            try:
+                proc.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                pass
+        if self._alive(pid):
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
@@ -503,6 +520,12 @@ class Lab:
         if not self.load_state():
             log("lab: {} is not up".format(self.topo.name))
             return
+        # Signal every process first, then wait: shutdown in parallel.
+        for pid in self.state["pids"].values():
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
         for key in list(self.state["pids"]):
             self._kill(key)
         for ns in reversed(self.state["namespaces"]):
