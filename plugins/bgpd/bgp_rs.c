@@ -123,6 +123,25 @@ static int rs_instance_qsort_cmp(const void *a, const void *b)
 	return strcmp((*x)->vrf, (*y)->vrf);
 }
 
+struct rs_instance **rs_instance_array(size_t *n)
+{
+	struct rs_instance **arr;
+	struct rs_instance *rsi;
+	size_t i = 0;
+
+	*n = rs_instances_count(rs_instances);
+	arr = XCALLOC(MTYPE_RS_TMP, (*n + 1) * sizeof(*arr));
+	frr_each (rs_instances, rs_instances, rsi)
+		arr[i++] = rsi;
+	qsort(arr, *n, sizeof(*arr), rs_instance_qsort_cmp);
+	return arr;
+}
+
+void rs_instance_array_free(struct rs_instance **arr)
+{
+	XFREE(MTYPE_RS_TMP, arr);
+}
+
 void rs_instance_walk(void (*cb)(struct rs_instance *rsi, void *arg),
 		      void *arg)
 {

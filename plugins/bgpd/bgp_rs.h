@@ -151,6 +151,9 @@ void rs_fabric_changed(struct rs_instance *rsi);
 
 /* bgp_rs_nb.c */
 extern const struct frr_yang_module_info frr_route_server_info;
+/* Instances in VRF order (array of n, free with rs_instance_array_free). */
+struct rs_instance **rs_instance_array(size_t *n);
+void rs_instance_array_free(struct rs_instance **arr);
 
 /* bgp_rs_cli.c */
 void rs_cli_init(void);
@@ -213,6 +216,15 @@ void rs_bgp_release_neighbor(struct rs_instance *rsi, const char *addr);
 void rs_bgp_release_instance(struct rs_instance *rsi);
 /* Send ROUTE-REFRESH (soft in) to every NVA of the instance. */
 void rs_bgp_refresh_nvas(struct rs_instance *rsi);
+
+/* Operational state of one neighbor (northbound). */
+struct rs_nbr_state {
+	const char *state;
+	bool established;
+	uint32_t received, accepted, dropped;
+};
+void rs_bgp_neighbor_state(struct rs_instance *rsi, const char *addr,
+			   struct rs_nbr_state *st);
 
 /* Show helpers (text and JSON rendered from the same walk). */
 void rs_bgp_show_neighbors(struct rs_instance *rsi, struct vty *vty,

@@ -895,6 +895,25 @@ static void rs_bgp_count(struct bgp *bgp, struct peer *peer,
 	}
 }
 
+void rs_bgp_neighbor_state(struct rs_instance *rsi, const char *addr,
+			   struct rs_nbr_state *st)
+{
+	struct bgp *bgp = rs_bgp_lookup(rsi->vrf);
+	struct peer *peer = rs_bgp_peer(bgp, addr);
+	struct rs_peer_counts c;
+
+	memset(st, 0, sizeof(*st));
+	st->state = "NotConfigured";
+	if (!peer)
+		return;
+	rs_bgp_count(bgp, peer, &c);
+	st->state = rs_peer_state(peer);
+	st->established = peer->status == Established;
+	st->received = c.received;
+	st->accepted = c.accepted;
+	st->dropped = c.received - c.accepted;
+}
+
 static const char *rs_nbr_role_name(const struct rs_neighbor *nbr)
 {
 	return nbr ? vrs_role_name(nbr->role) : "unassigned";

@@ -134,6 +134,24 @@ def test_prefix_learned_from_both_nvas():
     assert ok, "RS did not learn {} from both NVAs".format(PREFIX)
 
 
+def test_operational_state_in_yang():
+    """The same counters through the northbound (config false state)."""
+    tgen = _skip_on_failure()
+    rs = tgen.gears["rs"]
+
+    def state():
+        data = vrstest.vtysh_json(rs, "show yang operational-data /frr-route-server:route-server bgpd")
+        inst = data.get("frr-route-server:route-server", {}).get("instance", [{}])[0]
+        nbrs = {n["address"]: n.get("state", {}) for n in inst.get("neighbor", [])}
+        return (inst.get("state", {}).get("established-neighbors") == 2 and
+                inst["state"].get("accepted-routes") == 2 and
+                all(nbrs.get(a, {}).get("session-state") == "Established" and
+                    nbrs[a].get("accepted") == 1 for a in ("10.0.0.11", "10.0.0.12")))
+
+    ok, _ = vrstest.wait_for(state, timeout=30)
+    assert ok, rs.vtysh_cmd("show yang operational-data /frr-route-server:route-server bgpd")
+
+
 def test_nva_module_reports_peering():
     tgen = _skip_on_failure()
     nva1 = tgen.gears["nva1"]
