@@ -4,6 +4,8 @@
  */
 #include <zebra.h>
 
+#include <dlfcn.h>
+
 #include "lib/version.h"
 #include "log.h"
 #include "memory.h"
@@ -21,6 +23,19 @@ const char *vrs_frr_running_version(void)
 	return frrmod_default.r.info->version;
 }
 
+/*
+ * FRR 8.4's loader dlclose()s a module whose init fails and then still
+ * reads the module's own record: bgpd would crash instead of exiting.
+ * Keep this module mapped so that bgpd exits cleanly with its error.
+ */
+static void vrs_frr_pin_module(void)
+{
+	Dl_info info;
+
+	if (dladdr((void *)vrs_frr_pin_module, &info) && info.dli_fname)
+		dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+}
+
 bool vrs_frr_version_ok(const char *modname)
 {
 	const char *running = vrs_frr_running_version();
@@ -34,6 +49,7 @@ bool vrs_frr_version_ok(const char *modname)
 	 */
 	zlog_err("%s: refusing to load: built against FRR %s headers, but this bgpd is FRR %s; rebuild the module (scripts/build)",
 		 modname, VRS_HEADERS_FRR_VERSION, running ? running : "?");
+	vrs_frr_pin_module();
 	fprintf(stderr,
 		"%s: refusing to load: built against FRR %s headers, but this bgpd is FRR %s; rebuild the module (scripts/build)\n",
 		modname, VRS_HEADERS_FRR_VERSION, running ? running : "?");
