@@ -86,3 +86,20 @@ _spec.loader.exec_module(_frr_conftest)
 for _name in dir(_frr_conftest):
     if _name.startswith("pytest_") or _name in ("tgen", "topo", "module_check_memtest", "setup_session_auto"):
         globals()[_name] = getattr(_frr_conftest, _name)
+
+
+# A daemon that dies makes FRR-style tests skip (routers_have_failure);
+# here a skipped test is a failed run, so a crash can never pass silently.
+_skipped = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _skipped and exitstatus == 0:
+        print("\nvrs: {} test(s) skipped (a daemon died or setup failed): {}".format(
+            len(_skipped), ", ".join(_skipped)))
+        session.exitstatus = 1
