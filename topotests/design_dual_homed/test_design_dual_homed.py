@@ -249,6 +249,32 @@ def test_route_server_instance_down():
     assert ok, {vm: agent_vm(vm) for vm in ("vm1", "vm2")}
 
 
+def test_both_instances_down_grace_then_withdraw():
+    """Both route-server instances gone (maintenance gone wrong): the agent
+    keeps the VMs' last routes for its grace period (10 s in this lab),
+    then withdraws them; they come back when a route server returns."""
+    grace = TOPO.data.get("agentGrace", 10)
+    LAB.fail("bgpd", "rs0")
+    LAB.fail("bgpd", "rs1")
+    t0 = time.monotonic()
+    try:
+        # The routes do not move during the first half of the grace period ...
+        changed, _ = vrslab.wait_for(lambda: kernel_nexthops("vm1") != [NVA1, NVA2],
+                                     timeout=grace / 2, interval=0.05)
+        assert not changed, "routes changed inside the grace period: {}".format(kernel_nexthops("vm1"))
+        # ... and withdrawn once it has passed.
+        ok, secs = vrslab.wait_for(lambda: kernel_nexthops("vm1") == [], timeout=grace + 20)
+        assert ok, kernel_nexthops("vm1")
+        waited = time.monotonic() - t0
+        logger.info("both instances down: routes withdrawn after %.1f s (grace %s s)", waited, grace)
+        assert waited >= grace - 1, "withdrawn before the grace period ({:.1f} s)".format(waited)
+    finally:
+        LAB.restore("bgpd", "rs0")
+        LAB.restore("bgpd", "rs1")
+    ok, _ = wait_nexthops("vm1", [NVA1, NVA2], timeout=60)
+    assert ok, kernel_nexthops("vm1")
+
+
 def test_clean_shutdown_no_module_leaks():
     pids = {k: v for k, v in LAB.state["pids"].items() if k.endswith("/bgpd")}
     LAB.down(log=logger.info)
