@@ -254,6 +254,8 @@ def test_both_instances_down_grace_then_withdraw():
     keeps the VMs' last routes for its grace period (10 s in this lab),
     then withdraws them; they come back when a route server returns."""
     grace = TOPO.data.get("agentGrace", 10)
+    ok, _ = wait_nexthops("vm1", [NVA1, NVA2], timeout=60)
+    assert ok, kernel_nexthops("vm1")
     LAB.fail("bgpd", "rs0")
     LAB.fail("bgpd", "rs1")
     t0 = time.monotonic()
