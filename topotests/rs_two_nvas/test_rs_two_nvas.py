@@ -81,6 +81,22 @@ def test_yang_config_through_vtysh():
     assert inst["hub-routing-preference"] == "as-path"
 
 
+def test_config_file_with_module_lines():
+    """The project's vtysh reads module lines from a file (what `vtysh -b`
+    does with an integrated frr.conf at boot)."""
+    tgen = _skip_on_failure()
+    rs = tgen.gears["rs"]
+    path = os.path.join(tgen.logdir, "rs-integrated.conf")
+    with open(path, "w") as f:
+        f.write("router bgp 65515\n route-server total-limit 9000\nexit\n")
+    out = rs.run("{} -f {}".format(vrstest.VTYSH, path))
+    assert "Unknown command" not in out and "%" not in out.replace("% Can't open configuration file", ""), out
+    result = vrstest.expect_json(rs, "show route-server json", {
+        "instances": {"default": {"totalLimit": 9000}}})
+    assert result is None, result
+    vrstest.vtysh_conf(rs, "router bgp 65515", "no route-server total-limit")
+
+
 def test_refuses_bad_input():
     tgen = _skip_on_failure()
     nva1 = tgen.gears["nva1"]
