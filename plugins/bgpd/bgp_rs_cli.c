@@ -27,6 +27,24 @@
 	"ExpressRoute gateway (iBGP, AS 65515)\n"                              \
 	"VPN gateway (iBGP, AS 65515)\n"
 #define RS_PEERING_STR "A VNet peering of the route server's VNet\n"
+#define RS_HUB_PREF_HELP                                                       \
+	"Which source wins for a prefix learned from several (hubRoutingPreference)\n" \
+	"Prefer ExpressRoute (default)\n"                                      \
+	"Prefer VPN gateways and NVAs over ExpressRoute\n"                     \
+	"Shortest AS path wins whatever the source\n"
+#define RS_ROUTE_LIMIT_HELP                                                    \
+	"Routes accepted from one neighbor before its session is torn down (default 4000)\n" \
+	"Number of routes\n"
+#define RS_TOTAL_LIMIT_HELP                                                    \
+	"Routes accepted from all neighbors together (default 10000)\n"        \
+	"Number of routes\n"
+#define RS_FABRIC_HELP                                                         \
+	"Program the VMs' effective routes through a vnet-agent\n"             \
+	"The agent's unix socket\n"                                            \
+	"Socket path\n"                                                        \
+	"Which instance of the route server this bgpd is\n"                    \
+	"Instance 0 or 1\n"                                                    \
+	"Name of this instance in the agent's status\n"
 
 /* Refuses route-server commands outside "router bgp 65515". */
 static struct bgp *rs_cli_bgp(struct vty *vty)
@@ -119,10 +137,7 @@ static void rs_cli_show_leaf(struct vty *vty, const struct lyd_node *dnode,
 DEFPY_YANG(rs_hub_pref, rs_hub_pref_cmd,
 	   "route-server hub-routing-preference <expressroute|vpn-gateway|as-path>$pref",
 	   RS_STR
-	   "Which source wins for a prefix learned from several (hubRoutingPreference)\n"
-	   "Prefer ExpressRoute (default)\n"
-	   "Prefer VPN gateways and NVAs over ExpressRoute\n"
-	   "Shortest AS path wins whatever the source\n")
+	   RS_HUB_PREF_HELP)
 {
 	RS_CLI_BGP();
 	return rs_cli_leaf(vty, bgp, "hub-routing-preference", pref);
@@ -131,10 +146,7 @@ DEFPY_YANG(rs_hub_pref, rs_hub_pref_cmd,
 DEFPY_YANG(no_rs_hub_pref, no_rs_hub_pref_cmd,
 	   "no route-server hub-routing-preference [<expressroute|vpn-gateway|as-path>]",
 	   NO_STR RS_STR
-	   "Which source wins for a prefix learned from several (hubRoutingPreference)\n"
-	   "Prefer ExpressRoute (default)\n"
-	   "Prefer VPN gateways and NVAs over ExpressRoute\n"
-	   "Shortest AS path wins whatever the source\n")
+	   RS_HUB_PREF_HELP)
 {
 	RS_CLI_BGP();
 	return rs_cli_leaf(vty, bgp, "hub-routing-preference", NULL);
@@ -166,8 +178,7 @@ void rs_cli_show_profile(struct vty *vty, const struct lyd_node *dnode,
 DEFPY_YANG(rs_route_limit, rs_route_limit_cmd,
 	   "route-server route-limit (1-1000000)$limit",
 	   RS_STR
-	   "Routes accepted from one neighbor before its session is torn down (default 4000)\n"
-	   "Number of routes\n")
+	   RS_ROUTE_LIMIT_HELP)
 {
 	RS_CLI_BGP();
 	return rs_cli_leaf(vty, bgp, "route-limit", limit_str);
@@ -176,8 +187,7 @@ DEFPY_YANG(rs_route_limit, rs_route_limit_cmd,
 DEFPY_YANG(no_rs_route_limit, no_rs_route_limit_cmd,
 	   "no route-server route-limit [(1-1000000)]",
 	   NO_STR RS_STR
-	   "Routes accepted from one neighbor before its session is torn down (default 4000)\n"
-	   "Number of routes\n")
+	   RS_ROUTE_LIMIT_HELP)
 {
 	RS_CLI_BGP();
 	return rs_cli_leaf(vty, bgp, "route-limit", NULL);
@@ -209,8 +219,7 @@ void rs_cli_show_limit_mode(struct vty *vty, const struct lyd_node *dnode,
 DEFPY_YANG(rs_total_limit, rs_total_limit_cmd,
 	   "route-server total-limit (1-10000000)$limit",
 	   RS_STR
-	   "Routes accepted from all neighbors together (default 10000)\n"
-	   "Number of routes\n")
+	   RS_TOTAL_LIMIT_HELP)
 {
 	RS_CLI_BGP();
 	return rs_cli_leaf(vty, bgp, "total-limit", limit_str);
@@ -219,8 +228,7 @@ DEFPY_YANG(rs_total_limit, rs_total_limit_cmd,
 DEFPY_YANG(no_rs_total_limit, no_rs_total_limit_cmd,
 	   "no route-server total-limit [(1-10000000)]",
 	   NO_STR RS_STR
-	   "Routes accepted from all neighbors together (default 10000)\n"
-	   "Number of routes\n")
+	   RS_TOTAL_LIMIT_HELP)
 {
 	RS_CLI_BGP();
 	return rs_cli_leaf(vty, bgp, "total-limit", NULL);
@@ -566,12 +574,7 @@ void rs_cli_show_neighbor(struct vty *vty, const struct lyd_node *dnode,
 DEFPY_YANG(rs_fabric, rs_fabric_cmd,
 	   "route-server fabric socket PATH$path instance (0-1)$id [name WORD$name]",
 	   RS_STR
-	   "Program the VMs' effective routes through a vnet-agent\n"
-	   "The agent's unix socket\n"
-	   "Socket path\n"
-	   "Which instance of the route server this bgpd is\n"
-	   "Instance 0 or 1\n"
-	   "Name of this instance in the agent's status\n"
+	   RS_FABRIC_HELP
 	   "Instance name (1-31 characters)\n")
 {
 	RS_CLI_BGP();
@@ -597,12 +600,7 @@ DEFPY_YANG(rs_fabric, rs_fabric_cmd,
 DEFPY_YANG(no_rs_fabric, no_rs_fabric_cmd,
 	   "no route-server fabric [socket PATH instance (0-1) [name WORD]]",
 	   NO_STR RS_STR
-	   "Program the VMs' effective routes through a vnet-agent\n"
-	   "The agent's unix socket\n"
-	   "Socket path\n"
-	   "Which instance of the route server this bgpd is\n"
-	   "Instance 0 or 1\n"
-	   "Name of this instance in the agent's status\n"
+	   RS_FABRIC_HELP
 	   "Instance name\n")
 {
 	RS_CLI_BGP();
