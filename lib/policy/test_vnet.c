@@ -170,6 +170,30 @@ static void test_validate(void)
 	}
 }
 
+/* A model being configured may lack address spaces, nothing else. */
+static void test_validate_draft(void)
+{
+	static const struct test_vnet_spec empty[] = {
+		HUB("hub", "10.0.0.0/16"), {.name = "spoke"}, {}};
+	static const struct test_vnet_spec overlap[] = {
+		HUB("hub", "10.0.0.0/16"), SPOKE("spoke", "10.0.128.0/17"), {}};
+	static const struct test_peering_spec plain[] = {
+		PLAIN("spoke", "hub"), {}};
+	struct vrs_vnet v[TEST_MAX_VNETS];
+	char reason[256] = {};
+	size_t n;
+
+	n = test_build_vnets(v, empty, plain);
+	CHECK(vrs_vnets_validate_draft(v, n, reason, sizeof(reason)) == 0,
+	      "draft: a VNet without spaces refused: %s", reason);
+	CHECK(vrs_vnets_validate(v, n, reason, sizeof(reason)) == -1,
+	      "complete: a VNet without spaces accepted");
+	n = test_build_vnets(v, overlap, plain);
+	CHECK(vrs_vnets_validate_draft(v, n, reason, sizeof(reason)) == -1 &&
+		      test_contains(reason, "overlap"),
+	      "draft: overlapping peered VNets accepted (%s)", reason);
+}
+
 /* Builders refuse what they can see locally. */
 static void test_builders(void)
 {
@@ -339,6 +363,7 @@ static void test_queries(void)
 void test_vnet_suite(void)
 {
 	test_validate();
+	test_validate_draft();
 	test_builders();
 	test_queries();
 }

@@ -262,6 +262,7 @@ struct vrs_val_ctx {
 	size_t n;
 	char *reason;
 	size_t reason_len;
+	bool draft; /* a VNet may still lack its address spaces */
 };
 
 typedef int (*vrs_vnet_rule)(const struct vrs_val_ctx *ctx,
@@ -294,6 +295,8 @@ static int vrs_rule_spaces(const struct vrs_val_ctx *ctx,
 	char a[VRS_PREFIX_STRLEN], b[VRS_PREFIX_STRLEN];
 	size_t i, j;
 
+	if (!v->n_spaces && ctx->draft)
+		return 0;
 	if (!v->n_spaces || v->n_spaces > VRS_VNET_MAX_SPACES) {
 		vrs_reasonf(ctx->reason, ctx->reason_len,
 			    "VNet %s must have 1 to %d address spaces", v->name,
@@ -453,14 +456,15 @@ static const vrs_peering_rule vrs_peering_rules[] = {
 
 #define VRS_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-int vrs_vnets_validate(const struct vrs_vnet *vnets, size_t n, char *reason,
-		       size_t reason_len)
+static int vrs_vnets_check(const struct vrs_vnet *vnets, size_t n, bool draft,
+			   char *reason, size_t reason_len)
 {
 	const struct vrs_val_ctx ctx = {
 		.vnets = vnets,
 		.n = n,
 		.reason = reason,
 		.reason_len = reason_len,
+		.draft = draft,
 	};
 	size_t i, j, r;
 
@@ -475,4 +479,16 @@ int vrs_vnets_validate(const struct vrs_vnet *vnets, size_t n, char *reason,
 							 &vnets[i].peerings[j]))
 					return -1;
 	return 0;
+}
+
+int vrs_vnets_validate(const struct vrs_vnet *vnets, size_t n, char *reason,
+		       size_t reason_len)
+{
+	return vrs_vnets_check(vnets, n, false, reason, reason_len);
+}
+
+int vrs_vnets_validate_draft(const struct vrs_vnet *vnets, size_t n,
+			     char *reason, size_t reason_len)
+{
+	return vrs_vnets_check(vnets, n, true, reason, reason_len);
 }

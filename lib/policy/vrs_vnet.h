@@ -135,4 +135,12 @@ size_t vrs_rs_advertised_spaces(const struct vrs_vnet *vnets, size_t n,
 int vrs_vnets_validate(const struct vrs_vnet *vnets, size_t n, char *reason,
 		       size_t reason_len);
 
+/*
+ * The same rules for a model that is still being configured one command
+ * at a time: a VNet without address spaces yet is accepted, every other
+ * rule (overlaps, peerings, gateway transit) applies.
+ */
+int vrs_vnets_validate_draft(const struct vrs_vnet *vnets, size_t n,
+			     char *reason, size_t reason_len);
+
 #endif /* VRS_VNET_H */

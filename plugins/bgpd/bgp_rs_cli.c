@@ -342,10 +342,8 @@ static int rs_cli_check_vnets(struct vty *vty, struct bgp *bgp,
 			if (strcmp(v->peerings[i].remote, peering) == 0)
 				v->peerings[i].use_remote_gateway = true;
 	}
-	if (vrs_vnets_validate(vnets, n, reason, sizeof(reason)) == 0)
-		return 0;
-	/* Incomplete models (no address space yet) are fine while typing. */
-	if (!local_use_remote && strstr(reason, "no address space"))
+	/* Configured one command at a time: spaces may still be missing. */
+	if (vrs_vnets_validate_draft(vnets, n, reason, sizeof(reason)) == 0)
 		return 0;
 	vty_out(vty, "%% %s\n", reason);
 	return -1;

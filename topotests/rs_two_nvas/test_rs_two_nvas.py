@@ -97,6 +97,24 @@ def test_config_file_with_module_lines():
     vrstest.vtysh_conf(rs, "router bgp 65515", "no route-server total-limit")
 
 
+def test_vnet_peering_step_by_step():
+    """A peering is configured one line at a time (the remote VNet has no
+    address space yet at first); real conflicts are still refused."""
+    tgen = _skip_on_failure()
+    rs = tgen.gears["rs"]
+    out = vrstest.vtysh_conf(rs, "router bgp 65515", "route-server peering spoke1")
+    assert "%" not in out, out
+    out = vrstest.vtysh_conf(rs, "router bgp 65515",
+                             "route-server peering spoke1 address-space 10.1.128.0/17")
+    assert "cannot be peered" in out and "overlap" in out, out
+    out = vrstest.vtysh_conf(rs, "router bgp 65515",
+                             "route-server peering spoke1 address-space 10.9.0.0/16")
+    assert "%" not in out, out
+    assert " route-server peering spoke1 address-space 10.9.0.0/16\n" in rs.vtysh_cmd("show running-config")
+    out = vrstest.vtysh_conf(rs, "router bgp 65515", "no route-server peering spoke1")
+    assert "%" not in out, out
+
+
 def test_refuses_bad_input():
     tgen = _skip_on_failure()
     nva1 = tgen.gears["nva1"]
