@@ -416,6 +416,21 @@ class Lab:
         if proc.poll() is not None or not os.path.exists(sock):
             raise LabError("vnet-agent did not start; see {}".format(os.path.join(self.rundir, "vnet-agent.log")))
 
+    def vm_table(self, vm):
+        """(fabric namespace, routing table) that hold a VM's routes."""
+        for name, vnet, ip, table in self.topo.vms():
+            if name == vm:
+                return self.vnet_ns(vnet), table
+        raise LabError("no VM '{}' in {}".format(vm, self.topo.name))
+
+    def vm_nexthops(self, vm, prefix):
+        """Sorted next hops of the route vnet-agent programmed (proto 200)
+        for prefix in a VM's table; [] when there is none."""
+        ns, table = self.vm_table(vm)
+        out = run(["ip", "-n", ns, "route", "show", "table", str(table), prefix,
+                   "proto", "200"], check=False).stdout
+        return sorted(re.findall(r"via (\S+)", out))
+
     def agent_status(self):
         agent = os.path.join(build_dir(), "agent", "vnet-agent")
         res = run([agent, "--status", "--socket", self.agent_socket()], check=False)

@@ -58,16 +58,34 @@ def wait_for(predicate, timeout=30.0, interval=0.1):
     return vrslab.wait_for(predicate, timeout=timeout, interval=interval)
 
 
-def assert_no_leaks(tgen, group_prefix="vrs"):
-    """Stop every router and fail if a vrs module left memory allocated.
+def module_leaks(pids):
+    """What the vrs memory groups still held when bgpd exited.
 
-    bgpd runs with "debug memstats-at-exit": at exit it writes what is still
-    allocated, per memory group, to /tmp/frr-memstats-bgpd-<pid>-<time>.
-    Debian's bgpd always leaves some of its own memory at SIGTERM; the
-    project's modules account everything in groups named "vrs ..." and
-    those must be empty."""
+    pids maps a name to the pid of a bgpd that ran with "debug
+    memstats-at-exit" and has exited: it wrote what was still allocated,
+    per memory group, to /tmp/frr-memstats-bgpd-<pid>-<time>. Debian's
+    bgpd always leaves some of its own memory at SIGTERM; the project's
+    modules account everything in groups named "vrs ..." and those must be
+    empty. The files are removed; returns one line per leak."""
     import glob
 
+    leaks = []
+    for name, pid in pids.items():
+        for path in glob.glob("/tmp/frr-memstats-bgpd-{}-*".format(pid)):
+            group = None
+            with open(path) as f:
+                for line in f:
+                    if "showing active allocations in memory group" in line:
+                        group = line.split("memory group", 1)[1].strip()
+                    elif group and group.startswith("vrs") and "memstats:" in line:
+                        leaks.append("{} bgpd [{}] {}".format(name, group, line.split("memstats:", 1)[1].strip()))
+            os.unlink(path)
+    return leaks
+
+
+def assert_no_leaks(tgen):
+    """Stop every router of a topogen topology and fail if a vrs module
+    left memory allocated (see module_leaks)."""
     pids = {}
     for name, router in tgen.routers().items():
         pid = router.run("cat /var/run/frr/bgpd.pid 2>/dev/null").strip()
@@ -75,21 +93,22 @@ def assert_no_leaks(tgen, group_prefix="vrs"):
             pids[name] = pid
     for router in tgen.routers().values():
         router.stop()
-    leaks = []
     for name, pid in pids.items():
         gone, _ = wait_for(lambda: not os.path.exists("/proc/" + pid), timeout=10)
         assert gone, "{} bgpd (pid {}) did not exit".format(name, pid)
-        for path in glob.glob("/tmp/frr-memstats-bgpd-{}-*".format(pid)):
-            group = None
-            with open(path) as f:
-                for line in f:
-                    if "showing active allocations in memory group" in line:
-                        group = line.split("memory group", 1)[1].strip()
-                    elif group and group.startswith(group_prefix) and "memstats:" in line:
-                        leaks.append("{} bgpd [{}] {}".format(name, group, line.split("memstats:", 1)[1].strip()))
-            os.unlink(path)
+    leaks = module_leaks(pids)
     assert not leaks, "memory left allocated at exit:\n" + "\n".join(leaks)
     return True
+
+
+def lab_down_assert_no_leaks(lab):
+    """Take a lab down (its daemons exit on SIGTERM) and fail if a vrs
+    module left memory allocated."""
+    pids = {k.split("/")[0]: v for k, v in lab.state["pids"].items() if k.endswith("/bgpd")}
+    lab.down(log=lambda *a: None)
+    leaks = module_leaks(pids)
+    assert not leaks, "memory left allocated at exit:\n" + "\n".join(leaks)
+    return pids
 
 
 # ------------------------------------------------------------------

@@ -6,7 +6,6 @@ the VMs; when hub1's NVA fails, the VMs fail over to hub2 and come back.
 """
 
 import os
-import re
 import sys
 import time
 
@@ -36,10 +35,7 @@ def teardown_module(mod):
 
 
 def nexthops(vm):
-    ns, table = [(LAB.vnet_ns(v), t) for n, v, ip, t in TOPO.vms() if n == vm][0]
-    out = vrslab.run(["ip", "-n", ns, "route", "show", "table", str(table),
-                      "192.168.0.0/16", "proto", "200"], check=False).stdout
-    return sorted(re.findall(r"via (\S+)", out))
+    return LAB.vm_nexthops(vm, "192.168.0.0/16")
 
 
 def test_active_nva_only():

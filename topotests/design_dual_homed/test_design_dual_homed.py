@@ -13,13 +13,11 @@ agent restart without stale or lost routes, one route-server instance
 down, and clean shutdown without module leaks.
 """
 
-import glob
 import json
 import os
 import sys
 import time
 
-import pytest
 
 CWD = os.path.dirname(os.path.realpath(__file__))
 sys.path.append(os.path.join(CWD, ".."))
@@ -48,30 +46,9 @@ def teardown_module(mod):
         LAB.down(log=logger.info)
 
 
-def vm_table(vm):
-    for name, vnet, ip, table in TOPO.vms():
-        if name == vm:
-            return LAB.vnet_ns(vnet), table
-    raise KeyError(vm)
-
-
 def kernel_nexthops(vm, prefix=ONPREM):
-    """Next hops of prefix in the VM's table in the fabric (agent routes)."""
-    ns, table = vm_table(vm)
-    out = vrslab.run(["ip", "-n", ns, "-j", "route", "show", "table", str(table),
-                      prefix], check=False).stdout
-    try:
-        routes = json.loads(out or "[]")
-    except ValueError:
-        return None
-    if not routes:
-        return []
-    r = routes[0]
-    if r.get("protocol") not in ("200", 200):
-        return None
-    if "nexthops" in r:
-        return sorted(nh["gateway"] for nh in r["nexthops"])
-    return [r["gateway"]] if "gateway" in r else []
+    """Next hops of the agent's route in the VM's table in the fabric."""
+    return LAB.vm_nexthops(vm, prefix)
 
 
 def wait_nexthops(vm, want, timeout=30):
@@ -131,7 +108,7 @@ def test_vm_pings_onprem():
 def test_system_routes_win():
     # The spoke's own space and the peered hubs are system routes: the VM
     # tables get no BGP route for them (the agent owns only proto 200).
-    ns, table = vm_table("vm1")
+    ns, table = LAB.vm_table("vm1")
     out = vrslab.run(["ip", "-n", ns, "route", "show", "table", str(table), "proto", "200"]).stdout
     assert ONPREM in out, out
     for space in ("10.1.0.0/16", "10.2.0.0/16", "10.3.0.0/16"):
@@ -278,17 +255,4 @@ def test_both_instances_down_grace_then_withdraw():
 
 
 def test_clean_shutdown_no_module_leaks():
-    pids = {k: v for k, v in LAB.state["pids"].items() if k.endswith("/bgpd")}
-    LAB.down(log=logger.info)
-    leaks = []
-    for key, pid in pids.items():
-        for path in glob.glob("/tmp/frr-memstats-bgpd-{}-*".format(pid)):
-            group = None
-            with open(path) as f:
-                for line in f:
-                    if "memory group" in line:
-                        group = line.split("memory group", 1)[1].strip()
-                    elif group and group.startswith("vrs") and "memstats:" in line:
-                        leaks.append("{} [{}] {}".format(key, group, line.strip()))
-            os.unlink(path)
-    assert not leaks, "\n".join(leaks)
+    vrstest.lab_down_assert_no_leaks(LAB)
