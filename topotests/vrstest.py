@@ -142,6 +142,33 @@ def build_topo_from(topo):
     return build_topo
 
 
+def setup_topogen(mod, topo):
+    """setup_module of a topogen test: the topology from configs/, started."""
+    from lib.topogen import Topogen
+
+    tgen = Topogen(build_topo_from(topo), mod.__name__)
+    tgen.start_topology()
+    start_from(tgen, topo)
+    return tgen
+
+
+def teardown_topogen(mod):
+    from lib.topogen import get_topogen
+
+    get_topogen().stop_topology()
+
+
+def tgen_or_skip():
+    """The running topology; skip (which fails the run) when a daemon died."""
+    import pytest
+    from lib.topogen import get_topogen
+
+    tgen = get_topogen()
+    if tgen.routers_have_failure():
+        pytest.skip(tgen.errors)
+    return tgen
+
+
 def start_from(tgen, topo):
     """Address the links and start each router's daemons with the topology's
     configs and modules. Router addresses go into zebra's config (FRR's

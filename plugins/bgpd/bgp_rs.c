@@ -145,19 +145,12 @@ void rs_instance_array_free(struct rs_instance **arr)
 void rs_instance_walk(void (*cb)(struct rs_instance *rsi, void *arg),
 		      void *arg)
 {
-	size_t n = rs_instances_count(rs_instances), i = 0;
-	struct rs_instance *rsi;
-	struct rs_instance **arr;
+	size_t n;
+	struct rs_instance **arr = rs_instance_array(&n);
 
-	if (n == 0)
-		return;
-	arr = XCALLOC(MTYPE_RS_TMP, n * sizeof(*arr));
-	frr_each (rs_instances, rs_instances, rsi)
-		arr[i++] = rsi;
-	qsort(arr, n, sizeof(*arr), rs_instance_qsort_cmp);
-	for (i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++)
 		cb(arr[i], arg);
-	XFREE(MTYPE_RS_TMP, arr);
+	rs_instance_array_free(arr);
 }
 
 /* Neighbors ------------------------------------------------------------ */

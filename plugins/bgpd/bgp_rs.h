@@ -221,10 +221,12 @@ void rs_bgp_refresh_nvas(struct rs_instance *rsi);
 struct rs_nbr_state {
 	const char *state;
 	bool established;
+	uint32_t pfx_accepted; /* bgpd's count, always filled */
+	/* Only with counts (walks the neighbor's adj-RIB-in): */
 	uint32_t received, accepted, dropped;
 };
 void rs_bgp_neighbor_state(struct rs_instance *rsi, const char *addr,
-			   struct rs_nbr_state *st);
+			   bool counts, struct rs_nbr_state *st);
 
 /* Show helpers (text and JSON rendered from the same walk). */
 void rs_bgp_show_neighbors(struct rs_instance *rsi, struct vty *vty,

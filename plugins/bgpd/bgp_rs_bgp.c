@@ -896,7 +896,7 @@ static void rs_bgp_count(struct bgp *bgp, struct peer *peer,
 }
 
 void rs_bgp_neighbor_state(struct rs_instance *rsi, const char *addr,
-			   struct rs_nbr_state *st)
+			   bool counts, struct rs_nbr_state *st)
 {
 	struct bgp *bgp = rs_bgp_lookup(rsi->vrf);
 	struct peer *peer = rs_bgp_peer(bgp, addr);
@@ -906,9 +906,14 @@ void rs_bgp_neighbor_state(struct rs_instance *rsi, const char *addr,
 	st->state = "NotConfigured";
 	if (!peer)
 		return;
-	rs_bgp_count(bgp, peer, &c);
 	st->state = rs_peer_state(peer);
 	st->established = peer->status == Established;
+	st->pfx_accepted = peer->pcount[AFI_IP][SAFI_UNICAST] +
+			   peer->pcount[AFI_IP6][SAFI_UNICAST];
+	if (!counts)
+		return;
+	/* Received and dropped need a walk of the adj-RIB-in. */
+	rs_bgp_count(bgp, peer, &c);
 	st->received = c.received;
 	st->accepted = c.accepted;
 	st->dropped = c.received - c.accepted;

@@ -611,8 +611,8 @@ static struct yang_data *rs_state_accepted_get(struct nb_cb_get_elem_args *args)
 	frr_each (rs_neighbors, rsi->neighbors, nbr) {
 		struct rs_nbr_state st;
 
-		rs_bgp_neighbor_state(rsi, nbr->addr, &st);
-		total += st.accepted;
+		rs_bgp_neighbor_state(rsi, nbr->addr, false, &st);
+		total += st.pfx_accepted;
 	}
 	return yang_data_new_uint32(args->xpath, total);
 }
@@ -627,7 +627,7 @@ rs_state_established_get(struct nb_cb_get_elem_args *args)
 	frr_each (rs_neighbors, rsi->neighbors, nbr) {
 		struct rs_nbr_state st;
 
-		rs_bgp_neighbor_state(rsi, nbr->addr, &st);
+		rs_bgp_neighbor_state(rsi, nbr->addr, false, &st);
 		up += st.established;
 	}
 	return yang_data_new_uint32(args->xpath, up);
@@ -683,7 +683,11 @@ static struct yang_data *rs_nbr_state_get(struct nb_cb_get_elem_args *args)
 
 	if (!rsi)
 		return NULL;
-	rs_bgp_neighbor_state(rsi, nbr->addr, &st);
+	if (strcmp(leaf, "limit-teardowns") == 0)
+		return yang_data_new_uint32(args->xpath,
+					    nbr->cnt.limit_teardowns);
+	rs_bgp_neighbor_state(rsi, nbr->addr,
+			      strcmp(leaf, "session-state") != 0, &st);
 	if (strcmp(leaf, "session-state") == 0)
 		return yang_data_new_string(args->xpath, st.state);
 	if (strcmp(leaf, "received") == 0)
@@ -692,9 +696,6 @@ static struct yang_data *rs_nbr_state_get(struct nb_cb_get_elem_args *args)
 		return yang_data_new_uint32(args->xpath, st.accepted);
 	if (strcmp(leaf, "dropped") == 0)
 		return yang_data_new_uint32(args->xpath, st.dropped);
-	if (strcmp(leaf, "limit-teardowns") == 0)
-		return yang_data_new_uint32(args->xpath,
-					    nbr->cnt.limit_teardowns);
 	return NULL;
 }
 

@@ -14,7 +14,7 @@ sys.path.append(os.path.join(CWD, ".."))
 
 import pytest  # noqa: E402
 from lib import topotest  # noqa: E402
-from lib.topogen import Topogen, get_topogen  # noqa: E402
+from lib.topogen import get_topogen  # noqa: E402
 
 import vrstest  # noqa: E402
 
@@ -24,14 +24,11 @@ TOPO = vrstest.load_topology("rs-contract")
 
 
 def setup(mod):
-    tgen = Topogen(vrstest.build_topo_from(TOPO), mod.__name__)
-    tgen.start_topology()
-    vrstest.start_from(tgen, TOPO)
-    return tgen
+    return vrstest.setup_topogen(mod, TOPO)
 
 
 def teardown(mod):
-    get_topogen().stop_topology()
+    vrstest.teardown_topogen(mod)
 
 
 def tgen_ok():

@@ -20,7 +20,6 @@ import pytest
 CWD = os.path.dirname(os.path.realpath(__file__))
 sys.path.append(os.path.join(CWD, ".."))
 
-from lib.topogen import Topogen, get_topogen  # noqa: E402
 from lib.topolog import logger  # noqa: E402
 
 import vrstest  # noqa: E402
@@ -34,20 +33,14 @@ TOPO = vrstest.load_topology("rs-two-nvas")
 
 
 def setup_module(mod):
-    tgen = Topogen(vrstest.build_topo_from(TOPO), mod.__name__)
-    tgen.start_topology()
-    vrstest.start_from(tgen, TOPO)
+    vrstest.setup_topogen(mod, TOPO)
 
 
 def teardown_module(mod):
-    get_topogen().stop_topology()
+    vrstest.teardown_topogen(mod)
 
 
-def _skip_on_failure():
-    tgen = get_topogen()
-    if tgen.routers_have_failure():
-        pytest.skip(tgen.errors)
-    return tgen
+_skip_on_failure = vrstest.tgen_or_skip
 
 
 def test_module_loaded():
