@@ -529,11 +529,6 @@ static void rs_bgp_build_route_maps(void)
 
 /* Per-peer limit in "ars" mode ------------------------------------------- */
 
-struct rs_teardown {
-	struct peer *peer;
-	struct thread *t;
-};
-
 static void rs_bgp_teardown_cb(struct thread *t)
 {
 	struct peer *peer = THREAD_ARG(t);
