@@ -4,6 +4,7 @@
  */
 #include <zebra.h>
 
+#include "hash.h"
 #include "hook.h"
 #include "jhash.h"
 #include "libfrr.h"
