@@ -45,6 +45,21 @@ class LabError(Exception):
     """A problem the user can fix; the message says what and where."""
 
 
+def _jtype(value):
+    """The JSON name of a parsed value's type."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
 def build_dir():
     return os.environ.get("VRS_BUILD", os.path.join(TOP, "build"))
 
@@ -73,18 +88,25 @@ class Topology:
         self.path = path
         self.dir = os.path.dirname(path)
         where = os.path.relpath(path, TOP) if path.startswith(TOP) else path
+        self.where = where
         data = self._read(path, where)
+        if not isinstance(data, dict):
+            self._err("the top level must be a JSON object, got {}".format(_jtype(data)))
         self.base_dir = None
         if "extends" in data:
             # A variant of another topology: same description, some node
             # configs (and keys) replaced; missing configs come from the base.
-            base_path = os.path.join(CONFIGS, str(data["extends"]), "topology.json")
+            base_path = self._base_path(data["extends"])
             base = self._read(base_path, os.path.relpath(base_path, TOP))
+            if not isinstance(base, dict):
+                self._err("'extends': {} is not a JSON object".format(os.path.relpath(base_path, TOP)))
+            if "extends" in base:
+                self._err("'extends': {} itself extends {!r}; only one level is allowed".format(
+                    os.path.relpath(base_path, TOP), base["extends"]))
             self.base_dir = os.path.dirname(base_path)
             merged = dict(base)
             merged.update({k: v for k, v in data.items() if k != "extends"})
             data = merged
-        self.where = where
         self._validate(data)
         self.data = data
         self.name = data["name"]
@@ -101,94 +123,167 @@ class Topology:
             raise LabError("{}: no such topology file".format(where))
         except ValueError as e:
             raise LabError("{}: not valid JSON: {}".format(where, e))
+        except OSError as e:
+            raise LabError("{}: cannot read: {}".format(where, e.strerror or e))
 
     def _err(self, msg):
         raise LabError("{}: {}".format(self.where, msg))
 
+    def _base_path(self, name):
+        """configs/<name>/topology.json of an "extends": a plain name of a
+        directory directly under configs/, nothing else."""
+        if not isinstance(name, str) or not re.match(r"^[a-z0-9][a-z0-9-]{0,31}$", name):
+            self._err("'extends' must be the name of a topology under configs/ "
+                      "(1-32 chars of a-z, 0-9, '-'), got {!r}".format(name))
+        base_dir = os.path.realpath(os.path.join(CONFIGS, name))
+        if os.path.dirname(base_dir) != os.path.realpath(CONFIGS):
+            self._err("'extends': {!r} is not a directory under configs/".format(name))
+        base_path = os.path.join(base_dir, "topology.json")
+        if os.path.realpath(base_path) == os.path.realpath(self.path):
+            self._err("'extends': a topology cannot extend itself")
+        if not os.path.exists(base_path):
+            names = sorted(d for d in os.listdir(CONFIGS)
+                           if os.path.exists(os.path.join(CONFIGS, d, "topology.json")))
+            self._err("'extends': no topology {!r} under configs/ (known: {})".format(name, ", ".join(names)))
+        return base_path
+
+    def _type(self, value, types, where, what):
+        """Fail unless value is of one of the JSON types (str, int, list,
+        dict, ...); the message says where, what was expected, what came."""
+        if isinstance(value, bool) and bool not in types:
+            ok = False
+        else:
+            ok = isinstance(value, types)
+        if not ok:
+            self._err("{}: must be {}, got {} {}".format(where, what, _jtype(value),
+                                                          json.dumps(value)[:60]))
+        return value
+
     def _validate(self, data):
-        if not isinstance(data, dict):
-            self._err("top level must be an object")
+        t = self._type
+        t(data, dict, "the top level", "an object")
         for key in ("name", "segments", "nodes"):
             if key not in data:
                 self._err("missing '{}'".format(key))
-        if not re.match(r"^[a-z0-9][a-z0-9-]{0,31}$", str(data["name"])):
+        t(data["name"], str, "'name'", "a string")
+        if not re.match(r"^[a-z0-9][a-z0-9-]{0,31}$", data["name"]):
             self._err("'name' must be 1-32 chars of a-z, 0-9, '-'")
-        vnets = data.get("vnets", {})
-        if not isinstance(vnets, dict):
-            self._err("'vnets' must be an object of VNet name -> {space, peerings}")
+        for key in ("description",):
+            if key in data:
+                t(data[key], str, "'{}'".format(key), "a string")
+        if "agentGrace" in data:
+            t(data["agentGrace"], (int, float), "'agentGrace'", "a number of seconds")
+            if not 0 < data["agentGrace"] <= 3600:
+                self._err("'agentGrace': must be 1-3600 seconds, got {}".format(data["agentGrace"]))
+        vnets = t(data.get("vnets", {}), dict, "'vnets'", "an object of VNet name -> {space, peerings}")
         for v, spec in vnets.items():
             if not NAME_RE.match(v):
                 self._err("vnet '{}': names are 1-8 chars a-z0-9 starting with a letter".format(v))
+            t(spec, dict, "vnet '{}'".format(v), "an object {space, peerings}")
+            space = t(spec.get("space"), str, "vnet '{}': 'space'".format(v), "an IPv4 prefix like 10.2.0.0/16")
             try:
-                net = ipaddress.ip_network(spec.get("space", ""))
+                net = ipaddress.ip_network(space)
             except ValueError:
-                self._err("vnet '{}': 'space' must be an IPv4 prefix like 10.2.0.0/16, got {!r}".format(v, spec.get("space")))
+                self._err("vnet '{}': 'space' must be an IPv4 prefix like 10.2.0.0/16, got {!r}".format(v, space))
             if net.num_addresses < 4:
                 self._err("vnet '{}': space {} is too small".format(v, net))
-            for peer in spec.get("peerings", []):
+            for peer in t(spec.get("peerings", []), list, "vnet '{}': 'peerings'".format(v), "a list of VNet names"):
+                t(peer, str, "vnet '{}': 'peerings' entry".format(v), "a VNet name")
                 if peer not in vnets:
                     self._err("vnet '{}': peering to unknown vnet {!r}".format(v, peer))
                 if v not in vnets[peer].get("peerings", []):
                     self._err("vnet '{}': peering to '{}' has no peering back (add \"{}\" to {}'s peerings)".format(v, peer, v, peer))
         self._vnets = vnets
-        segs = data["segments"]
-        if not isinstance(segs, dict):
-            self._err("'segments' must be an object of segment name -> {}")
-        for s in segs:
+        segs = t(data["segments"], dict, "'segments'", "an object of segment name -> {}")
+        for s, spec in segs.items():
             if not NAME_RE.match(s):
                 self._err("segment '{}': names are 1-8 chars a-z0-9 starting with a letter".format(s))
-        nodes = data["nodes"]
-        if not isinstance(nodes, dict) or not nodes:
+            t(spec, dict, "segment '{}'".format(s), "an object (e.g. {\"description\": ...})")
+        nodes = t(data["nodes"], dict, "'nodes'", "an object of node name -> {kind, links, ...}")
+        if not nodes:
             self._err("'nodes' must be a non-empty object")
         seen_ips = {}
+        gateways = {}
+        for v, spec in vnets.items():
+            net = ipaddress.ip_network(spec["space"])
+            gateways[v] = (net.network_address + 1, net.network_address, net.broadcast_address)
         for n, node in nodes.items():
             if not NAME_RE.match(n):
                 self._err("node '{}': names are 1-8 chars a-z0-9 starting with a letter".format(n))
+            t(node, dict, "node '{}'".format(n), "an object {kind, links, ...}")
             kind = node.get("kind")
-            if kind not in KINDS:
+            if not isinstance(kind, str) or kind not in KINDS:
                 self._err("node '{}': 'kind' must be one of {}, got {!r}".format(n, ", ".join(KINDS), kind))
-            for d in node.get("daemons", []):
-                if d not in DAEMONS:
+            for key in ("hub", "description"):
+                if key in node:
+                    t(node[key], str, "node '{}': '{}'".format(n, key), "a string")
+            for d in t(node.get("daemons", []), list, "node '{}': 'daemons'".format(n), "a list of daemon names"):
+                if not isinstance(d, str) or d not in DAEMONS:
                     self._err("node '{}': unknown daemon {!r} (known: {})".format(n, d, ", ".join(DAEMONS)))
             if kind in ("host", "vm") and node.get("daemons"):
                 self._err("node '{}': hosts run no FRR daemons".format(n))
-            for m in node.get("modules", []):
-                if m not in MODULES:
+            for m in t(node.get("modules", []), list, "node '{}': 'modules'".format(n), "a list of module names"):
+                if not isinstance(m, str) or m not in MODULES:
                     self._err("node '{}': unknown module {!r} (known: {})".format(n, m, ", ".join(MODULES)))
-            links = node.get("links", [])
-            if not isinstance(links, list):
-                self._err("node '{}': 'links' must be a list".format(n))
+            links = t(node.get("links", []), list, "node '{}': 'links'".format(n), "a list of links")
+            for i, link in enumerate(links):
+                t(link, dict, "node '{}' link {}".format(n, i),
+                  "an object like {\"segment\": \"s1\", \"ip\": \"10.0.0.4/24\"}")
             if kind == "vm" and not any("vnet" in l for l in links):
                 self._err("node '{}': a vm needs a link with a 'vnet'".format(n))
             for i, link in enumerate(links):
+                where = "node '{}' link {}".format(n, i)
+                for key in link:
+                    if key not in ("segment", "vnet", "ip"):
+                        self._err("{}: unknown key {!r} (known: segment, vnet, ip)".format(where, key))
                 seg = link.get("segment")
                 vnet = link.get("vnet")
                 if (seg is None) == (vnet is None):
-                    self._err("node '{}' link {}: give exactly one of 'segment' or 'vnet'".format(n, i))
-                if seg is not None and seg not in segs:
-                    self._err("node '{}' link {}: unknown segment {!r}".format(n, i, seg))
+                    self._err("{}: give exactly one of 'segment' or 'vnet'".format(where))
+                if seg is not None:
+                    t(seg, str, where + ": 'segment'", "a segment name")
+                    if seg not in segs:
+                        self._err("{}: unknown segment {!r}".format(where, seg))
                 if vnet is not None:
+                    t(vnet, str, where + ": 'vnet'", "a VNet name")
                     if vnet not in vnets:
-                        self._err("node '{}' link {}: unknown vnet {!r}".format(n, i, vnet))
-                    ip = link.get("ip")
-                    if not ip or ipaddress.ip_interface(ip).ip not in ipaddress.ip_network(vnets[vnet]["space"]):
-                        self._err("node '{}' link {}: 'ip' must be an address of vnet {} ({})".format(n, i, vnet, vnets[vnet]["space"]))
+                        self._err("{}: unknown vnet {!r}".format(where, vnet))
                 ip = link.get("ip")
-                if ip is not None:
-                    try:
-                        iface = ipaddress.ip_interface(ip)
-                    except ValueError:
-                        self._err("node '{}' link {}: 'ip' must be an address with prefix length like 10.0.0.4/24, got {!r}".format(n, i, ip))
-                    if "/" not in ip:
-                        self._err("node '{}' link {}: 'ip' needs a prefix length, e.g. {}/24".format(n, i, ip))
-                    if str(iface.ip) in seen_ips:
-                        self._err("node '{}' link {}: address {} already used by node '{}'".format(n, i, iface.ip, seen_ips[str(iface.ip)]))
-                    seen_ips[str(iface.ip)] = n
-            for r in node.get("routes", []):
+                if ip is None:
+                    if vnet is not None:
+                        self._err("{}: 'ip' must be an address of vnet {} ({})".format(where, vnet, vnets[vnet]["space"]))
+                    continue
+                t(ip, str, where + ": 'ip'", "an address with prefix length like 10.0.0.4/24")
+                try:
+                    iface = ipaddress.ip_interface(ip)
+                except ValueError:
+                    self._err("{}: 'ip' must be an address with prefix length like 10.0.0.4/24, got {!r}".format(where, ip))
+                if "/" not in ip:
+                    self._err("{}: 'ip' needs a prefix length, e.g. {}/24".format(where, ip))
+                if vnet is not None:
+                    space = ipaddress.ip_network(vnets[vnet]["space"])
+                    if iface.ip not in space:
+                        self._err("{}: 'ip' must be an address of vnet {} ({})".format(where, vnet, space))
+                    gw, netaddr, bcast = gateways[vnet]
+                    if iface.ip == gw:
+                        self._err("{}: {} is the fabric's gateway address of vnet {}; use another "
+                                  "address of {} (from {})".format(where, iface.ip, vnet, space, gw + 1))
+                    if iface.ip in (netaddr, bcast):
+                        self._err("{}: {} is the {} address of vnet {} ({})".format(
+                            where, iface.ip, "network" if iface.ip == netaddr else "broadcast", vnet, space))
+                if str(iface.ip) in seen_ips:
+                    self._err("{}: address {} already used by node '{}'".format(where, iface.ip, seen_ips[str(iface.ip)]))
+                seen_ips[str(iface.ip)] = n
+            routes = t(node.get("routes", []), list, "node '{}': 'routes'".format(n),
+                       "a list of {\"prefix\": ..., \"via\": ...}")
+            for r in routes:
                 try:
                     ipaddress.ip_network(r["prefix"])
                     ipaddress.ip_address(r["via"])
+                    ok = isinstance(r["prefix"], str) and isinstance(r["via"], str)
                 except (KeyError, ValueError, TypeError):
+                    ok = False
+                if not ok:
                     self._err("node '{}': routes need 'prefix' (e.g. 0.0.0.0/0) and 'via' (an address), got {!r}".format(n, r))
 
     def node_conf(self, node, daemon):

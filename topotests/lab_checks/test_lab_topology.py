@@ -36,7 +36,7 @@ def mutate(path, value):
     node = data
     for key in path[:-1]:
         node = node[key]
-    if value is None:
+    if value is None and path[-1] in node:
         del node[path[-1]]
     else:
         node[path[-1]] = value
@@ -52,6 +52,49 @@ CASES = [
     (("nodes", "vm1", "links"), [{"vnet": "a", "ip": "10.9.0.10/16"}], "must be an address of vnet a"),
     (("vnets", "a", "peerings"), ["b"], "peering to unknown vnet 'b'"),
     (("name",), None, "missing 'name'"),
+    # Values of the wrong JSON type: a message, never a traceback.
+    (("nodes", "r1", "links"), ["s1"], "node 'r1' link 0: must be an object like"),
+    (("nodes", "r1", "links"), "s1", "node 'r1': 'links': must be a list of links, got a string"),
+    (("nodes", "r1", "links"), [{"segment": "s1", "ip": 10}],
+     "node 'r1' link 0: 'ip': must be an address with prefix length like 10.0.0.4/24, got a number 10"),
+    (("nodes", "r1", "links"), [{"segment": ["s1"], "ip": "10.0.0.1/24"}],
+     "node 'r1' link 0: 'segment': must be a segment name, got a list"),
+    (("nodes", "vm1", "links"), [{"vnet": 1, "ip": "10.1.0.10/16"}],
+     "node 'vm1' link 0: 'vnet': must be a VNet name, got a number"),
+    (("nodes", "r1", "links"), [{"segment": "s1", "ip": "10.0.0.1/24", "mtu": 9000}],
+     "node 'r1' link 0: unknown key 'mtu' (known: segment, vnet, ip)"),
+    (("nodes", "r1", "daemons"), "zebra", "node 'r1': 'daemons': must be a list of daemon names, got a string"),
+    (("nodes", "r1", "daemons"), [["zebra"]], "node 'r1': unknown daemon ['zebra']"),
+    (("nodes", "r1", "modules"), {"rs": 1}, "node 'r1': 'modules': must be a list of module names, got an object"),
+    (("nodes", "r1", "kind"), ["router"], "node 'r1': 'kind' must be one of router, host, vm, got ['router']"),
+    (("nodes", "r1", "routes"), [{"prefix": "0.0.0.0/0", "via": 167772161}],
+     "node 'r1': routes need 'prefix' (e.g. 0.0.0.0/0) and 'via' (an address)"),
+    (("nodes", "r1", "routes"), "default", "node 'r1': 'routes': must be a list of"),
+    (("nodes", "r1"), "router", "node 'r1': must be an object {kind, links, ...}, got a string"),
+    (("nodes",), ["r1"], "'nodes': must be an object of node name -> {kind, links, ...}, got a list"),
+    (("segments",), ["s1"], "'segments': must be an object of segment name -> {}, got a list"),
+    (("segments", "s1"), "lan", "segment 's1': must be an object"),
+    (("vnets",), "a", "'vnets': must be an object of VNet name -> {space, peerings}, got a string"),
+    (("vnets", "a"), "10.1.0.0/16", "vnet 'a': must be an object {space, peerings}, got a string"),
+    (("vnets", "a", "space"), 167837696, "vnet 'a': 'space': must be an IPv4 prefix like 10.2.0.0/16, got a number"),
+    (("vnets", "a", "peerings"), "b", "vnet 'a': 'peerings': must be a list of VNet names, got a string"),
+    (("name",), 7, "'name': must be a string, got a number 7"),
+    (("agentGrace",), "10", "'agentGrace': must be a number of seconds, got a string"),
+    (("agentGrace",), True, "'agentGrace': must be a number of seconds, got a boolean"),
+    # Addresses the fabric itself uses.
+    (("nodes", "vm1", "links"), [{"vnet": "a", "ip": "10.1.0.1/16"}],
+     "node 'vm1' link 0: 10.1.0.1 is the fabric's gateway address of vnet a; use another address of 10.1.0.0/16"),
+    (("nodes", "vm1", "links"), [{"vnet": "a", "ip": "10.1.0.0/16"}],
+     "node 'vm1' link 0: 10.1.0.0 is the network address of vnet a"),
+    (("nodes", "vm1", "links"), [{"vnet": "a", "ip": "10.1.255.255/16"}],
+     "node 'vm1' link 0: 10.1.255.255 is the broadcast address of vnet a"),
+    (("nodes", "vm1", "links"), [{"vnet": "a"}], "node 'vm1' link 0: 'ip' must be an address of vnet a"),
+    # "extends" names a topology directly under configs/, nothing else.
+    (("extends",), "../../etc", "'extends' must be the name of a topology under configs/"),
+    (("extends",), "/etc", "'extends' must be the name of a topology under configs/"),
+    (("extends",), "rs-two-nvas/../..", "'extends' must be the name of a topology under configs/"),
+    (("extends",), 3, "'extends' must be the name of a topology under configs/ (1-32 chars of a-z, 0-9, '-'), got 3"),
+    (("extends",), "no-such-topology", "'extends': no topology 'no-such-topology' under configs/ (known: "),
 ]
 
 
@@ -63,6 +106,47 @@ def test_bad_topology_is_refused(tmp_path, path, value, message):
         vrslab.Topology(str(f))
     assert message in str(err.value), str(err.value)
     assert str(f) in str(err.value), "the message does not say which file: " + str(err.value)
+
+
+def test_top_level_not_an_object(tmp_path):
+    f = tmp_path / "topology.json"
+    f.write_text("[1, 2]")
+    with pytest.raises(vrslab.LabError) as err:
+        vrslab.Topology(str(f))
+    assert "the top level must be a JSON object, got a list" in str(err.value), str(err.value)
+
+
+def test_extends_shipped_topology(tmp_path):
+    """Control for the refusals above: a plain name under configs/ works."""
+    f = tmp_path / "topology.json"
+    f.write_text(json.dumps({"extends": "rs-two-nvas", "name": "variant"}))
+    topo = vrslab.Topology(str(f))
+    assert topo.name == "variant"
+    assert sorted(topo.nodes) == ["nva1", "nva2", "rs"]
+    assert topo.node_conf("rs", "bgpd") == os.path.join(vrstest.TOP, "configs", "rs-two-nvas", "rs", "bgpd.conf")
+
+
+@pytest.mark.parametrize("bad", [
+    {"nodes": {"r1": {"kind": "router", "links": ["s1"]}}},
+    {"nodes": {"r1": {"kind": "router", "links": [{"segment": "s1", "ip": 10}]}}},
+    {"extends": "../../etc"},
+], ids=["link-as-string", "ip-as-integer", "extends-outside"])
+def test_lab_cli_bad_type_no_traceback(tmp_path, bad):
+    """The CLI prints one "lab: error:" line and exits 1 (no traceback)."""
+    data = json.loads(json.dumps(GOOD))
+    data.update(bad)
+    if "nodes" in bad:
+        data["segments"] = {"s1": {}}
+        data.pop("vnets")
+    f = tmp_path / "topology.json"
+    f.write_text(json.dumps(data))
+    res = subprocess.run([os.path.join(vrstest.TOP, "scripts", "lab"), "status", str(f)],
+                         capture_output=True, text=True)
+    assert res.returncode == 1, (res.returncode, res.stdout, res.stderr)
+    assert "Traceback" not in res.stderr, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lab: error: {}: ".format(f)), res.stderr
+    assert not res.stdout, res.stdout
 
 
 def test_not_json(tmp_path):
