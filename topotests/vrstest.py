@@ -209,3 +209,35 @@ def start_from(tgen, topo):
                     router.run("ip addr add {} dev {}".format(link["ip"], topo.ifname(node, i)))
         for r in spec.get("routes", []):
             router.run("ip route replace {} via {}".format(r["prefix"], r["via"]))
+
+
+# ------------------------------------------------------------------
+# Starting states: poll for them before measuring anything
+
+
+def bgp_not_established(router, peers):
+    """The peers (addresses) of router's BGP sessions that are not
+    Established; [] when all are (router: a topogen router)."""
+    summ = vtysh_json(router, "show bgp ipv4 unicast summary json").get("peers", {})
+    return [p for p in peers if summ.get(p, {}).get("state") != "Established"]
+
+
+def wait_established(sessions, timeout=60.0):
+    """Poll until every BGP session is Established.
+
+    sessions maps a topogen router to the peer addresses it must have
+    Established. Returns the seconds it took; fails the test with the
+    sessions still down when the timeout passes."""
+    down = {}
+
+    def check():
+        down.clear()
+        for router, peers in sessions.items():
+            missing = bgp_not_established(router, peers)
+            if missing:
+                down[router.name] = missing
+        return not down
+
+    ok, waited = wait_for(check, timeout=timeout, interval=0.2)
+    assert ok, "BGP sessions not Established after {:.0f} s: {}".format(waited, down)
+    return waited
