@@ -541,7 +541,7 @@ static const struct {
 	{ "update before snapshot", VRS_ROLE_AGENT, {
 		{ VRS_MSG_HELLO, 0, false, VRS_ROLE_PUBLISHER, NULL },
 		{ VRS_MSG_UPDATE, 1, false, 0,
-		  "Update while waiting for the first Snapshot" } } },
+		  "Update before the first complete Snapshot" } } },
 	{ "seq out of order", VRS_ROLE_AGENT, {
 		{ VRS_MSG_HELLO, 0, false, VRS_ROLE_PUBLISHER, NULL },
 		{ VRS_MSG_SNAPSHOT, 5, false, 0, NULL },
@@ -576,7 +576,7 @@ static const struct {
 	{ "error closes", VRS_ROLE_AGENT, {
 		{ VRS_MSG_HELLO, 0, false, VRS_ROLE_PUBLISHER, NULL },
 		{ VRS_MSG_ERROR, 0, false, 0, NULL },
-		{ VRS_MSG_KEEPALIVE, 1, false, 0, "closed session" } } },
+		{ VRS_MSG_KEEPALIVE, 1, false, 0, "ignored: session closed" } } },
 	{ "publisher: ack of unsent", VRS_ROLE_PUBLISHER, {
 		{ VRS_MSG_HELLO, 0, false, VRS_ROLE_AGENT, NULL },
 		{ VRS_MSG_ACK, 3, false, 0, "never sent (last sent 2)" } } },

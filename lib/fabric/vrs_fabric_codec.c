@@ -1009,6 +1009,7 @@ int vrs_fabric_reader_feed(struct vrs_fabric_reader *rd, const uint8_t *data,
 	size_t off = 0, take;
 
 	*used = 0;
+	rd->err = VRS_ERR_MALFORMED;
 	if (rd->buf && rd->got == rd->len)
 		return fail(reason, rlen, "previous frame not reset");
 	while (rd->hdr_got < VRS_FABRIC_FRAME_HDR && off < len)
@@ -1020,8 +1021,10 @@ int vrs_fabric_reader_feed(struct vrs_fabric_reader *rd, const uint8_t *data,
 		rd->len = (uint32_t)rd->hdr[0] << 24 |
 			  (uint32_t)rd->hdr[1] << 16 |
 			  (uint32_t)rd->hdr[2] << 8 | rd->hdr[3];
+		rd->err = VRS_ERR_MALFORMED;
 		if (rd->len == 0)
 			return fail(reason, rlen, "zero-length frame");
+		rd->err = VRS_ERR_LIMIT;
 		if (rd->len > rd->max_frame)
 			return fail(reason, rlen,
 				    "frame length %u exceeds the maximum %u",
@@ -1033,6 +1036,7 @@ int vrs_fabric_reader_feed(struct vrs_fabric_reader *rd, const uint8_t *data,
 				    rd->len);
 		rd->got = 0;
 	}
+	rd->err = VRS_ERR_NONE;
 	take = len - off;
 	if (take > rd->len - rd->got)
 		take = rd->len - rd->got;
@@ -1040,6 +1044,93 @@ int vrs_fabric_reader_feed(struct vrs_fabric_reader *rd, const uint8_t *data,
 	rd->got += (uint32_t)take;
 	*used = off + take;
 	return rd->got == rd->len ? 1 : 0;
+}
+
+/* One protobuf varint; -1 when truncated or longer than 10 bytes. */
+static int wire_varint(const uint8_t *p, size_t len, size_t *off,
+		       uint64_t *v)
+{
+	*v = 0;
+	for (unsigned int shift = 0; shift < 70; shift += 7) {
+		uint8_t b;
+
+		if (*off >= len)
+			return -1;
+		b = p[(*off)++];
+		*v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return 0;
+	}
+	return -1;
+}
+
+static int peek(const uint8_t *p, size_t len, enum vrs_fabric_msg_type *type,
+		uint32_t *version, char *reason, size_t rlen)
+{
+	size_t off = 0;
+	uint64_t key, v;
+	int found = 0;
+
+	while (off < len) {
+		unsigned int field, wt;
+
+		if (wire_varint(p, len, &off, &key) < 0)
+			return fail(reason, rlen, "truncated field key at byte %zu",
+				    off);
+		field = (unsigned int)(key >> 3);
+		wt = (unsigned int)(key & 7);
+		if (field == 0)
+			return fail(reason, rlen, "field number 0 at byte %zu",
+				    off);
+		switch (wt) {
+		case 0:
+			if (wire_varint(p, len, &off, &v) < 0)
+				return fail(reason, rlen, "truncated varint");
+			if (field == 1)
+				*version = (uint32_t)v;
+			break;
+		case 1:
+		case 5:
+			if (len - off < (wt == 1 ? 8u : 4u))
+				return fail(reason, rlen, "truncated fixed field");
+			off += wt == 1 ? 8 : 4;
+			break;
+		case 2:
+			if (wire_varint(p, len, &off, &v) < 0 || v > len - off)
+				return fail(reason, rlen,
+					    "field %u: length runs past the frame",
+					    field);
+			off += (size_t)v;
+			if (field >= VRS_MSG_HELLO && field <= VRS_MSG_ERROR) {
+				*type = (enum vrs_fabric_msg_type)field;
+				found = 1;
+			}
+			break;
+		default:
+			return fail(reason, rlen, "wire type %u is not supported",
+				    wt);
+		}
+	}
+	if (!found)
+		return fail(reason, rlen, "Envelope carries no known message");
+	return 0;
+}
+
+int vrs_fabric_peek_type(const uint8_t *p, size_t len,
+			 enum vrs_fabric_msg_type *type, char *reason,
+			 size_t rlen)
+{
+	uint32_t version = 0;
+
+	return peek(p, len, type, &version, reason, rlen);
+}
+
+int vrs_fabric_peek_version(const uint8_t *p, size_t len, uint32_t *version)
+{
+	enum vrs_fabric_msg_type type;
+
+	*version = 0;
+	return peek(p, len, &type, version, NULL, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1067,98 +1158,247 @@ static const char *const sess_state_names[] = {
 	[VRS_SESS_CLOSED] = "closed",
 };
 
-/* Which message a side may receive, as a table. */
-static const struct sess_rule {
-	enum vrs_fabric_role local_role;
-	enum vrs_fabric_msg_type type;
-} sess_allowed[] = {
-	{ VRS_ROLE_AGENT, VRS_MSG_HELLO },
-	{ VRS_ROLE_AGENT, VRS_MSG_SNAPSHOT },
-	{ VRS_ROLE_AGENT, VRS_MSG_UPDATE },
-	{ VRS_ROLE_AGENT, VRS_MSG_KEEPALIVE },
-	{ VRS_ROLE_AGENT, VRS_MSG_ERROR },
-	{ VRS_ROLE_PUBLISHER, VRS_MSG_HELLO },
-	{ VRS_ROLE_PUBLISHER, VRS_MSG_ACK },
-	{ VRS_ROLE_PUBLISHER, VRS_MSG_ERROR },
+const char *vrs_fabric_sess_state_name(enum vrs_fabric_sess_state st)
+{
+	return (unsigned int)st < VRS_SESS_N_STATES ? sess_state_names[st]
+						     : "invalid";
+}
+
+static const char *const err_names[] = {
+	[VRS_ERR_NONE] = "none",
+	[VRS_ERR_MALFORMED] = "malformed",
+	[VRS_ERR_VERSION] = "version",
+	[VRS_ERR_SEQUENCE] = "sequence",
+	[VRS_ERR_STATE] = "state",
+	[VRS_ERR_DUPLICATE_INSTANCE] = "duplicate-instance",
+	[VRS_ERR_TIMEOUT] = "timeout",
+	[VRS_ERR_SHUTDOWN] = "shutdown",
+	[VRS_ERR_LIMIT] = "limit",
+	[VRS_ERR_UNEXPECTED] = "unexpected",
+	[VRS_ERR_WRONG_AGENT] = "wrong-agent",
+	[VRS_ERR_ROLE] = "role",
 };
+
+const char *vrs_fabric_err_name(uint32_t code)
+{
+	return code <= VRS_ERR_MAX ? err_names[code] : "unknown";
+}
+
+#define N_TYPES (VRS_MSG_ERROR - VRS_MSG_HELLO + 1)
+#define T(x) [VRS_MSG_##x - VRS_MSG_HELLO]
+#define OK(st) { VRS_V_ACCEPT, VRS_ERR_NONE, VRS_SESS_##st, NULL }
+#define NO(code, why) { VRS_V_REJECT, VRS_ERR_##code, 0, why }
+#define END { VRS_V_END, VRS_ERR_NONE, VRS_SESS_CLOSED, NULL }
+#define IGN { VRS_V_IGNORE, VRS_ERR_NONE, 0, "session closed" }
+#define CLOSED_ROW { T(HELLO) = IGN, T(SNAPSHOT) = IGN, T(UPDATE) = IGN, \
+		     T(KEEPALIVE) = IGN, T(ACK) = IGN, T(ERROR) = IGN }
+
+/*
+ * THE protocol, receiving side. A Snapshot's next state is SYNCED, or
+ * IN_SNAPSHOT when it has more = true (the one content-driven transition).
+ */
+static const struct vrs_fabric_sess_rule
+	agent_table[VRS_SESS_N_STATES][N_TYPES] = {
+	[VRS_SESS_WAIT_HELLO] = {
+		T(HELLO) = OK(WAIT_SNAPSHOT),
+		T(SNAPSHOT) = NO(STATE, "Snapshot before Hello"),
+		T(UPDATE) = NO(STATE, "Update before Hello"),
+		T(KEEPALIVE) = NO(STATE, "Keepalive before Hello"),
+		T(ACK) = NO(UNEXPECTED, "Ack is not accepted by an agent"),
+		T(ERROR) = NO(STATE, "Error before Hello"),
+	},
+	[VRS_SESS_WAIT_SNAPSHOT] = {
+		T(HELLO) = NO(STATE, "second Hello"),
+		T(SNAPSHOT) = OK(SYNCED),
+		T(UPDATE) = NO(STATE, "Update before the first complete Snapshot"),
+		T(KEEPALIVE) = OK(WAIT_SNAPSHOT),
+		T(ACK) = NO(UNEXPECTED, "Ack is not accepted by an agent"),
+		T(ERROR) = END,
+	},
+	[VRS_SESS_IN_SNAPSHOT] = {
+		T(HELLO) = NO(STATE, "second Hello"),
+		T(SNAPSHOT) = OK(SYNCED),
+		T(UPDATE) = NO(STATE, "Update while inside a chunked Snapshot"),
+		T(KEEPALIVE) = OK(IN_SNAPSHOT),
+		T(ACK) = NO(UNEXPECTED, "Ack is not accepted by an agent"),
+		T(ERROR) = END,
+	},
+	[VRS_SESS_SYNCED] = {
+		T(HELLO) = NO(STATE, "second Hello"),
+		T(SNAPSHOT) = OK(SYNCED),
+		T(UPDATE) = OK(SYNCED),
+		T(KEEPALIVE) = OK(SYNCED),
+		T(ACK) = NO(UNEXPECTED, "Ack is not accepted by an agent"),
+		T(ERROR) = END,
+	},
+	[VRS_SESS_CLOSED] = CLOSED_ROW,
+};
+
+static const struct vrs_fabric_sess_rule
+	publisher_table[VRS_SESS_N_STATES][N_TYPES] = {
+	[VRS_SESS_WAIT_HELLO] = {
+		T(HELLO) = OK(SYNCED),
+		T(SNAPSHOT) = NO(UNEXPECTED, "Snapshot is not accepted by a publisher"),
+		T(UPDATE) = NO(UNEXPECTED, "Update is not accepted by a publisher"),
+		T(KEEPALIVE) = NO(UNEXPECTED, "Keepalive is not accepted by a publisher"),
+		T(ACK) = NO(STATE, "Ack before Hello"),
+		T(ERROR) = END,		/* an agent refusing our Hello */
+	},
+	/* A publisher session goes WAIT_HELLO -> SYNCED -> CLOSED. */
+	[VRS_SESS_WAIT_SNAPSHOT] = {
+		T(HELLO) = NO(STATE, "publisher session in an agent state"),
+		T(SNAPSHOT) = NO(STATE, "publisher session in an agent state"),
+		T(UPDATE) = NO(STATE, "publisher session in an agent state"),
+		T(KEEPALIVE) = NO(STATE, "publisher session in an agent state"),
+		T(ACK) = NO(STATE, "publisher session in an agent state"),
+		T(ERROR) = END,
+	},
+	[VRS_SESS_IN_SNAPSHOT] = {
+		T(HELLO) = NO(STATE, "publisher session in an agent state"),
+		T(SNAPSHOT) = NO(STATE, "publisher session in an agent state"),
+		T(UPDATE) = NO(STATE, "publisher session in an agent state"),
+		T(KEEPALIVE) = NO(STATE, "publisher session in an agent state"),
+		T(ACK) = NO(STATE, "publisher session in an agent state"),
+		T(ERROR) = END,
+	},
+	[VRS_SESS_SYNCED] = {
+		T(HELLO) = NO(STATE, "second Hello"),
+		T(SNAPSHOT) = NO(UNEXPECTED, "Snapshot is not accepted by a publisher"),
+		T(UPDATE) = NO(UNEXPECTED, "Update is not accepted by a publisher"),
+		T(KEEPALIVE) = NO(UNEXPECTED, "Keepalive is not accepted by a publisher"),
+		T(ACK) = OK(SYNCED),
+		T(ERROR) = END,
+	},
+	[VRS_SESS_CLOSED] = CLOSED_ROW,
+};
+
+#undef T
+#undef OK
+#undef NO
+#undef END
+#undef IGN
+#undef CLOSED_ROW
+
+static const struct vrs_fabric_sess_rule unknown_type_rule = {
+	VRS_V_REJECT, VRS_ERR_MALFORMED, 0, "unknown message type"
+};
+
+const struct vrs_fabric_sess_rule *
+vrs_fabric_session_rule(enum vrs_fabric_role local_role,
+			enum vrs_fabric_sess_state state,
+			enum vrs_fabric_msg_type type)
+{
+	if ((unsigned int)state >= VRS_SESS_N_STATES ||
+	    type < VRS_MSG_HELLO || type > VRS_MSG_ERROR)
+		return &unknown_type_rule;
+	return local_role == VRS_ROLE_AGENT
+		       ? &agent_table[state][type - VRS_MSG_HELLO]
+		       : &publisher_table[state][type - VRS_MSG_HELLO];
+}
+
+static struct vrs_fabric_sess_result sess_reject(enum vrs_fabric_err code)
+{
+	return (struct vrs_fabric_sess_result){ VRS_V_REJECT, code };
+}
+
+/* Content checks of an ACCEPT row: they may only turn it into a REJECT. */
+static struct vrs_fabric_sess_result
+sess_content(struct vrs_fabric_session *s, const struct vrs_fabric_msg *m,
+	     char *reason, size_t rlen)
+{
+	const char *name = vrs_fabric_msg_type_name(m->type);
+	enum vrs_fabric_role peer = s->local_role == VRS_ROLE_AGENT
+					    ? VRS_ROLE_PUBLISHER
+					    : VRS_ROLE_AGENT;
+	static const struct vrs_fabric_sess_result ok = { VRS_V_ACCEPT,
+							  VRS_ERR_NONE };
+
+	switch (m->type) {
+	case VRS_MSG_HELLO:
+		if (m->role != peer) {
+			fail(reason, rlen, "Hello from a %s, expected a %s",
+			     m->role == VRS_ROLE_AGENT ? "agent" : "publisher",
+			     peer == VRS_ROLE_AGENT ? "agent" : "publisher");
+			return sess_reject(VRS_ERR_ROLE);
+		}
+		return ok;
+	case VRS_MSG_ACK:
+		if (m->seq > s->last_sent) {
+			fail(reason, rlen,
+			     "Ack seq %llu for a message never sent (last sent %llu)",
+			     (unsigned long long)m->seq,
+			     (unsigned long long)s->last_sent);
+			return sess_reject(VRS_ERR_SEQUENCE);
+		}
+		if (m->seq < s->last_ack) {
+			fail(reason, rlen, "Ack seq %llu goes backwards (last %llu)",
+			     (unsigned long long)m->seq,
+			     (unsigned long long)s->last_ack);
+			return sess_reject(VRS_ERR_SEQUENCE);
+		}
+		return ok;
+	case VRS_MSG_SNAPSHOT:
+	case VRS_MSG_UPDATE:
+	case VRS_MSG_KEEPALIVE:
+		if (s->have_seq && m->seq <= s->last_seq) {
+			fail(reason, rlen,
+			     "%s seq %llu out of order (last seq %llu)", name,
+			     (unsigned long long)m->seq,
+			     (unsigned long long)s->last_seq);
+			return sess_reject(VRS_ERR_SEQUENCE);
+		}
+		return ok;
+	default:
+		return ok;
+	}
+}
+
+struct vrs_fabric_sess_result
+vrs_fabric_session_step(struct vrs_fabric_session *s,
+			const struct vrs_fabric_msg *m, char *reason,
+			size_t rlen)
+{
+	const struct vrs_fabric_sess_rule *r =
+		vrs_fabric_session_rule(s->local_role, s->state, m->type);
+	struct vrs_fabric_sess_result res = { r->verdict, r->code };
+
+	switch (r->verdict) {
+	case VRS_V_REJECT:
+		fail(reason, rlen, "%s (session %s)", r->reason,
+		     vrs_fabric_sess_state_name(s->state));
+		return res;
+	case VRS_V_IGNORE:
+		fail(reason, rlen, "%s ignored: %s",
+		     vrs_fabric_msg_type_name(m->type), r->reason);
+		return res;
+	case VRS_V_END:
+		s->state = r->next;
+		return res;
+	case VRS_V_ACCEPT:
+		break;
+	}
+	res = sess_content(s, m, reason, rlen);
+	if (res.verdict != VRS_V_ACCEPT)
+		return res;
+	s->state = r->next;
+	if (m->type == VRS_MSG_SNAPSHOT && m->more)
+		s->state = VRS_SESS_IN_SNAPSHOT;
+	if (m->type == VRS_MSG_ACK)
+		s->last_ack = m->seq;
+	if (m->type == VRS_MSG_SNAPSHOT || m->type == VRS_MSG_UPDATE ||
+	    m->type == VRS_MSG_KEEPALIVE) {
+		s->last_seq = m->seq;
+		s->have_seq = true;
+	}
+	return res;
+}
 
 int vrs_fabric_session_accept(struct vrs_fabric_session *s,
 			      const struct vrs_fabric_msg *m, char *reason,
 			      size_t rlen)
 {
-	const char *name = vrs_fabric_msg_type_name(m->type);
-	const char *st = sess_state_names[s->state];
-	enum vrs_fabric_role peer_role = s->local_role == VRS_ROLE_AGENT
-						 ? VRS_ROLE_PUBLISHER
-						 : VRS_ROLE_AGENT;
-	bool allowed = false;
+	struct vrs_fabric_sess_result r =
+		vrs_fabric_session_step(s, m, reason, rlen);
 
-	for (size_t i = 0; i < ARRAY_SIZE(sess_allowed); i++)
-		if (sess_allowed[i].local_role == s->local_role &&
-		    sess_allowed[i].type == m->type)
-			allowed = true;
-	if (!allowed)
-		return fail(reason, rlen, "%s is not accepted by %s", name,
-			    s->local_role == VRS_ROLE_AGENT ? "an agent"
-							    : "a publisher");
-	if (s->state == VRS_SESS_CLOSED)
-		return fail(reason, rlen, "%s on a closed session", name);
-	if (m->type == VRS_MSG_ERROR) {
-		s->state = VRS_SESS_CLOSED;
-		return 0;
-	}
-	if (m->type == VRS_MSG_HELLO) {
-		if (s->state != VRS_SESS_WAIT_HELLO)
-			return fail(reason, rlen, "second Hello (session %s)",
-				    st);
-		if (m->role != peer_role)
-			return fail(reason, rlen,
-				    "Hello from a %s, expected a %s",
-				    m->role == VRS_ROLE_AGENT ? "agent"
-							      : "publisher",
-				    peer_role == VRS_ROLE_AGENT ? "agent"
-								: "publisher");
-		s->state = s->local_role == VRS_ROLE_AGENT
-				   ? VRS_SESS_WAIT_SNAPSHOT
-				   : VRS_SESS_SYNCED;
-		return 0;
-	}
-	if (s->state == VRS_SESS_WAIT_HELLO)
-		return fail(reason, rlen, "%s before Hello", name);
-
-	if (s->local_role == VRS_ROLE_PUBLISHER) {
-		/* Ack */
-		if (m->seq > s->last_sent)
-			return fail(reason, rlen,
-				    "Ack seq %llu for a message never sent (last sent %llu)",
-				    (unsigned long long)m->seq,
-				    (unsigned long long)s->last_sent);
-		if (m->seq < s->last_ack)
-			return fail(reason, rlen,
-				    "Ack seq %llu goes backwards (last %llu)",
-				    (unsigned long long)m->seq,
-				    (unsigned long long)s->last_ack);
-		s->last_ack = m->seq;
-		return 0;
-	}
-
-	if (s->have_seq && m->seq <= s->last_seq)
-		return fail(reason, rlen,
-			    "%s seq %llu out of order (last seq %llu)", name,
-			    (unsigned long long)m->seq,
-			    (unsigned long long)s->last_seq);
-	switch (m->type) {
-	case VRS_MSG_UPDATE:
-		if (s->state != VRS_SESS_SYNCED)
-			return fail(reason, rlen, "Update while %s", st);
-		break;
-	case VRS_MSG_SNAPSHOT:
-		s->state = m->more ? VRS_SESS_IN_SNAPSHOT : VRS_SESS_SYNCED;
-		break;
-	default:
-		break;
-	}
-	s->last_seq = m->seq;
-	s->have_seq = true;
-	return 0;
+	return r.verdict == VRS_V_ACCEPT || r.verdict == VRS_V_END ? 0 : -1;
 }

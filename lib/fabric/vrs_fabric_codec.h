@@ -70,14 +70,22 @@ enum vrs_fabric_msg_type {
 
 /* Error codes carried in Error messages. */
 enum vrs_fabric_err {
+	VRS_ERR_NONE = 0,
 	VRS_ERR_MALFORMED = 1,
 	VRS_ERR_VERSION = 2,
 	VRS_ERR_SEQUENCE = 3,
-	VRS_ERR_STATE = 4,
+	VRS_ERR_STATE = 4,		/* message not valid in this state */
 	VRS_ERR_DUPLICATE_INSTANCE = 5,
 	VRS_ERR_TIMEOUT = 6,
 	VRS_ERR_SHUTDOWN = 7,
+	VRS_ERR_LIMIT = 8,		/* frame, decode budget, staging, slots */
+	VRS_ERR_UNEXPECTED = 9,		/* type this side never accepts */
+	VRS_ERR_WRONG_AGENT = 10,	/* Hello names another agent */
+	VRS_ERR_ROLE = 11,		/* Hello from the wrong role */
 };
+
+#define VRS_ERR_MAX VRS_ERR_ROLE
+const char *vrs_fabric_err_name(uint32_t code);
 
 struct vrs_fabric_nh {
 	uint8_t addr[16];	/* same family as the route */
@@ -204,6 +212,7 @@ struct vrs_fabric_reader {
 	uint8_t *buf;
 	uint32_t len;
 	uint32_t got;
+	enum vrs_fabric_err err;	/* why the last feed failed */
 };
 
 void vrs_fabric_reader_init(struct vrs_fabric_reader *rd, uint32_t max_frame);
@@ -212,19 +221,40 @@ void vrs_fabric_reader_reset(struct vrs_fabric_reader *rd);
  * Consume bytes from data. Returns 1 when a frame is complete (payload in
  * rd->buf, rd->len bytes; call vrs_fabric_reader_reset after use; *used
  * tells how much of data was consumed), 0 when more bytes are needed
- * (all consumed), -1 on a framing error (reason set).
+ * (all consumed), -1 on a framing error (reason set, rd->err:
+ * VRS_ERR_LIMIT for a length above max_frame or no memory,
+ * VRS_ERR_MALFORMED for a zero length).
  */
 int vrs_fabric_reader_feed(struct vrs_fabric_reader *rd, const uint8_t *data,
 			   size_t len, size_t *used, char *reason,
 			   size_t rlen);
 
 /*
- * Session state machine of the receiving side. local_role is the role of
- * the side that receives: an agent accepts Hello(publisher), then
- * Snapshot/Update/Keepalive with strictly increasing seq, an Update only
- * after a complete Snapshot, nothing but Snapshot chunks (or Keepalive)
- * while a chunked snapshot is open. A publisher accepts Hello(agent), Ack
- * (non-decreasing, never above what it sent), Keepalive, Error.
+ * Peek at the message type of a frame payload without decoding it (no
+ * allocation): the last oneof field of the Envelope, as protobuf parses
+ * it. 0 and *type set, or -1 (reason set) if the top level is not a
+ * well-formed Envelope or carries no known message.
+ */
+int vrs_fabric_peek_type(const uint8_t *payload, size_t len,
+			 enum vrs_fabric_msg_type *type, char *reason,
+			 size_t rlen);
+/* The Envelope's version field (0 if absent), same walk. */
+int vrs_fabric_peek_version(const uint8_t *payload, size_t len,
+			    uint32_t *version);
+
+/*
+ * Session state machine of the receiving side, as ONE table per local
+ * role: (state x message type) -> verdict. Nothing else decides whether a
+ * message is allowed; the only checks outside the table are the ones that
+ * need the message's content (Hello role, seq order, Ack range), and they
+ * only ever turn an ACCEPT into a REJECT.
+ *
+ * Agent side: Hello(publisher) first and once; Snapshot/Update/Keepalive
+ * with strictly increasing seq; Update only once a complete Snapshot was
+ * received and not while a chunked one is open; Error from the peer ends
+ * the session (not before Hello); Ack is never accepted. Publisher side:
+ * Hello(agent), Ack (non-decreasing, never above what it sent), Error.
+ * A closed session ignores everything.
  */
 enum vrs_fabric_sess_state {
 	VRS_SESS_WAIT_HELLO = 0,
@@ -232,6 +262,21 @@ enum vrs_fabric_sess_state {
 	VRS_SESS_IN_SNAPSHOT,	/* chunked snapshot open */
 	VRS_SESS_SYNCED,
 	VRS_SESS_CLOSED,
+	VRS_SESS_N_STATES,
+};
+
+enum vrs_fabric_verdict {
+	VRS_V_ACCEPT = 0,	/* process it; state -> rule.next */
+	VRS_V_REJECT,		/* answer Error rule.code, close */
+	VRS_V_IGNORE,		/* drop silently, state unchanged */
+	VRS_V_END,		/* peer ended the session (Error): close, no answer */
+};
+
+struct vrs_fabric_sess_rule {
+	enum vrs_fabric_verdict verdict;
+	enum vrs_fabric_err code;		/* REJECT */
+	enum vrs_fabric_sess_state next;	/* ACCEPT, END */
+	const char *reason;			/* REJECT, IGNORE */
 };
 
 struct vrs_fabric_session {
@@ -243,9 +288,34 @@ struct vrs_fabric_session {
 	uint64_t last_ack;
 };
 
+/* Outcome of one received message. */
+struct vrs_fabric_sess_result {
+	enum vrs_fabric_verdict verdict;
+	enum vrs_fabric_err code;	/* REJECT: the Error code to answer */
+};
+
 void vrs_fabric_session_init(struct vrs_fabric_session *s,
 			     enum vrs_fabric_role local_role);
-/* 0 = accepted (state advanced), -1 = protocol violation (reason set). */
+const char *vrs_fabric_sess_state_name(enum vrs_fabric_sess_state st);
+/*
+ * The table row for (s->state, type): usable before the message is
+ * decoded (with vrs_fabric_peek_type). Never NULL: an unknown type gets a
+ * REJECT VRS_ERR_MALFORMED row.
+ */
+const struct vrs_fabric_sess_rule *
+vrs_fabric_session_rule(enum vrs_fabric_role local_role,
+			enum vrs_fabric_sess_state state,
+			enum vrs_fabric_msg_type type);
+/*
+ * Applies a decoded message: the table, then the content checks. On
+ * ACCEPT/END the state advances; on REJECT the reason is set and the
+ * state is unchanged (the caller closes).
+ */
+struct vrs_fabric_sess_result
+vrs_fabric_session_step(struct vrs_fabric_session *s,
+			const struct vrs_fabric_msg *msg, char *reason,
+			size_t rlen);
+/* Compatibility: 0 = ACCEPT or END, -1 = REJECT or IGNORE (reason set). */
 int vrs_fabric_session_accept(struct vrs_fabric_session *s,
 			      const struct vrs_fabric_msg *msg, char *reason,
 			      size_t rlen);
