@@ -38,10 +38,22 @@
 #include "vrs_fabric_codec.h"
 #include "vrs_fabric_diff.h"
 
-#define MAX_CONNS 8
+/* Connections that have not sent Hello yet: a small pool of their own;
+ * when it is full the oldest is evicted. A session (after Hello) lives in
+ * the slot of its instance id, so the two publishers always get in. */
+#define PRE_HELLO_SLOTS 16
+#define PRE_HELLO_MAX_FRAME 4096	/* a Hello or an Error fits */
 #define HELLO_TIMEOUT_S 10.0
 #define TICK_MS 250
 #define RETRY_S 2.0
+#define LOG_INTERVAL_S 5.0		/* rate-limited logs: one line per 5 s */
+#define ACCEPT_BURST 16
+#define READ_BURST 64			/* x 64 KiB per readiness */
+
+struct ratelim {
+	double next;
+	uint64_t suppressed;
+};
 
 struct vm {
 	char name[VRS_FABRIC_MAX_NAME + 1];
@@ -68,6 +80,7 @@ struct vm {
 	size_t n_skipped;
 	uint64_t runs, added, replaced, deleted, failures;
 	char last_error[VRS_FABRIC_REASON_LEN];
+	struct ratelim rl_error;
 };
 
 struct conn {
@@ -75,12 +88,16 @@ struct conn {
 	struct vrs_fabric_reader rd;
 	struct vrs_fabric_session sess;
 	int instance;			/* -1 before Hello */
+	bool send_failed;		/* the stream is broken: no more sends */
 	char name[VRS_FABRIC_MAX_NAME + 1];
 	uint32_t keepalive_ms;
 	double opened, last_rx;
-	/* chunked snapshot being staged */
+	/* chunked snapshot being staged: tables + open-addressing index of
+	 * their names (slot = stage index + 1, 0 = empty) */
 	struct vrs_fabric_vm_table *stage;
-	size_t n_stage, cap_stage;
+	size_t n_stage, cap_stage, stage_routes;
+	uint32_t *stage_idx;
+	size_t idx_cap;			/* power of 2 */
 };
 
 struct inst {
@@ -96,12 +113,88 @@ struct agent {
 	int epfd, lfd, sfd, sigfd, tfd;
 	struct vm *vms;
 	size_t n_vms;
-	struct conn *conns[MAX_CONNS];
+	uint32_t *vm_idx;		/* open addressing, vm index + 1 */
+	size_t vm_idx_cap;
+	struct conn *pre[PRE_HELLO_SLOTS];
 	struct inst inst[2];
-	uint64_t rejected;
+	uint64_t rejected, evicted, refused_peers;
+	struct ratelim rl_refused, rl_evicted, rl_prehello, rl_status;
 	double started;
 	bool stop;
 };
+
+/* Every frame is decoded under a memory budget (--decode-budget): the
+ * library allocator charges what a decode allocates, and refuses beyond. */
+struct decode_budget {
+	size_t limit, used;
+	uint64_t gen;
+	bool active, exceeded;
+};
+
+static struct decode_budget budget;
+
+struct alloc_hdr {
+	size_t size;
+	uint64_t gen;
+};
+
+/* What a block really costs: header + malloc's own overhead. */
+static size_t alloc_charge(size_t size)
+{
+	return size + sizeof(struct alloc_hdr) + 16;
+}
+
+static void *budget_alloc(void *data, size_t size)
+{
+	struct alloc_hdr *h;
+
+	if (budget.active) {
+		if (size > budget.limit ||
+		    budget.used + alloc_charge(size) > budget.limit) {
+			budget.exceeded = true;
+			return NULL;
+		}
+	}
+	h = malloc(sizeof(*h) + size);
+	if (!h)
+		return NULL;
+	h->size = size;
+	h->gen = 0;
+	if (budget.active) {
+		h->gen = budget.gen;
+		budget.used += alloc_charge(size);
+	}
+	return h + 1;
+}
+
+static void budget_free(void *data, void *ptr)
+{
+	struct alloc_hdr *h;
+
+	if (!ptr)
+		return;
+	h = (struct alloc_hdr *)ptr - 1;
+	if (budget.active && h->gen == budget.gen)
+		budget.used -= alloc_charge(h->size);
+	free(h);
+}
+
+static const ProtobufCAllocator budget_allocator = {
+	.alloc = budget_alloc,
+	.free = budget_free,
+};
+
+static bool rl_pass(struct ratelim *rl, double now, uint64_t *suppressed)
+{
+	if (now >= rl->next) {
+		*suppressed = rl->suppressed;
+		rl->suppressed = 0;
+		rl->next = now + LOG_INTERVAL_S;
+		return true;
+	}
+	rl->suppressed++;
+	return false;
+}
 
 static double now_s(void)
 {
@@ -149,25 +242,84 @@ uint32_t vnet_vm_hash(const char *name)
 /* ------------------------------------------------------------------ */
 /* Programming                                                        */
 
+/* Logs at most one line per LOG_INTERVAL_S for one kind of event, with
+ * the number of lines suppressed since the previous one. */
+static void vnet_log_rl(struct ratelim *rl, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void vnet_log_rl(struct ratelim *rl, int level, const char *fmt, ...)
+{
+	char line[VRS_FABRIC_REASON_LEN + 256];
+	uint64_t supp;
+	va_list ap;
+
+	if (!rl_pass(rl, now_s(), &supp))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (supp)
+		vnet_log(level, "%s (+%llu similar in the last %.0f s)", line,
+			 (unsigned long long)supp, LOG_INTERVAL_S);
+	else
+		vnet_log(level, "%s", line);
+}
+
+static size_t pow2_at_least(size_t n)
+{
+	size_t c = 16;
+
+	while (c < n)
+		c <<= 1;
+	return c;
+}
+
+static int vm_index_build(struct agent *a)
+{
+	a->vm_idx_cap = pow2_at_least(a->n_vms * 2 + 1);
+	a->vm_idx = calloc(a->vm_idx_cap, sizeof(*a->vm_idx));
+	if (!a->vm_idx)
+		return -1;
+	for (size_t i = 0; i < a->n_vms; i++) {
+		size_t h = vnet_vm_hash(a->vms[i].name) & (a->vm_idx_cap - 1);
+
+		while (a->vm_idx[h])
+			h = (h + 1) & (a->vm_idx_cap - 1);
+		a->vm_idx[h] = (uint32_t)i + 1;
+	}
+	return 0;
+}
+
 static struct vm *vm_find(struct agent *a, const char *name)
 {
-	for (size_t i = 0; i < a->n_vms; i++)
-		if (!strcmp(a->vms[i].name, name))
-			return &a->vms[i];
+	size_t h;
+
+	if (!a->vm_idx)
+		return NULL;
+	h = vnet_vm_hash(name) & (a->vm_idx_cap - 1);
+	for (; a->vm_idx[h]; h = (h + 1) & (a->vm_idx_cap - 1))
+		if (!strcmp(a->vms[a->vm_idx[h] - 1].name, name))
+			return &a->vms[a->vm_idx[h] - 1];
 	return NULL;
 }
 
 static void vm_error(struct vm *vm, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* A VM retried every 2 s with the same failure logs it rate-limited. */
 static void vm_error(struct vm *vm, const char *fmt, ...)
 {
+	char prev[sizeof(vm->last_error)];
 	va_list ap;
 
+	memcpy(prev, vm->last_error, sizeof(prev));
 	va_start(ap, fmt);
 	vsnprintf(vm->last_error, sizeof(vm->last_error), fmt, ap);
 	va_end(ap);
-	vnet_log(VLOG_ERR, "vm %s: %s", vm->name, vm->last_error);
+	if (strcmp(prev, vm->last_error))
+		vm->rl_error.next = 0;
+	vnet_log_rl(&vm->rl_error, VLOG_ERR, "vm %s: %s", vm->name,
+		    vm->last_error);
 }
 
 /* Opens the netns socket and reads the kernel state once. */
@@ -327,15 +479,28 @@ static void vm_select(struct agent *a, struct vm *vm, double now)
 /* ------------------------------------------------------------------ */
 /* Publisher connections                                              */
 
+static bool conn_alive(const struct agent *a, const struct conn *c)
+{
+	for (size_t i = 0; i < PRE_HELLO_SLOTS; i++)
+		if (a->pre[i] == c)
+			return true;
+	return a->inst[0].conn == c || a->inst[1].conn == c;
+}
+
+/* Returns -1 (and marks the stream broken) if the frame did not go out
+ * whole: a partial frame cannot be completed later, the caller closes. */
 static int send_msg(struct conn *c, const struct vrs_fabric_msg *m)
 {
 	char reason[VRS_FABRIC_REASON_LEN];
 	uint8_t *frame;
 	size_t len, off = 0;
 
+	if (c->send_failed)
+		return -1;
 	if (vrs_fabric_encode(m, &frame, &len, reason, sizeof(reason)) < 0) {
 		vnet_log(VLOG_ERR, "encode %s: %s",
 			 vrs_fabric_msg_type_name(m->type), reason);
+		c->send_failed = true;
 		return -1;
 	}
 	while (off < len) {
@@ -345,10 +510,14 @@ static int send_msg(struct conn *c, const struct vrs_fabric_msg *m)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			vnet_log(VLOG_WARNING, "publisher %s: send: %s",
+			vnet_log(VLOG_WARNING,
+				 "publisher %s: send %s: %s after %zu of %zu bytes",
 				 c->name[0] ? c->name : "(no hello)",
-				 n < 0 ? strerror(errno) : "short write");
+				 vrs_fabric_msg_type_name(m->type),
+				 n < 0 ? strerror(errno) : "short write", off,
+				 len);
 			vrs_fabric_free(frame);
+			c->send_failed = true;
 			return -1;
 		}
 		off += (size_t)n;
@@ -362,28 +531,41 @@ static void stage_free(struct conn *c)
 	for (size_t i = 0; i < c->n_stage; i++)
 		vrs_fabric_rset_free(&c->stage[i].rs);
 	free(c->stage);
+	free(c->stage_idx);
 	c->stage = NULL;
-	c->n_stage = c->cap_stage = 0;
+	c->stage_idx = NULL;
+	c->n_stage = c->cap_stage = c->idx_cap = c->stage_routes = 0;
 }
 
+/*
+ * The only way a connection ends: sends Error code (if any, and if the
+ * stream still works), unlinks it from its slot, withdraws its instance's
+ * data, frees it. Callers must not touch c afterwards.
+ */
 static void conn_close(struct agent *a, struct conn *c, uint32_t code,
 		       const char *why)
 {
 	double now = now_s();
 
-	if (code) {
+	if (code && !c->send_failed) {
 		struct vrs_fabric_msg m = { .type = VRS_MSG_ERROR,
 					    .code = code };
 
 		snprintf(m.text, sizeof(m.text), "%s", why);
 		send_msg(c, &m);
 	}
-	vnet_log(code ? VLOG_WARNING : VLOG_INFO,
-		 "publisher %s (instance %d): closing: %s",
-		 c->name[0] ? c->name : "(no hello)", c->instance, why);
-	for (size_t i = 0; i < MAX_CONNS; i++)
-		if (a->conns[i] == c)
-			a->conns[i] = NULL;
+	if (c->instance < 0)
+		vnet_log_rl(&a->rl_prehello, code ? VLOG_WARNING : VLOG_INFO,
+			    "connection without Hello: closing (Error %u %s): %s",
+			    code, vrs_fabric_err_name(code), why);
+	else
+		vnet_log(code ? VLOG_WARNING : VLOG_INFO,
+			 "publisher %s (instance %d): closing (Error %u %s): %s",
+			 c->name, c->instance, code, vrs_fabric_err_name(code),
+			 why);
+	for (size_t i = 0; i < PRE_HELLO_SLOTS; i++)
+		if (a->pre[i] == c)
+			a->pre[i] = NULL;
 	if (c->instance >= 0 && a->inst[c->instance].conn == c) {
 		struct inst *in = &a->inst[c->instance];
 		int id = c->instance;
@@ -408,11 +590,15 @@ static void conn_close(struct agent *a, struct conn *c, uint32_t code,
 	free(c);
 }
 
-static void ack(struct conn *c, uint64_t seq)
+/* Dispositions of a handled message besides 0 (done) and an error code
+ * (enum vrs_fabric_err: answer Error, close). */
+enum { DISP_CLOSE_QUIET = -1 };	/* close without answering */
+
+static int ack(struct conn *c, uint64_t seq)
 {
 	struct vrs_fabric_msg m = { .type = VRS_MSG_ACK, .seq = seq };
 
-	send_msg(c, &m);
+	return send_msg(c, &m) < 0 ? DISP_CLOSE_QUIET : 0;
 }
 
 static int on_hello(struct agent *a, struct conn *c,
@@ -421,12 +607,17 @@ static int on_hello(struct agent *a, struct conn *c,
 	struct vrs_fabric_msg h = { .type = VRS_MSG_HELLO,
 				    .role = VRS_ROLE_AGENT,
 				    .keepalive_ms = m->keepalive_ms };
-	struct inst *in = &a->inst[m->instance_id];
+	struct inst *in;
 
+	if (m->instance_id > 1) {	/* the decoder refuses it already */
+		snprintf(why, wlen, "instance id %u", m->instance_id);
+		return VRS_ERR_MALFORMED;
+	}
+	in = &a->inst[m->instance_id];
 	if (m->agent_name[0] && strcmp(m->agent_name, a->opt.name)) {
 		snprintf(why, wlen, "Hello for agent '%s', this is '%s'",
 			 m->agent_name, a->opt.name);
-		return VRS_ERR_STATE;
+		return VRS_ERR_WRONG_AGENT;
 	}
 	if (in->conn) {
 		snprintf(why, wlen,
@@ -434,8 +625,13 @@ static int on_hello(struct agent *a, struct conn *c,
 			 m->instance_id, in->name);
 		return VRS_ERR_DUPLICATE_INSTANCE;
 	}
+	/* From the pre-Hello pool to the instance's own slot. */
+	for (size_t i = 0; i < PRE_HELLO_SLOTS; i++)
+		if (a->pre[i] == c)
+			a->pre[i] = NULL;
 	c->instance = (int)m->instance_id;
 	c->keepalive_ms = m->keepalive_ms;
+	c->rd.max_frame = a->opt.max_frame;
 	snprintf(c->name, sizeof(c->name), "%s", m->instance_name);
 	in->conn = c;
 	in->connects++;
@@ -443,38 +639,100 @@ static int on_hello(struct agent *a, struct conn *c,
 	snprintf(h.agent_name, sizeof(h.agent_name), "%s", a->opt.name);
 	vnet_log(VLOG_INFO, "publisher %s connected as instance %d (keepalive %u ms)",
 		 c->name, c->instance, c->keepalive_ms);
-	send_msg(c, &h);
-	return 0;
+	return send_msg(c, &h) < 0 ? DISP_CLOSE_QUIET : 0;
 }
 
-/* Moves the VM tables of a message into the connection's stage. */
-static int stage_add(struct conn *c, struct vrs_fabric_msg *m, char *why,
-		     size_t wlen)
+static size_t stage_slot(const struct conn *c, const char *name, bool *found)
 {
-	for (size_t i = 0; i < m->n_vms; i++)
-		for (size_t j = 0; j < c->n_stage; j++)
-			if (!strcmp(m->vms[i].name, c->stage[j].name)) {
-				snprintf(why, wlen,
-					 "vm %s appears in two chunks of one snapshot",
-					 m->vms[i].name);
-				return VRS_ERR_MALFORMED;
-			}
-	if (c->n_stage + m->n_vms > c->cap_stage) {
-		size_t cap = c->n_stage + m->n_vms + 16;
-		void *p = realloc(c->stage, cap * sizeof(*c->stage));
+	size_t h = vnet_vm_hash(name) & (c->idx_cap - 1);
 
-		if (!p) {
-			snprintf(why, wlen, "out of memory staging a snapshot");
-			return VRS_ERR_MALFORMED;
+	*found = false;
+	for (; c->stage_idx[h]; h = (h + 1) & (c->idx_cap - 1))
+		if (!strcmp(c->stage[c->stage_idx[h] - 1].name, name)) {
+			*found = true;
+			break;
 		}
+	return h;
+}
+
+static int stage_grow(struct conn *c, size_t need)
+{
+	if (need > c->cap_stage) {
+		size_t cap = c->cap_stage ? c->cap_stage : 64;
+		void *p;
+
+		while (cap < need)
+			cap *= 2;
+		p = realloc(c->stage, cap * sizeof(*c->stage));
+		if (!p)
+			return -1;
 		c->stage = p;
 		c->cap_stage = cap;
 	}
+	if (need * 2 > c->idx_cap) {
+		size_t cap = pow2_at_least(need * 2);
+		uint32_t *idx = calloc(cap, sizeof(*idx));
+
+		if (!idx)
+			return -1;
+		free(c->stage_idx);
+		c->stage_idx = idx;
+		c->idx_cap = cap;
+		for (size_t i = 0; i < c->n_stage; i++) {
+			bool found;
+			size_t h = stage_slot(c, c->stage[i].name, &found);
+
+			c->stage_idx[h] = (uint32_t)i + 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Moves the VM tables of a Snapshot chunk into the connection's stage:
+ * linear (hash index of staged names), capped in VMs and routes.
+ */
+static int stage_add(struct agent *a, struct conn *c, struct vrs_fabric_msg *m,
+		     char *why, size_t wlen)
+{
+	size_t routes = 0;
+
+	for (size_t i = 0; i < m->n_vms; i++)
+		routes += m->vms[i].rs.n;
+	if (c->n_stage + m->n_vms > a->opt.stage_max_vms ||
+	    c->stage_routes + routes > a->opt.stage_max_routes) {
+		snprintf(why, wlen,
+			 "chunked snapshot too large: %zu VMs / %zu routes staged + %zu / %zu, limit %zu VMs / %zu routes",
+			 c->n_stage, c->stage_routes, m->n_vms, routes,
+			 a->opt.stage_max_vms, a->opt.stage_max_routes);
+		return VRS_ERR_LIMIT;
+	}
+	if (stage_grow(c, c->n_stage + m->n_vms) < 0) {
+		snprintf(why, wlen, "out of memory staging a snapshot");
+		return VRS_ERR_LIMIT;
+	}
+	/* The decoder refused duplicates inside one message. */
 	for (size_t i = 0; i < m->n_vms; i++) {
-		c->stage[c->n_stage++] = m->vms[i];
+		bool found;
+
+		stage_slot(c, m->vms[i].name, &found);
+		if (found) {
+			snprintf(why, wlen,
+				 "vm %s appears in two chunks of one snapshot",
+				 m->vms[i].name);
+			return VRS_ERR_MALFORMED;
+		}
+	}
+	for (size_t i = 0; i < m->n_vms; i++) {
+		bool found;
+		size_t h = stage_slot(c, m->vms[i].name, &found);
+
+		c->stage[c->n_stage] = m->vms[i];
+		c->stage_idx[h] = (uint32_t)++c->n_stage;
 		m->vms[i].rs.routes = NULL;
 		m->vms[i].rs.n = 0;
 	}
+	c->stage_routes += routes;
 	return 0;
 }
 
@@ -536,48 +794,42 @@ static void apply_tables(struct agent *a, struct conn *c,
 	free(touched);
 }
 
+/* A decoded message the session table accepted. */
 static int on_msg(struct agent *a, struct conn *c, struct vrs_fabric_msg *m,
 		  char *why, size_t wlen)
 {
 	struct inst *in;
 	int rc;
 
-	if (vrs_fabric_session_accept(&c->sess, m, why, wlen) < 0)
-		return m->type == VRS_MSG_HELLO || c->sess.state == VRS_SESS_WAIT_HELLO
-			       ? VRS_ERR_STATE
-			       : (strstr(why, "out of order") ? VRS_ERR_SEQUENCE
-							      : VRS_ERR_STATE);
 	if (m->type == VRS_MSG_HELLO)
 		return on_hello(a, c, m, why, wlen);
+	/* The table accepts nothing else before Hello. */
+	if (c->instance < 0) {
+		snprintf(why, wlen, "%s without an instance",
+			 vrs_fabric_msg_type_name(m->type));
+		return VRS_ERR_STATE;
+	}
 	in = &a->inst[c->instance];
 	in->messages++;
 	switch (m->type) {
 	case VRS_MSG_SNAPSHOT:
 		in->last_seq = m->seq;
-		rc = stage_add(c, m, why, wlen);
+		rc = stage_add(a, c, m, why, wlen);
 		if (rc)
 			return rc;
 		if (m->more)
 			return 0;
 		apply_tables(a, c, c->stage, c->n_stage, NULL, 0, true, m->seq);
 		stage_free(c);
-		ack(c, m->seq);
-		return 0;
+		return ack(c, m->seq);
 	case VRS_MSG_UPDATE:
 		in->last_seq = m->seq;
 		apply_tables(a, c, m->vms, m->n_vms, m->removed, m->n_removed,
 			     false, m->seq);
-		ack(c, m->seq);
-		return 0;
+		return ack(c, m->seq);
 	case VRS_MSG_KEEPALIVE:
 		in->last_seq = m->seq;
-		ack(c, m->seq);
-		return 0;
-	case VRS_MSG_ERROR:
-		snprintf(why, wlen, "publisher sent Error %u: %.200s", m->code,
-			 m->text);
-		snprintf(in->last_error, sizeof(in->last_error), "%.255s", why);
-		return -1;
+		return ack(c, m->seq);
 	default:
 		snprintf(why, wlen, "unexpected %s",
 			 vrs_fabric_msg_type_name(m->type));
@@ -596,16 +848,103 @@ static void count_error(struct agent *a, struct conn *c, const char *why)
 	}
 }
 
-static void on_readable(struct agent *a, struct conn *c)
+/*
+ * One complete frame: the session table decides on the type alone (peeked
+ * from the wire) before anything is decoded; the decode runs under the
+ * memory budget; then the content checks of the table and the handler.
+ * Returns 0, DISP_CLOSE_QUIET or an error code; why is set for the latter.
+ */
+static int on_frame(struct agent *a, struct conn *c, char *why, size_t wlen)
 {
-	uint8_t buf[65536];
-	char why[VRS_FABRIC_REASON_LEN + 64];
+	char reason[VRS_FABRIC_REASON_LEN];
+	const struct vrs_fabric_sess_rule *rule;
+	struct vrs_fabric_sess_result res;
+	enum vrs_fabric_msg_type type;
+	struct vrs_fabric_msg m;
+	uint32_t version;
+	int rc;
+
+	if (vrs_fabric_peek_type(c->rd.buf, c->rd.len, &type, reason,
+				 sizeof(reason)) < 0) {
+		snprintf(why, wlen, "rejected message: %s", reason);
+		return VRS_ERR_MALFORMED;
+	}
+	vrs_fabric_peek_version(c->rd.buf, c->rd.len, &version);
+	if (version != VRS_FABRIC_PROTOCOL_VERSION) {
+		snprintf(why, wlen,
+			 "rejected message: unsupported protocol version %u (this side speaks %u)",
+			 version, VRS_FABRIC_PROTOCOL_VERSION);
+		return VRS_ERR_VERSION;
+	}
+	rule = vrs_fabric_session_rule(VRS_ROLE_AGENT, c->sess.state, type);
+	if (rule->verdict == VRS_V_REJECT) {
+		snprintf(why, wlen, "%s (session %s)", rule->reason,
+			 vrs_fabric_sess_state_name(c->sess.state));
+		return rule->code;
+	}
+	if (rule->verdict == VRS_V_IGNORE)
+		return 0;
+
+	budget.limit = a->opt.decode_budget;
+	budget.used = 0;
+	budget.gen++;
+	budget.exceeded = false;
+	budget.active = true;
+	rc = vrs_fabric_decode(c->rd.buf, c->rd.len, &m, reason,
+			       sizeof(reason));
+	budget.active = false;
+	if (rc < 0) {
+		if (budget.exceeded) {
+			snprintf(why, wlen,
+				 "rejected message: decoding the %u-byte %s needs more than the decode budget of %zu bytes; send smaller chunks",
+				 c->rd.len, vrs_fabric_msg_type_name(type),
+				 a->opt.decode_budget);
+			return VRS_ERR_LIMIT;
+		}
+		snprintf(why, wlen, "rejected message: %s", reason);
+		return VRS_ERR_MALFORMED;
+	}
+	res = vrs_fabric_session_step(&c->sess, &m, reason, sizeof(reason));
+	switch (res.verdict) {
+	case VRS_V_ACCEPT:
+		rc = on_msg(a, c, &m, why, wlen);
+		break;
+	case VRS_V_REJECT:
+		snprintf(why, wlen, "%s", reason);
+		rc = (int)res.code;
+		break;
+	case VRS_V_END:
+		snprintf(why, wlen, "publisher sent Error %u: %.200s", m.code,
+			 m.text);
+		if (c->instance >= 0)
+			snprintf(a->inst[c->instance].last_error,
+				 sizeof(a->inst[c->instance].last_error),
+				 "%.255s", why);
+		rc = DISP_CLOSE_QUIET;
+		break;
+	default:
+		rc = 0;
+		break;
+	}
+	vrs_fabric_msg_free(&m);
+	return rc;
+}
+
+/*
+ * Reads once from the connection and handles every complete frame.
+ * Returns 1 if bytes were read (more may wait), 0 if none were there,
+ * -1 if the connection was closed (c is gone).
+ */
+static int conn_read(struct agent *a, struct conn *c)
+{
+	static uint8_t buf[65536];
+	char why[VRS_FABRIC_REASON_LEN + 128];
 	size_t off = 0, used;
 	ssize_t n;
 
 	n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
+		return 0;
 	if (n <= 0) {
 		if (c->rd.hdr_got || c->rd.buf) {
 			snprintf(why, sizeof(why),
@@ -617,44 +956,48 @@ static void on_readable(struct agent *a, struct conn *c)
 			conn_close(a, c, 0,
 				   n < 0 ? strerror(errno) : "peer closed");
 		}
-		return;
+		return -1;
 	}
 	c->last_rx = now_s();
 	while (off < (size_t)n) {
 		char reason[VRS_FABRIC_REASON_LEN];
-		struct vrs_fabric_msg m;
 		int rc = vrs_fabric_reader_feed(&c->rd, buf + off,
 						(size_t)n - off, &used, reason,
 						sizeof(reason));
 
 		off += used;
 		if (rc < 0) {
-			snprintf(why, sizeof(why), "bad frame: %s", reason);
+			snprintf(why, sizeof(why), "bad frame: %s%s", reason,
+				 c->instance < 0 ? " (before Hello)" : "");
 			count_error(a, c, why);
-			conn_close(a, c, VRS_ERR_MALFORMED, why);
-			return;
+			conn_close(a, c, c->rd.err ? c->rd.err : VRS_ERR_MALFORMED,
+				   why);
+			return -1;
 		}
 		if (rc == 0)
 			continue;
-		rc = vrs_fabric_decode(c->rd.buf, c->rd.len, &m, reason,
-				       sizeof(reason));
+		rc = on_frame(a, c, why, sizeof(why));
 		vrs_fabric_reader_reset(&c->rd);
-		if (rc < 0) {
-			snprintf(why, sizeof(why), "rejected message: %s",
-				 reason);
-			count_error(a, c, why);
-			conn_close(a, c, VRS_ERR_MALFORMED, why);
-			return;
-		}
-		rc = on_msg(a, c, &m, why, sizeof(why));
-		vrs_fabric_msg_free(&m);
 		if (rc) {
 			if (rc > 0)
 				count_error(a, c, why);
 			conn_close(a, c, rc > 0 ? (uint32_t)rc : 0, why);
-			return;
+			return -1;
 		}
 	}
+	return 1;
+}
+
+/* Reads everything the socket holds (bounded). -1 if c was closed. */
+static int conn_drain(struct agent *a, struct conn *c)
+{
+	for (int i = 0; i < READ_BURST; i++) {
+		int r = conn_read(a, c);
+
+		if (r <= 0)
+			return r;
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -732,56 +1075,92 @@ static int socket_allow(const char *path, const struct vnet_agent_opts *o,
 }
 
 /* Only root, the agent's own user or --allow-user may talk to the agent. */
-static bool peer_allowed(const struct agent *a, int fd)
+static bool peer_allowed(const struct agent *a, int fd, long *uid)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 
+	*uid = -1;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
 		return false;
+	*uid = cred.uid;
 	return cred.uid == 0 || cred.uid == geteuid() ||
 	       (a->opt.allow_uid >= 0 && cred.uid == (uid_t)a->opt.allow_uid);
 }
 
-static void on_accept(struct agent *a)
+/* A free pre-Hello slot, evicting the oldest connection if none is. */
+static size_t pre_slot(struct agent *a)
+{
+	size_t oldest = 0;
+
+	for (size_t i = 0; i < PRE_HELLO_SLOTS; i++) {
+		if (!a->pre[i])
+			return i;
+		if (a->pre[i]->opened < a->pre[oldest]->opened)
+			oldest = i;
+	}
+	a->evicted++;
+	a->rejected++;
+	vnet_log_rl(&a->rl_evicted, VLOG_WARNING,
+		    "%zu connections without Hello: evicting the oldest (%llu evicted so far)",
+		    (size_t)PRE_HELLO_SLOTS, (unsigned long long)a->evicted);
+	conn_close(a, a->pre[oldest], VRS_ERR_LIMIT,
+		   "evicted: too many connections without Hello");
+	return oldest;
+}
+
+/* Returns false when there is nothing more to accept. */
+static bool accept_one(struct agent *a)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct conn *c;
 	size_t slot;
+	long uid;
 	int fd;
 
 	fd = accept4(a->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
-		return;
-	if (!peer_allowed(a, fd)) {
-		vnet_log(VLOG_WARNING, "refused a connection from a non-root peer");
+		return false;
+	if (!peer_allowed(a, fd, &uid)) {
 		a->rejected++;
+		a->refused_peers++;
+		vnet_log_rl(&a->rl_refused, VLOG_WARNING,
+			    "refused a connection from uid %ld (not root, not --allow-user); %llu refused so far",
+			    uid, (unsigned long long)a->refused_peers);
 		close(fd);
-		return;
+		return true;
 	}
-	for (slot = 0; slot < MAX_CONNS && a->conns[slot]; slot++)
-		;
-	c = slot < MAX_CONNS ? calloc(1, sizeof(*c)) : NULL;
+	c = calloc(1, sizeof(*c));
 	if (!c) {
-		vnet_log(VLOG_WARNING, "refused a connection: %s",
-			 slot < MAX_CONNS ? "out of memory"
-					  : "too many connections");
+		vnet_log_rl(&a->rl_refused, VLOG_WARNING,
+			    "refused a connection: out of memory");
 		a->rejected++;
 		close(fd);
-		return;
+		return true;
 	}
 	c->fd = fd;
 	c->instance = -1;
 	c->opened = c->last_rx = now_s();
-	vrs_fabric_reader_init(&c->rd, a->opt.max_frame);
+	vrs_fabric_reader_init(&c->rd, PRE_HELLO_MAX_FRAME);
 	vrs_fabric_session_init(&c->sess, VRS_ROLE_AGENT);
 	ev.data.ptr = c;
 	if (epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		close(fd);
 		free(c);
-		return;
+		return true;
 	}
-	a->conns[slot] = c;
+	slot = pre_slot(a);
+	a->pre[slot] = c;
+	/* A publisher sends Hello right after connect: take it now, so the
+	 * connection leaves the pool before a flood can evict it. */
+	conn_read(a, c);
+	return true;
+}
+
+static void on_accept(struct agent *a)
+{
+	for (int i = 0; i < ACCEPT_BURST && accept_one(a); i++)
+		;
 }
 
 /* ------------------------------------------------------------------ */
@@ -807,6 +1186,20 @@ static struct json_object *status_json(struct agent *a)
 			       json_object_new_int64((int64_t)(now - a->started)));
 	json_object_object_add(agent, "rejectedConnections",
 			       json_object_new_int64((int64_t)a->rejected));
+	json_object_object_add(agent, "evictedConnections",
+			       json_object_new_int64((int64_t)a->evicted));
+	json_object_object_add(agent, "refusedPeers",
+			       json_object_new_int64((int64_t)a->refused_peers));
+	{
+		size_t n_pre = 0;
+
+		for (size_t i = 0; i < PRE_HELLO_SLOTS; i++)
+			n_pre += a->pre[i] != NULL;
+		json_object_object_add(agent, "connectionsWithoutHello",
+				       json_object_new_int64((int64_t)n_pre));
+	}
+	json_object_object_add(agent, "decodeBudget",
+			       json_object_new_int64((int64_t)a->opt.decode_budget));
 	json_object_object_add(root, "agent", agent);
 
 	for (size_t i = 0; i < a->n_vms; i++) {
@@ -877,12 +1270,15 @@ static void on_status(struct agent *a)
 	struct json_object *j;
 	const char *s;
 	size_t len, off = 0;
+	long uid;
 	int fd, fl;
 
 	fd = accept4(a->sfd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (!peer_allowed(a, fd)) {
+	if (!peer_allowed(a, fd, &uid)) {
+		vnet_log_rl(&a->rl_status, VLOG_WARNING,
+			    "status: refused a connection from uid %ld", uid);
 		close(fd);
 		return;
 	}
@@ -935,6 +1331,30 @@ static int status_client(const char *path)
 /* ------------------------------------------------------------------ */
 /* Timers, setup, teardown                                            */
 
+/* Hello and keepalive timeouts, judged only after the connection's
+ * pending input was read: a stalled agent must not drop a publisher whose
+ * keepalives are waiting in the socket. */
+static void check_timeout(struct agent *a, struct conn *c, double now)
+{
+	char why[128];
+
+	if (conn_drain(a, c) < 0)
+		return;
+	if (c->instance < 0 && now - c->opened > HELLO_TIMEOUT_S) {
+		a->rejected++;
+		conn_close(a, c, VRS_ERR_TIMEOUT, "no Hello within 10 s");
+	} else if (c->instance >= 0 &&
+		   now - c->last_rx > 3.0 * c->keepalive_ms / 1000.0) {
+		snprintf(why, sizeof(why),
+			 "silent for %.1f s (3 x keepalive %u ms)",
+			 now - c->last_rx, c->keepalive_ms);
+		a->inst[c->instance].errors++;
+		snprintf(a->inst[c->instance].last_error,
+			 sizeof(a->inst[c->instance].last_error), "%s", why);
+		conn_close(a, c, VRS_ERR_TIMEOUT, why);
+	}
+}
+
 static void on_tick(struct agent *a)
 {
 	double now = now_s();
@@ -942,28 +1362,12 @@ static void on_tick(struct agent *a)
 
 	if (read(a->tfd, &exp, sizeof(exp)) < 0)
 		return;
-	for (size_t i = 0; i < MAX_CONNS; i++) {
-		struct conn *c = a->conns[i];
-		char why[128];
-
-		if (!c)
-			continue;
-		if (c->instance < 0 && now - c->opened > HELLO_TIMEOUT_S) {
-			a->rejected++;
-			conn_close(a, c, VRS_ERR_TIMEOUT,
-				   "no Hello within 10 s");
-		} else if (c->instance >= 0 &&
-			   now - c->last_rx > 3.0 * c->keepalive_ms / 1000.0) {
-			snprintf(why, sizeof(why),
-				 "silent for %.1f s (3 x keepalive %u ms)",
-				 now - c->last_rx, c->keepalive_ms);
-			a->inst[c->instance].errors++;
-			snprintf(a->inst[c->instance].last_error,
-				 sizeof(a->inst[c->instance].last_error), "%s",
-				 why);
-			conn_close(a, c, VRS_ERR_TIMEOUT, why);
-		}
-	}
+	for (int i = 0; i < 2; i++)
+		if (a->inst[i].conn)
+			check_timeout(a, a->inst[i].conn, now);
+	for (size_t i = 0; i < PRE_HELLO_SLOTS; i++)
+		if (a->pre[i])
+			check_timeout(a, a->pre[i], now);
 	for (size_t i = 0; i < a->n_vms; i++) {
 		struct vm *vm = &a->vms[i];
 
@@ -1037,9 +1441,13 @@ static void teardown(struct agent *a)
 {
 	char spath[PATH_MAX_STATUS];
 
-	for (size_t i = 0; i < MAX_CONNS; i++)
-		if (a->conns[i])
-			conn_close(a, a->conns[i], VRS_ERR_SHUTDOWN,
+	for (int i = 0; i < 2; i++)
+		if (a->inst[i].conn)
+			conn_close(a, a->inst[i].conn, VRS_ERR_SHUTDOWN,
+				   "agent shutting down");
+	for (size_t i = 0; i < PRE_HELLO_SLOTS; i++)
+		if (a->pre[i])
+			conn_close(a, a->pre[i], VRS_ERR_SHUTDOWN,
 				   "agent shutting down");
 	for (size_t i = 0; i < a->n_vms; i++) {
 		struct vm *vm = &a->vms[i];
@@ -1063,6 +1471,7 @@ static void teardown(struct agent *a)
 			vnl_close(&vm->nl);
 	}
 	free(a->vms);
+	free(a->vm_idx);
 	if (a->lfd >= 0) {
 		close(a->lfd);
 		unlink(a->opt.socket);
@@ -1080,46 +1489,57 @@ static void teardown(struct agent *a)
 		close(a->epfd);
 }
 
+/*
+ * One round handles its events in a fixed order: signals, then publisher
+ * input, then new connections and status, and the timer last, so that
+ * timeouts are judged after everything that arrived was read.
+ */
 static void run(struct agent *a)
 {
-	struct epoll_event evs[16];
+	struct epoll_event evs[32];
 
 	while (!a->stop) {
-		int n = epoll_wait(a->epfd, evs, 16, -1);
+		int n = epoll_wait(a->epfd, evs, 32, -1);
 
 		if (n < 0 && errno != EINTR) {
 			vnet_log(VLOG_ERR, "epoll_wait: %s", strerror(errno));
 			break;
 		}
-		for (int i = 0; i < n; i++) {
-			void *p = evs[i].data.ptr;
+		for (int pass = 0; pass < 4; pass++) {
+			for (int i = 0; i < n; i++) {
+				void *p = evs[i].data.ptr;
+				int kind = p == &a->sigfd ? 0
+					   : p == &a->lfd || p == &a->sfd ? 2
+					   : p == &a->tfd		   ? 3
+									   : 1;
 
-			if (p == &a->lfd) {
-				on_accept(a);
-			} else if (p == &a->sfd) {
-				on_status(a);
-			} else if (p == &a->tfd) {
-				on_tick(a);
-			} else if (p == &a->sigfd) {
-				struct signalfd_siginfo si;
+				if (kind != pass)
+					continue;
+				if (p == &a->sigfd) {
+					struct signalfd_siginfo si;
 
-				if (read(a->sigfd, &si, sizeof(si)) ==
-					    sizeof(si) &&
-				    si.ssi_signo != SIGHUP) {
-					vnet_log(VLOG_INFO, "signal %u: shutting down",
-						 si.ssi_signo);
-					a->stop = true;
+					if (read(a->sigfd, &si, sizeof(si)) ==
+						    sizeof(si) &&
+					    si.ssi_signo != SIGHUP) {
+						vnet_log(VLOG_INFO,
+							 "signal %u: shutting down",
+							 si.ssi_signo);
+						a->stop = true;
+					}
+				} else if (p == &a->lfd) {
+					on_accept(a);
+				} else if (p == &a->sfd) {
+					on_status(a);
+				} else if (p == &a->tfd) {
+					on_tick(a);
+				} else if (conn_alive(a, p)) {
+					/* may have been closed earlier in
+					 * this round */
+					conn_read(a, p);
 				}
-			} else {
-				bool alive = false;
-
-				/* The conn may have been closed by an earlier
-				 * event of this round (e.g. a keepalive tick). */
-				for (size_t k = 0; k < MAX_CONNS; k++)
-					alive |= a->conns[k] == p;
-				if (alive)
-					on_readable(a, p);
 			}
+			if (a->stop)
+				break;
 		}
 	}
 }
@@ -1247,13 +1667,18 @@ static void usage(FILE *f)
 		"                    has data for it (default 30), then withdraw\n"
 		"  --name NAME       agent name sent in Hello (default vnet-agent)\n"
 		"  --max-frame BYTES largest accepted frame (default %u, max %u)\n"
+		"  --decode-budget BYTES  memory one frame's decode may use\n"
+		"                    (default %u); a frame needing more is refused\n"
+		"  --max-stage-vms N, --max-stage-routes N  caps of a chunked\n"
+		"                    snapshot being staged (default %u, %u)\n"
 		"  --flush-on-exit   delete the owned routes on SIGTERM\n"
 		"  --allow-user USER also accept publishers running as USER (e.g. frr,\n"
 		"                    the user bgpd runs as); socket becomes 0660 root:USER's group\n"
 		"  --status          print the agent's status JSON and exit\n"
 		"  -v, --verbose     debug logging; -q, --quiet: errors only\n",
 		VNET_DEFAULT_SOCKET, VRS_FABRIC_MAX_FRAME_DEFAULT,
-		VRS_FABRIC_MAX_FRAME_LIMIT);
+		VRS_FABRIC_MAX_FRAME_LIMIT, VNET_DECODE_BUDGET_DEFAULT,
+		VNET_STAGE_MAX_VMS_DEFAULT, VNET_STAGE_MAX_ROUTES_DEFAULT);
 }
 
 int main(int argc, char **argv)
@@ -1265,6 +1690,9 @@ int main(int argc, char **argv)
 		{ "grace", required_argument, NULL, 'g' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "max-frame", required_argument, NULL, 'F' },
+		{ "decode-budget", required_argument, NULL, 'B' },
+		{ "max-stage-vms", required_argument, NULL, 'V' },
+		{ "max-stage-routes", required_argument, NULL, 'R' },
 		{ "flush-on-exit", no_argument, NULL, 'x' },
 		{ "allow-user", required_argument, NULL, 'u' },
 		{ "status", no_argument, NULL, 'S' },
@@ -1285,6 +1713,9 @@ int main(int argc, char **argv)
 	a.opt.allow_gid = -1;
 	a.opt.grace_s = 30;
 	a.opt.max_frame = VRS_FABRIC_MAX_FRAME_DEFAULT;
+	a.opt.decode_budget = VNET_DECODE_BUDGET_DEFAULT;
+	a.opt.stage_max_vms = VNET_STAGE_MAX_VMS_DEFAULT;
+	a.opt.stage_max_routes = VNET_STAGE_MAX_ROUTES_DEFAULT;
 	snprintf(a.opt.name, sizeof(a.opt.name), "vnet-agent");
 	while ((c = getopt_long(argc, argv, "vqh", lopts, NULL)) != -1) {
 		switch (c) {
@@ -1327,6 +1758,26 @@ int main(int argc, char **argv)
 				goto badopt;
 			}
 			break;
+		case 'B':
+		case 'V':
+		case 'R': {
+			unsigned long long v;
+
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno || *end || v < 1 || v > (1ull << 40)) {
+				snprintf(reason, sizeof(reason),
+					 "-%c '%s': a positive number", c, optarg);
+				goto badopt;
+			}
+			if (c == 'B')
+				a.opt.decode_budget = (size_t)v;
+			else if (c == 'V')
+				a.opt.stage_max_vms = (size_t)v;
+			else
+				a.opt.stage_max_routes = (size_t)v;
+			break;
+		}
 		case 'x':
 			a.opt.flush_on_exit = true;
 			break;
@@ -1371,6 +1822,7 @@ int main(int argc, char **argv)
 		snprintf(spath, sizeof(spath), "%s.status", a.opt.socket);
 		return status_client(spath);
 	}
+	vrs_fabric_set_allocator(&budget_allocator);
 	a.n_vms = a.opt.n_vms;
 	a.vms = calloc(a.n_vms ? a.n_vms : 1, sizeof(*a.vms));
 	if (!a.vms) {
@@ -1387,6 +1839,10 @@ int main(int argc, char **argv)
 	}
 	free(a.opt.vms);
 	a.opt.vms = NULL;
+	if (vm_index_build(&a) < 0) {
+		free(a.vms);
+		return 1;
+	}
 	a.started = now_s();
 	if (setup(&a) == 0) {
 		run(&a);

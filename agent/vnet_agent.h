@@ -13,6 +13,9 @@
 
 #define VNET_DEFAULT_SOCKET "/run/vrs/vnet-agent.sock"
 #define PATH_MAX_STATUS 160
+#define VNET_DECODE_BUDGET_DEFAULT (20u << 20)
+#define VNET_STAGE_MAX_VMS_DEFAULT 262144u
+#define VNET_STAGE_MAX_ROUTES_DEFAULT (1u << 21)
 
 enum { VLOG_ERR, VLOG_WARNING, VLOG_INFO, VLOG_DEBUG };
 
@@ -28,6 +31,12 @@ struct vnet_agent_opts {
 	char name[VRS_FABRIC_MAX_NAME + 1];
 	double grace_s;
 	uint32_t max_frame;
+	/* Memory one frame's decode may allocate (protobuf-c tree plus the
+	 * internal form); a frame needing more is refused (Error 8). */
+	size_t decode_budget;
+	/* Caps of a chunked snapshot being staged (Error 8 beyond). */
+	size_t stage_max_vms;
+	size_t stage_max_routes;
 	bool flush_on_exit;
 	/* Also accept publishers running as this user (-1: root only). */
 	long allow_uid;
