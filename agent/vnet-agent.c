@@ -126,7 +126,7 @@ struct agent {
 /* Every frame is decoded under a memory budget (--decode-budget): the
  * library allocator charges what a decode allocates, and refuses beyond. */
 struct decode_budget {
-	size_t limit, used;
+	size_t limit, used, peak;
 	uint64_t gen;
 	bool active, exceeded;
 };
@@ -163,6 +163,8 @@ static void *budget_alloc(void *data, size_t size)
 	if (budget.active) {
 		h->gen = budget.gen;
 		budget.used += alloc_charge(size);
+		if (budget.used > budget.peak)
+			budget.peak = budget.used;
 	}
 	return h + 1;
 }
@@ -886,13 +888,15 @@ static int on_frame(struct agent *a, struct conn *c, char *why, size_t wlen)
 		return 0;
 
 	budget.limit = a->opt.decode_budget;
-	budget.used = 0;
+	budget.used = budget.peak = 0;
 	budget.gen++;
 	budget.exceeded = false;
 	budget.active = true;
 	rc = vrs_fabric_decode(c->rd.buf, c->rd.len, &m, reason,
 			       sizeof(reason));
 	budget.active = false;
+	vnet_log(VLOG_DEBUG, "decoded a %u-byte %s with %zu bytes at peak",
+		 c->rd.len, vrs_fabric_msg_type_name(type), budget.peak);
 	if (rc < 0) {
 		if (budget.exceeded) {
 			snprintf(why, wlen,

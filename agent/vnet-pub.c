@@ -41,6 +41,7 @@ struct pub {
 	char agent[VRS_FABRIC_MAX_NAME + 1];
 	unsigned int keepalive_ms;
 	uint32_t max_frame;
+	size_t decode_budget;	/* the agent's: chunks stay below it */
 	unsigned int timeout_s;
 	bool quiet;
 
@@ -397,32 +398,53 @@ static size_t frame_size(const struct vrs_fabric_msg *m)
 	return len - VRS_FABRIC_FRAME_HDR;
 }
 
-/* Sends a snapshot, split in chunks of whole VMs when it is too big. */
+/*
+ * Sends a snapshot, split in chunks of whole VMs when it is too big. Each
+ * VM is measured once, alone in a frame; a chunk's frame is at most the
+ * sum of its VMs' frames (every one counts the envelope again), so the
+ * cut is linear and never exceeds the limit.
+ */
 static uint64_t send_snapshot(struct pub *p, struct vrs_fabric_msg *snap)
 {
 	struct vrs_fabric_msg m = *snap;
-	size_t start = 0;
+	size_t start = 0, *vsize, *vcost, total_cost = VRS_FABRIC_DECODE_COST_MSG;
 
 	m.type = VRS_MSG_SNAPSHOT;
 	m.seq = ++p->seq;
-	if (frame_size(&m) <= p->max_frame) {
+	vsize = calloc(snap->n_vms + 1, sizeof(*vsize));
+	vcost = calloc(snap->n_vms + 1, sizeof(*vcost));
+	if (!vsize || !vcost)
+		die("out of memory");
+	for (size_t i = 0; i < snap->n_vms; i++) {
+		vcost[i] = vrs_fabric_decode_cost(&snap->vms[i]);
+		total_cost += vcost[i];
+		if (vcost[i] + VRS_FABRIC_DECODE_COST_MSG > p->decode_budget)
+			die("vm %s alone exceeds the agent's decode budget %zu (--decode-budget)",
+			    snap->vms[i].name, p->decode_budget);
+	}
+	if (total_cost <= p->decode_budget && frame_size(&m) <= p->max_frame) {
 		send_msg(p, &m);
-		return m.seq;
+		goto out;
+	}
+	for (size_t i = 0; i < snap->n_vms; i++) {
+		m.vms = snap->vms + i;
+		m.n_vms = 1;
+		vsize[i] = frame_size(&m);
+		if (vsize[i] > p->max_frame)
+			die("vm %s alone exceeds the frame limit %u",
+			    snap->vms[i].name, p->max_frame);
 	}
 	while (start < snap->n_vms) {
-		size_t n = 1;
+		size_t n = 1, sum = vsize[start];
+		size_t cost = VRS_FABRIC_DECODE_COST_MSG + vcost[start];
 
-		m.vms = snap->vms + start;
-		m.n_vms = 1;
-		if (frame_size(&m) > p->max_frame)
-			die("vm %s alone exceeds the frame limit %u",
-			    snap->vms[start].name, p->max_frame);
-		while (start + n < snap->n_vms) {
-			m.n_vms = n + 1;
-			if (frame_size(&m) > p->max_frame)
-				break;
-			n++;
+		while (start + n < snap->n_vms &&
+		       sum + vsize[start + n] <= p->max_frame &&
+		       cost + vcost[start + n] <= p->decode_budget) {
+			sum += vsize[start + n];
+			cost += vcost[start + n++];
 		}
+		m.vms = snap->vms + start;
 		m.n_vms = n;
 		m.more = start + n < snap->n_vms;
 		send_msg(p, &m);
@@ -430,6 +452,9 @@ static uint64_t send_snapshot(struct pub *p, struct vrs_fabric_msg *snap)
 		if (m.more)
 			m.seq = ++p->seq;
 	}
+out:
+	free(vsize);
+	free(vcost);
 	return m.seq;
 }
 
@@ -493,8 +518,73 @@ static void send_bad_route(struct pub *p, const char *kind)
 
 static const char *const bad_kinds[] = {
 	"garbage", "oversize", "truncated", "seq", "version", "bad-prefix",
-	"too-many-nh", "update-first", NULL,
+	"too-many-nh", "update-first", "big-empty", "hello-again", "ack",
+	"error-first", NULL,
 };
+
+static void put_varint(uint8_t *b, size_t *off, uint64_t v)
+{
+	while (v >= 0x80) {
+		b[(*off)++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	b[(*off)++] = (uint8_t)v;
+}
+
+static size_t varint_len(uint64_t v)
+{
+	size_t n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * A frame of max_frame bytes: Snapshot{seq, vms:[{vm:"vm0", routes: N x
+ * empty Route}]}. Each empty route is 2 bytes on the wire and one
+ * allocation per element for protobuf-c: the decode budget's test case.
+ */
+static void send_big_empty(struct pub *p)
+{
+	size_t n = (p->max_frame - 32) / 2, vm_len, snap_len, env_len, off = 0;
+	uint64_t seq = ++p->seq;
+	uint8_t *b;
+
+	vm_len = 5 + 2 * n;
+	snap_len = 1 + varint_len(seq) + 1 + varint_len(vm_len) + vm_len;
+	env_len = 2 + 1 + varint_len(snap_len) + snap_len;
+	b = malloc(env_len + 4);
+	if (!b)
+		die("out of memory");
+	b[off++] = (uint8_t)(env_len >> 24);
+	b[off++] = (uint8_t)(env_len >> 16);
+	b[off++] = (uint8_t)(env_len >> 8);
+	b[off++] = (uint8_t)env_len;
+	b[off++] = 0x08;	/* version = 1 */
+	b[off++] = 1;
+	b[off++] = 0x1a;	/* snapshot */
+	put_varint(b, &off, snap_len);
+	b[off++] = 0x08;	/* seq */
+	put_varint(b, &off, seq);
+	b[off++] = 0x12;	/* vms */
+	put_varint(b, &off, vm_len);
+	b[off++] = 0x0a;	/* vm = "vm0" */
+	b[off++] = 3;
+	memcpy(b + off, "vm0", 3);
+	off += 3;
+	for (size_t i = 0; i < n; i++) {
+		b[off++] = 0x12;	/* routes: empty */
+		b[off++] = 0;
+	}
+	if (!p->quiet)
+		fprintf(stderr, "vnet-pub: sending a %zu-byte Snapshot of %zu empty routes\n",
+			env_len, n);
+	send_raw(p, b, off);
+	free(b);
+}
 
 /* Returns 0 if the agent rejected the message (Error or close). */
 static int expect_rejection(struct pub *p);
@@ -528,10 +618,40 @@ static int send_bad(struct pub *p, const char *kind, uint64_t snapshot_seq)
 		send_raw(p, v, sizeof(v));
 	} else if (!strcmp(kind, "bad-prefix") || !strcmp(kind, "too-many-nh")) {
 		send_bad_route(p, kind);
+	} else if (!strcmp(kind, "big-empty")) {
+		send_big_empty(p);
+	} else if (!strcmp(kind, "hello-again")) {
+		struct vrs_fabric_msg h = { .type = VRS_MSG_HELLO,
+					    .role = VRS_ROLE_PUBLISHER,
+					    .instance_id = p->instance_id };
+
+		snprintf(h.instance_name, sizeof(h.instance_name), "%s",
+			 p->instance);
+		send_msg(p, &h);
+	} else if (!strcmp(kind, "ack")) {
+		struct vrs_fabric_msg k = { .type = VRS_MSG_ACK,
+					    .seq = snapshot_seq };
+
+		send_msg(p, &k);
 	} else {
 		die("unknown --bad kind '%s'", kind);
 	}
 	return expect_rejection(p);
+}
+
+/* After our Error: the agent must close without answering. */
+static int expect_close(struct pub *p)
+{
+	char why[VRS_FABRIC_REASON_LEN];
+	struct vrs_fabric_msg m;
+
+	if (recv_msg(p, &m, why, sizeof(why)) < 0) {
+		printf("closed: %s\n", why);
+		return 0;
+	}
+	printf("unexpected %s from the agent after Error\n",
+	       vrs_fabric_msg_type_name(m.type));
+	return 1;
 }
 
 /* Returns 0 if the agent answers with Error or closes the connection. */
@@ -570,12 +690,14 @@ static void usage(FILE *f)
 		"  --hold SECONDS       stay connected, sending Keepalives, then exit\n"
 		"  --bad KIND           then send a bad message and expect rejection:\n"
 		"                       garbage oversize truncated seq version bad-prefix\n"
-		"                       too-many-nh update-first (instead of the snapshot)\n"
+		"                       too-many-nh big-empty hello-again ack;\n"
+		"                       update-first error-first (instead of the snapshot)\n"
 		"  --max-frame BYTES    chunk snapshots to this frame size (default %u)\n"
+		"  --decode-budget B    ... and to the agent's decode budget (default %u)\n"
 		"  --timeout SECONDS    wait this long for each Ack (default 300)\n"
 		"  --timing             print the Snapshot's routes/s (send to Ack)\n"
 		"  -q, --quiet\n",
-		VRS_FABRIC_MAX_FRAME_DEFAULT);
+		VRS_FABRIC_MAX_FRAME_DEFAULT, VRS_FABRIC_DECODE_BUDGET_DEFAULT);
 }
 
 int main(int argc, char **argv)
@@ -594,6 +716,7 @@ int main(int argc, char **argv)
 		{ "hold", required_argument, NULL, 'H' },
 		{ "bad", required_argument, NULL, 'b' },
 		{ "max-frame", required_argument, NULL, 'F' },
+		{ "decode-budget", required_argument, NULL, 'B' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "timing", no_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -601,6 +724,7 @@ int main(int argc, char **argv)
 		{},
 	};
 	struct pub p = { .keepalive_ms = 0, .max_frame = VRS_FABRIC_MAX_FRAME_DEFAULT,
+			 .decode_budget = VRS_FABRIC_DECODE_BUDGET_DEFAULT,
 			 .timeout_s = 300 };
 	const char *file = NULL, *gen = NULL, *gen_nh = "10.0.0.1", *bad = NULL;
 	const char *updates[MAX_UPDATES];
@@ -641,6 +765,7 @@ int main(int argc, char **argv)
 		case 'H': hold = atof(optarg); break;
 		case 'b': bad = optarg; break;
 		case 'F': p.max_frame = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'B': p.decode_budget = (size_t)strtoull(optarg, NULL, 10); break;
 		case 'T': p.timeout_s = (unsigned int)atoi(optarg); break;
 		case 't': timing = true; break;
 		case 'q': p.quiet = true; break;
@@ -682,6 +807,15 @@ int main(int argc, char **argv)
 		n_routes += snap.vms[i].rs.n;
 
 	do_connect(&p);
+	if (bad && !strcmp(bad, "error-first")) {
+		struct vrs_fabric_msg e = { .type = VRS_MSG_ERROR,
+					    .code = VRS_ERR_SHUTDOWN };
+
+		snprintf(e.text, sizeof(e.text), "publisher gives up");
+		send_msg(&p, &e);
+		rc = expect_close(&p);
+		goto out;
+	}
 	if (bad && !strcmp(bad, "update-first")) {
 		struct vrs_fabric_msg u = snap;
 

@@ -751,6 +751,15 @@ out:
 	return ret < 0 ? -1 : 0;
 }
 
+size_t vrs_fabric_decode_cost(const struct vrs_fabric_vm_table *t)
+{
+	size_t cost = 512;
+
+	for (size_t i = 0; i < t->rs.n; i++)
+		cost += 512 + 128 * (size_t)t->rs.routes[i].n_nh;
+	return cost;
+}
+
 void vrs_fabric_msg_free(struct vrs_fabric_msg *msg)
 {
 	if (msg->vms) {

@@ -30,6 +30,13 @@
 #define VRS_FABRIC_KEEPALIVE_MIN_MS 100
 #define VRS_FABRIC_KEEPALIVE_MAX_MS 600000
 #define VRS_FABRIC_REASON_LEN 256
+/*
+ * Memory a receiver lets one frame's decode allocate (protobuf-c tree plus
+ * the internal form); vnet-agent refuses a frame needing more with
+ * VRS_ERR_LIMIT. A frame of the maximum size can need ~20x its size, so
+ * publishers cut chunks by vrs_fabric_decode_cost() as well as by bytes.
+ */
+#define VRS_FABRIC_DECODE_BUDGET_DEFAULT (24u << 20)
 
 enum vrs_fabric_role {
 	VRS_ROLE_PUBLISHER = 1,
@@ -191,6 +198,14 @@ int vrs_fabric_nh_type_from_name(const char *name);
  */
 int vrs_fabric_encode(const struct vrs_fabric_msg *msg, uint8_t **frame,
 		      size_t *frame_len, char *reason, size_t rlen);
+
+/*
+ * Upper bound of what decoding one VM table allocates (measured with
+ * protobuf-c 1.4 and glibc malloc: ~620 bytes for a route with one next
+ * hop, ~125 per further next hop, ~350 per VM), for cutting chunks.
+ */
+size_t vrs_fabric_decode_cost(const struct vrs_fabric_vm_table *t);
+#define VRS_FABRIC_DECODE_COST_MSG 4096u	/* per message */
 
 /*
  * Decode and fully validate one frame payload (without the length
