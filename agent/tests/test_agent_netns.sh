@@ -163,13 +163,34 @@ routes | grep -q "proto 200" && ok "routes kept across agent exit" || fail "rout
 ip -n "$NS" route add 10.99.0.0/16 via 10.1.1.10 proto 200
 ip -n "$NS" route replace 0.0.0.0/0 via 10.1.1.13 proto 200
 BEFORE=$(routes | grep -E "^(10.2.0.0|blackhole|fd10)")
+# The monitor must be proven running before the agent starts (a marker
+# route it must report), and must have seen everything the agent did
+# before it is stopped (a second marker, after the republish: netlink
+# events arrive in order).
 ip -n "$NS" monitor route >"$TMP/monitor.log" 2>&1 &
 MON=$!
 PIDS+=("$MON")
+# marker PREFIX: (re)adds a route in table 250 until the monitor reports
+# it (the monitor may still be starting: an event before its subscription
+# is lost, so the marker is repeated, polling).
+marker_once() {
+	ip -n "$NS" route del blackhole "$1" table 250 2>/dev/null
+	ip -n "$NS" route add blackhole "$1" table 250 &&
+		wait_for 1 grep -q "$1" "$TMP/monitor.log"
+}
+marker() {
+	wait_for 5 marker_once "$1"
+}
+marker 198.51.100.0/25 || fail "ip monitor not running (marker 1 not seen)"
 start_agent
 "$PUB" --socket "$SOCK" --file "$TMP/a.json" --update "$TMP/upd.json" -q || fail "republish"
-sleep 0.3
+marker 198.51.100.128/25 || fail "ip monitor stopped (marker 2 not seen)"
 kill "$MON"
+ip -n "$NS" route flush table 250
+# It saw the agent's work: the stale delete and the default replace.
+grep -q "^Deleted 10.99.0.0/16" "$TMP/monitor.log" && grep -q "^default via 10.1.1.10" "$TMP/monitor.log" &&
+	ok "ip monitor saw the resync's delete and replace" ||
+	fail "ip monitor missed the resync: $(cat "$TMP/monitor.log")"
 R=$(routes)
 echo "$R" | grep -q 10.99.0.0 && fail "stale route survived resync" || ok "stale route removed"
 echo "$R" | grep -q "^default via 10.1.1.10 dev" && ok "changed route replaced" || fail "default not resynced"
@@ -185,7 +206,8 @@ jqcheck '.vms.vm1.routesAdded == 0 and .vms.vm1.routesReplaced == 1 and .vms.vm1
 
 # --- 3. bad messages --------------------------------------------------------
 BEFORE=$(routes)
-for kind in garbage oversize truncated seq version bad-prefix too-many-nh update-first; do
+for kind in garbage oversize truncated seq version bad-prefix too-many-nh update-first \
+	big-empty hello-again ack error-first; do
 	out=$("$PUB" --socket "$SOCK" --file "$TMP/a.json" -q --bad $kind 2>&1)
 	rc=$?
 	if [ $rc = 0 ] && agent_alive; then
@@ -195,6 +217,12 @@ for kind in garbage oversize truncated seq version bad-prefix too-many-nh update
 	fi
 done
 [ "$(routes)" = "$BEFORE" ] && ok "routes unchanged by bad messages" || fail "bad messages changed routes"
+# A maximum-size frame of empty routes is refused within the decode budget.
+HWM=$(awk '/^VmHWM:/ { print $2 }' "/proc/$AGENT_PID/status")
+[ -n "$HWM" ] && [ "$HWM" -le $((32 * 1024)) ] && ok "agent peak RSS ${HWM} kB <= 32 MiB after a 4 MiB frame" ||
+	fail "agent peak RSS ${HWM:-?} kB after a 4 MiB frame"
+grep -q "needs more than the decode budget" "$TMP/agent.log" && ok "decode budget reason logged" ||
+	fail "decode budget reason not logged"
 grep -q "frame length 2147483647 exceeds the maximum" "$TMP/agent.log" && ok "oversize reason logged" ||
 	fail "oversize reason not logged"
 grep -q "has host bits set" "$TMP/agent.log" && ok "bad prefix reason logged" || fail "bad prefix reason not logged"
