@@ -6,6 +6,7 @@
 #include <zebra.h>
 
 #include "hook.h"
+#include "json.h"
 #include "libfrr.h"
 #include "log.h"
 #include "memory.h"
@@ -33,12 +34,11 @@ extern struct yang_module_embed vrs_embed_frr_route_server;
 static struct thread_master *rs_master;
 static struct thread *rs_apply_thread;
 static struct thread *rs_publish_thread;
-static time_t rs_started;
 
 /* Coalescing delay of route changes before the VMs are re-programmed. */
 #define RS_PUBLISH_DELAY_MS 20
-/* A Snapshot is authoritative: wait for sessions to come up after start. */
-#define RS_PUBLISH_SETTLE_S 5
+/* While the startup gate waits for End-of-RIB: how often it looks again. */
+#define RS_STARTUP_POLL_MS 200
 
 /* The policy core allocates through this module's memory accounting. */
 static void *rs_mem_zalloc(size_t n, size_t size)
@@ -95,6 +95,9 @@ struct rs_instance *rs_instance_get(const char *vrf)
 	rsi->route_limit = VRS_LIMIT_PER_PEER_DEFAULT;
 	rsi->limit_mode = VRS_LIMIT_ARS;
 	rsi->total_limit = VRS_LIMIT_TOTAL_DEFAULT;
+	rsi->fabric.startup_wait_s = RS_STARTUP_WAIT_DEFAULT_S;
+	rsi->startup.state = RS_STARTUP_WAITING;
+	rsi->startup.start_ms = monotime(NULL) * 1000;
 	rs_neighbors_init(rsi->neighbors);
 	rs_instances_add(rs_instances, rsi);
 	return rsi;
@@ -104,6 +107,7 @@ static void rs_instance_free(struct rs_instance *rsi)
 {
 	struct rs_neighbor *nbr;
 
+	rs_bgp_instance_fini(rsi);
 	while ((nbr = rs_neighbors_pop(rsi->neighbors)))
 		XFREE(MTYPE_RS_NEIGHBOR, nbr);
 	rs_neighbors_fini(rsi->neighbors);
@@ -373,22 +377,119 @@ static void rs_publish_instance(struct rs_instance *rsi)
 	rs_bgp_vm_routes_free(bgp, nhs);
 }
 
+static const char *const rs_ready_names[] = {
+	[RS_READY_NONE] = "",
+	[RS_READY_EOR] = "endOfRib",
+	[RS_READY_MAX_WAIT] = "maxWait",
+	[RS_READY_NO_NEIGHBORS] = "noNeighbors",
+};
+
+static int64_t rs_now_ms(void)
+{
+	struct timeval tv;
+
+	monotime(&tv);
+	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/*
+ * The startup gate (see struct rs_startup): true once the instance may
+ * publish. A Snapshot is authoritative for the VMs this instance is
+ * assigned, so publishing before the neighbors have sent their tables
+ * would withdraw routes from VMs that the other instance still serves.
+ */
+static bool rs_startup_ready(struct rs_instance *rsi)
+{
+	struct rs_startup *st = &rsi->startup;
+	const char *pending[8];
+	size_t n;
+	int64_t now;
+
+	if (st->state == RS_STARTUP_READY)
+		return true;
+	now = rs_now_ms();
+	if (!rs_neighbors_count(rsi->neighbors))
+		st->reason = RS_READY_NO_NEIGHBORS;
+	else {
+		n = rs_bgp_eor_pending(rsi, pending, array_size(pending));
+		if (!n)
+			st->reason = RS_READY_EOR;
+		else if (now - st->start_ms >=
+			 (int64_t)rsi->fabric.startup_wait_s * 1000) {
+			st->reason = RS_READY_MAX_WAIT;
+			zlog_warn("bgpd_rs: %s: publishing after the startup wait of %u s without End-of-RIB from %zu neighbor(s), first %s",
+				  rsi->vrf, rsi->fabric.startup_wait_s, n,
+				  pending[0]);
+		} else
+			return false;
+	}
+	st->state = RS_STARTUP_READY;
+	st->ready_ms = now;
+	zlog_info("bgpd_rs: %s: VM programming starts after %" PRId64
+		  " ms (%s)",
+		  rsi->vrf, st->ready_ms - st->start_ms,
+		  rs_ready_names[st->reason]);
+	return true;
+}
+
 static void rs_publish_one(struct rs_instance *rsi, void *arg)
 {
-	if (rsi->fabric.socket[0])
-		rs_publish_instance(rsi);
+	bool *waiting = arg;
+
+	if (!rsi->fabric.socket[0])
+		return;
+	if (!rs_startup_ready(rsi)) {
+		*waiting = true;
+		return;
+	}
+	rs_publish_instance(rsi);
 }
 
 static void rs_publish_all(struct thread *t)
 {
-	time_t up = monotime(NULL) - rs_started;
+	bool waiting = false;
 
-	if (up < RS_PUBLISH_SETTLE_S) {
-		thread_add_timer(rs_master, rs_publish_all, NULL,
-				 RS_PUBLISH_SETTLE_S - up, &rs_publish_thread);
+	rs_instance_walk(rs_publish_one, &waiting);
+	if (waiting)
+		thread_add_timer_msec(rs_master, rs_publish_all, NULL,
+				      RS_STARTUP_POLL_MS, &rs_publish_thread);
+}
+
+static void rs_startup_json_one(struct rs_instance *rsi, void *arg)
+{
+	struct json_object *json = arg, *js, *jw;
+	const struct rs_startup *st = &rsi->startup;
+	const char *pending[64];
+	size_t n = 0;
+	int64_t now = rs_now_ms();
+
+	if (!rsi->fabric.socket[0] || json_object_object_get_ex(json, "startup", NULL))
 		return;
+	js = json_object_new_object();
+	json_object_string_add(js, "vrf", rsi->vrf);
+	json_object_string_add(js, "state", st->state == RS_STARTUP_READY
+						    ? "ready"
+						    : "waitingForEndOfRib");
+	json_object_string_add(js, "readyReason", rs_ready_names[st->reason]);
+	jw = json_object_new_array();
+	if (st->state == RS_STARTUP_WAITING) {
+		n = rs_bgp_eor_pending(rsi, pending, array_size(pending));
+		for (size_t i = 0; i < n && i < array_size(pending); i++)
+			json_object_array_add(jw,
+					      json_object_new_string(pending[i]));
 	}
-	rs_instance_walk(rs_publish_one, NULL);
+	json_object_object_add(js, "waitingFor", jw);
+	json_object_int_add(js, "heldMs",
+			    (st->state == RS_STARTUP_READY ? st->ready_ms : now) -
+				    st->start_ms);
+	json_object_int_add(js, "maxWaitMs",
+			    (int64_t)rsi->fabric.startup_wait_s * 1000);
+	json_object_object_add(json, "startup", js);
+}
+
+void rs_startup_json(struct json_object *json)
+{
+	rs_instance_walk(rs_startup_json_one, json);
 }
 
 void rs_schedule_publish(void)
@@ -470,7 +571,6 @@ static int rs_late_init(struct thread_master *tm)
 {
 	rs_master = tm;
 	vrs_nb_register(&vrs_embed_frr_route_server, &frr_route_server_info);
-	rs_started = monotime(NULL);
 	rs_bgp_init(tm);
 	rs_fabric_init(tm);
 	rs_cli_init();

@@ -33,6 +33,7 @@
 
 PREDECL_HASH(rs_instances);
 PREDECL_HASH(rs_neighbors);
+struct rs_er_adverts;
 
 /* Inbound counters of one neighbor (reset when the session goes down). */
 struct rs_counters {
@@ -70,6 +71,34 @@ struct rs_fabric_cfg {
 	char socket[108];
 	uint8_t instance_id;
 	char instance_name[32];
+	uint32_t startup_wait_s; /* bounded wait for End-of-RIB at start */
+};
+
+#define RS_STARTUP_WAIT_DEFAULT_S 30
+
+/*
+ * Startup gate of the VM programming: a (re)started instance publishes
+ * nothing until every role neighbor has sent its whole table (End-of-RIB)
+ * or the bounded wait expired. Until then the agent keeps programming the
+ * other instance's tables, so a restart never blackholes a VM.
+ */
+enum rs_startup_state {
+	RS_STARTUP_WAITING,
+	RS_STARTUP_READY,
+};
+
+enum rs_startup_reason {
+	RS_READY_NONE,
+	RS_READY_EOR,		/* every role neighbor sent End-of-RIB */
+	RS_READY_MAX_WAIT,	/* the bounded wait expired */
+	RS_READY_NO_NEIGHBORS,	/* nothing to wait for */
+};
+
+struct rs_startup {
+	enum rs_startup_state state;
+	enum rs_startup_reason reason;
+	int64_t start_ms;
+	int64_t ready_ms;
 };
 
 /* Route-server settings and state of one bgpd instance. */
@@ -92,6 +121,9 @@ struct rs_instance {
 	struct vrs_prefix originated[RS_MAX_SPACES * (RS_MAX_PEERINGS + 1)];
 	size_t n_originated;
 	struct rs_fabric_cfg fabric;
+	struct rs_startup startup;
+	/* Prefixes let through towards ExpressRoute (bgp_rs_bgp.c). */
+	struct rs_er_adverts *er;
 	struct rs_vm vms[RS_MAX_VMS];
 	size_t n_vms;
 	/* Applied settings changed: re-run policy (scheduled, coalesced). */
@@ -148,6 +180,9 @@ void rs_vm_del(struct rs_instance *rsi, const char *name);
 /* Routes changed: recompute and publish the VMs' routes (coalesced). */
 void rs_schedule_publish(void);
 void rs_fabric_changed(struct rs_instance *rsi);
+/* "startup" object of show route-server fabric json. */
+struct json_object;
+void rs_startup_json(struct json_object *json);
 
 /* bgp_rs_nb.c */
 extern const struct frr_yang_module_info frr_route_server_info;
@@ -214,6 +249,18 @@ void rs_bgp_apply(struct rs_instance *rsi);
 /* Undo what the module set on a neighbor / on the whole instance. */
 void rs_bgp_release_neighbor(struct rs_instance *rsi, const char *addr);
 void rs_bgp_release_instance(struct rs_instance *rsi);
+/*
+ * Role neighbors that have not yet sent their whole table since the
+ * module started: no End-of-RIB yet (a neighbor that did not announce
+ * graceful restart need not send one: it counts as done once it has been
+ * Established for a moment). Fills up to cap addresses, returns the count.
+ */
+size_t rs_bgp_eor_pending(struct rs_instance *rsi, const char **addrs,
+			  size_t cap);
+/* "expressRouteCap": prefixes let through towards ExpressRoute. */
+void rs_bgp_er_json(struct rs_instance *rsi, struct json_object *json);
+/* Free what the adapter keeps per instance (ExpressRoute adverts). */
+void rs_bgp_instance_fini(struct rs_instance *rsi);
 /* Send ROUTE-REFRESH (soft in) to every NVA of the instance. */
 void rs_bgp_refresh_nvas(struct rs_instance *rsi);
 

@@ -46,6 +46,7 @@
 
 DEFINE_MTYPE_STATIC(VRS_RS, RS_BGP_TMP, "Route-server walk buffer");
 DEFINE_MTYPE_STATIC(VRS_RS, RS_DENIED, "Route-server drop record");
+DEFINE_MTYPE_STATIC(VRS_RS, RS_ER, "Route-server ExpressRoute adverts");
 
 /* attr->tag of a route learned from a route-server neighbor: the role. */
 #define RS_TAG_MAGIC 0x76720000u
@@ -399,36 +400,209 @@ static void *rs_rule_compile_role(const char *arg)
 	return &roles[role];
 }
 
-/* Routes already advertised to the update group of conf, and whether
- * dest is among them. */
-static bool rs_adj_out_has(struct bgp_dest *dest, struct peer *conf,
-			   uint32_t *sent)
-{
-	struct bgp_adj_out *adj;
-	bool has = false;
+/*
+ * The ExpressRoute cap counts what the module itself let through towards
+ * the ExpressRoute gateways of an instance: one set of prefixes, added to
+ * when the outbound map admits a prefix, removed from when it withholds
+ * one, and pruned of prefixes whose advertisement bgpd withdrew. bgpd's
+ * update-group counters cannot serve: a full walk (soft out, route
+ * refresh, the route-map delay timer) resets pscount while the routes
+ * stay advertised, and withheld prefixes would slip through.
+ */
+PREDECL_HASH(rs_er_pfxs);
 
-	*sent = 0;
-	if (!conf)
+struct rs_er_pfx {
+	struct rs_er_pfxs_item itm;
+	struct prefix p;
+};
+
+static int rs_er_pfx_cmp(const struct rs_er_pfx *a, const struct rs_er_pfx *b)
+{
+	return prefix_cmp(&a->p, &b->p);
+}
+
+static uint32_t rs_er_pfx_hash(const struct rs_er_pfx *a)
+{
+	return prefix_hash_key(&a->p);
+}
+
+DECLARE_HASH(rs_er_pfxs, struct rs_er_pfx, itm, rs_er_pfx_cmp, rs_er_pfx_hash);
+
+struct rs_er_adverts {
+	struct rs_er_pfxs_head pfxs[1];
+	/* Prefixes were held back by the cap: look for freed room. */
+	bool withheld;
+	uint64_t evaluations;	/* outbound decisions towards ER */
+	uint64_t withheld_total; /* of which held back by the cap */
+	int64_t last_prune_ms;
+	struct thread *t_recheck;
+	char vrf[37];
+};
+
+/* How often a capped instance looks for room freed by withdrawals. */
+#define RS_ER_RECHECK_MS 1000
+
+static int64_t rs_bgp_now_ms(void)
+{
+	struct timeval tv;
+
+	monotime(&tv);
+	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static struct rs_er_adverts *rs_er_get(struct rs_instance *rsi)
+{
+	if (!rsi->er) {
+		rsi->er = XCALLOC(MTYPE_RS_ER, sizeof(*rsi->er));
+		rs_er_pfxs_init(rsi->er->pfxs);
+		strlcpy(rsi->er->vrf, rsi->vrf, sizeof(rsi->er->vrf));
+	}
+	return rsi->er;
+}
+
+void rs_bgp_instance_fini(struct rs_instance *rsi)
+{
+	struct rs_er_adverts *er = rsi->er;
+	struct rs_er_pfx *e;
+
+	if (!er)
+		return;
+	THREAD_OFF(er->t_recheck);
+	while ((e = rs_er_pfxs_pop(er->pfxs)))
+		XFREE(MTYPE_RS_ER, e);
+	rs_er_pfxs_fini(er->pfxs);
+	XFREE(MTYPE_RS_ER, rsi->er);
+}
+
+static bool rs_er_has(struct rs_er_adverts *er, const struct prefix *p)
+{
+	struct rs_er_pfx ref = {};
+
+	prefix_copy(&ref.p, p);
+	return rs_er_pfxs_find(er->pfxs, &ref) != NULL;
+}
+
+static void rs_er_set(struct rs_er_adverts *er, const struct prefix *p,
+		      bool sent)
+{
+	struct rs_er_pfx ref = {}, *e;
+
+	prefix_copy(&ref.p, p);
+	e = rs_er_pfxs_find(er->pfxs, &ref);
+	if (sent && !e) {
+		e = XCALLOC(MTYPE_RS_ER, sizeof(*e));
+		prefix_copy(&e->p, p);
+		rs_er_pfxs_add(er->pfxs, e);
+	} else if (!sent && e) {
+		rs_er_pfxs_del(er->pfxs, e);
+		XFREE(MTYPE_RS_ER, e);
+	}
+}
+
+/* Is the update group of adj one of the ExpressRoute ones? */
+static bool rs_adj_is_er(const struct bgp_adj_out *adj, afi_t afi)
+{
+	const struct peer *conf;
+	const char *map;
+
+	if (!adj->subgroup || !adj->subgroup->update_group)
 		return false;
-	for (struct listnode *node = listhead(conf->bgp->peer); node;
+	conf = adj->subgroup->update_group->conf;
+	map = conf ? conf->filter[afi][SAFI_UNICAST].map[RMAP_OUT].name : NULL;
+	return map && strcmp(map, RS_RMAP_OUT "-ER") == 0;
+}
+
+/* Is p advertised (or about to be) to an ExpressRoute gateway? */
+static bool rs_er_in_adj_out(struct bgp *bgp, const struct prefix *p)
+{
+	afi_t afi = family2afi(p->family);
+	struct bgp_dest *dest;
+	struct bgp_adj_out *adj;
+	bool found = false;
+
+	if (afi != AFI_IP && afi != AFI_IP6)
+		return false;
+	dest = bgp_node_lookup(bgp->rib[afi][SAFI_UNICAST], p);
+	if (!dest)
+		return false;
+	RB_FOREACH (adj, bgp_adj_out_rb, &dest->adj_out)
+		if ((adj->attr || adj->adv) && rs_adj_is_er(adj, afi)) {
+			found = true;
+			break;
+		}
+	bgp_dest_unlock_node(dest);
+	return found;
+}
+
+/* Forget prefixes bgpd no longer advertises to ExpressRoute; true if any. */
+static bool rs_er_prune(struct bgp *bgp, struct rs_er_adverts *er)
+{
+	struct rs_er_pfx *e;
+	bool freed = false;
+
+	er->last_prune_ms = rs_bgp_now_ms();
+	frr_each_safe (rs_er_pfxs, er->pfxs, e)
+		if (!rs_er_in_adj_out(bgp, &e->p)) {
+			rs_er_pfxs_del(er->pfxs, e);
+			XFREE(MTYPE_RS_ER, e);
+			freed = true;
+		}
+	return freed;
+}
+
+static void rs_er_recheck(struct thread *t);
+
+void rs_bgp_er_json(struct rs_instance *rsi, struct json_object *json)
+{
+	struct json_object *je = json_object_new_object();
+	struct vrs_outbound_settings set;
+
+	vrs_outbound_settings_init(&set);
+	json_object_int_add(je, "cap", set.er_cap);
+	json_object_boolean_add(je, "active", rsi->branch_to_branch);
+	json_object_int_add(je, "advertised",
+			    rsi->er ? rs_er_pfxs_count(rsi->er->pfxs) : 0);
+	json_object_int_add(je, "withheld",
+			    rsi->er ? rsi->er->withheld_total : 0);
+	json_object_int_add(je, "evaluations",
+			    rsi->er ? rsi->er->evaluations : 0);
+	json_object_object_add(json, "expressRouteCap", je);
+}
+
+static void rs_er_schedule_recheck(struct rs_er_adverts *er)
+{
+	if (!er->t_recheck)
+		thread_add_timer_msec(rs_bgp_master, rs_er_recheck, er,
+				      RS_ER_RECHECK_MS, &er->t_recheck);
+}
+
+/*
+ * While prefixes are held back by the cap, look once a second whether
+ * withdrawals made room; if so, let bgpd walk the ExpressRoute update
+ * groups again (soft out), which admits withheld prefixes up to the cap.
+ */
+static void rs_er_recheck(struct thread *t)
+{
+	struct rs_er_adverts *er = THREAD_ARG(t);
+	struct bgp *bgp = rs_bgp_lookup(er->vrf);
+
+	if (!bgp || !er->withheld)
+		return;
+	if (!rs_er_prune(bgp, er)) {
+		rs_er_schedule_recheck(er);
+		return;
+	}
+	er->withheld = false;
+	for (struct listnode *node = listhead(bgp->peer); node;
 	     node = listnextnode(node)) {
 		struct peer *peer = listgetdata(node);
-		struct peer_af *paf = peer_af_find(peer, AFI_IP, SAFI_UNICAST);
-		struct update_subgroup *subgrp = paf ? PAF_SUBGRP(paf) : NULL;
+		struct rs_neighbor *nbr = rs_bgp_nbr(peer, NULL);
 
-		if (!subgrp || subgrp->update_group->conf != conf)
-			continue;
-		/* scount grows only when UPDATEs are written; pscount counts
-		 * the adj-out entries created so far, pending ones included. */
-		if (MAX(subgrp->scount, subgrp->pscount) > *sent)
-			*sent = MAX(subgrp->scount, subgrp->pscount);
-		if (!dest)
-			continue;
-		RB_FOREACH (adj, bgp_adj_out_rb, &dest->adj_out)
-			if (adj->subgroup == subgrp && (adj->attr || adj->adv))
-				has = true;
+		if (nbr && nbr->role == VRS_ROLE_EXPRESSROUTE_GW &&
+		    peer_established(peer))
+			peer_clear_soft(peer, AFI_IP, SAFI_UNICAST,
+					BGP_CLEAR_SOFT_OUT);
 	}
-	return has;
 }
 
 static bool rs_outbound(const enum vrs_role *dst,
@@ -437,24 +611,46 @@ static bool rs_outbound(const enum vrs_role *dst,
 {
 	struct peer *peer = path->peer;
 	struct rs_instance *rsi;
+	struct rs_er_adverts *er = NULL;
 	struct vrs_outbound_settings set;
 	struct vrs_outbound_query q = {};
+	const struct prefix *p;
 	uint32_t comms[64];
 	size_t nc;
 
-	if (!dst || !peer || !peer->bgp)
+	if (!dst || !peer || !peer->bgp || !path->net)
 		return false;
 	rsi = rs_instance_find(rs_bgp_vrf_name(peer->bgp));
 	if (!rsi)
 		return false;
+	p = bgp_dest_get_prefix(path->net);
 	vrs_outbound_settings_init(&set);
 	set.branch_to_branch = rsi->branch_to_branch;
 	q.src = rs_route_source(path);
 	nc = rs_communities(path->attr, comms, array_size(comms));
 	q.flags = vrs_inbound_community_flags(comms, nc);
 	q.dst = *dst;
-	q.dst_has_route = rs_adj_out_has(path->net, peer, &q.dst_sent);
+	if (q.dst == VRS_ROLE_EXPRESSROUTE_GW) {
+		er = rs_er_get(rsi);
+		q.dst_has_route = rs_er_has(er, p);
+		q.dst_sent = rs_er_pfxs_count(er->pfxs);
+		/* At the cap: first forget what bgpd has withdrawn since. */
+		if (!q.dst_has_route && set.er_cap && set.branch_to_branch &&
+		    q.dst_sent >= set.er_cap &&
+		    rs_bgp_now_ms() - er->last_prune_ms >= RS_ER_RECHECK_MS &&
+		    rs_er_prune(peer->bgp, er))
+			q.dst_sent = rs_er_pfxs_count(er->pfxs);
+	}
 	vrs_outbound_decide(&set, &q, res);
+	if (er) {
+		rs_er_set(er, p, res->advertise);
+		er->evaluations++;
+		if (res->reason == VRS_OUT_ER_CAP) {
+			er->withheld_total++;
+			er->withheld = true;
+			rs_er_schedule_recheck(er);
+		}
+	}
 	return true;
 }
 
@@ -821,6 +1017,50 @@ void rs_bgp_release_instance(struct rs_instance *rsi)
 				    SAFI_UNICAST);
 	}
 	rsi->n_originated = 0;
+}
+
+/* A neighbor without graceful restart sends no End-of-RIB: after this long
+ * Established, its initial table is taken as complete. */
+#define RS_NO_EOR_SETTLE_S 3
+
+size_t rs_bgp_eor_pending(struct rs_instance *rsi, const char **addrs,
+			  size_t cap)
+{
+	struct bgp *bgp = rs_bgp_lookup(rsi->vrf);
+	struct rs_neighbor *nbr;
+	size_t n = 0;
+	time_t now = monotime(NULL);
+
+	if (!bgp)
+		return 0;
+	/* One walk of bgpd's peer list (peer_lookup() is costly in 8.4). */
+	for (struct listnode *node = listhead(bgp->peer); node;
+	     node = listnextnode(node)) {
+		struct peer *peer = listgetdata(node);
+		char addr[SU_ADDRSTRLEN];
+		bool done;
+
+		if (!peer->su.sa.sa_family)
+			continue;
+		sockunion2str(&peer->su, addr, sizeof(addr));
+		nbr = rs_neighbor_find(rsi, addr);
+		if (!nbr)
+			continue;
+		if (CHECK_FLAG(peer->af_sflags[AFI_IP][SAFI_UNICAST],
+			       PEER_STATUS_EOR_RECEIVED))
+			done = true;
+		else if (peer_established(peer) &&
+			 !CHECK_FLAG(peer->cap, PEER_CAP_RESTART_RCV))
+			done = now - peer->uptime >= RS_NO_EOR_SETTLE_S;
+		else
+			done = false;
+		if (done)
+			continue;
+		if (n < cap)
+			addrs[n] = nbr->addr;
+		n++;
+	}
+	return n;
 }
 
 void rs_bgp_refresh_nvas(struct rs_instance *rsi)

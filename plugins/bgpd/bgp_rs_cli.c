@@ -570,10 +570,12 @@ void rs_cli_show_neighbor(struct vty *vty, const struct lyd_node *dnode,
 }
 
 DEFPY_YANG(rs_fabric, rs_fabric_cmd,
-	   "route-server fabric socket PATH$path instance (0-1)$id [name WORD$name]",
+	   "route-server fabric socket PATH$path instance (0-1)$id [name WORD$name] [startup-wait (1-3600)$wait]",
 	   RS_STR
 	   RS_FABRIC_HELP
-	   "Instance name (1-31 characters)\n")
+	   "Instance name (1-31 characters)\n"
+	   "After a start, wait for End-of-RIB from every neighbor before programming, at most\n"
+	   "Seconds (default 30)\n")
 {
 	RS_CLI_BGP();
 	if (path[0] != '/' || strlen(path) > 107) {
@@ -592,19 +594,25 @@ DEFPY_YANG(rs_fabric, rs_fabric_cmd,
 	nb_cli_enqueue_change(vty, "./fabric/instance-id", NB_OP_MODIFY, id_str);
 	nb_cli_enqueue_change(vty, "./fabric/instance-name",
 			      name ? NB_OP_MODIFY : NB_OP_DESTROY, name);
+	nb_cli_enqueue_change(vty, "./fabric/startup-wait", NB_OP_MODIFY,
+			      wait_str ? wait_str : "30");
 	return rs_cli_apply(vty, bgp);
 }
 
 DEFPY_YANG(no_rs_fabric, no_rs_fabric_cmd,
-	   "no route-server fabric [socket PATH instance (0-1) [name WORD]]",
+	   "no route-server fabric [socket PATH instance (0-1) [name WORD] [startup-wait (1-3600)]]",
 	   NO_STR RS_STR
 	   RS_FABRIC_HELP
-	   "Instance name\n")
+	   "Instance name\n"
+	   "Wait for End-of-RIB at start\n"
+	   "Seconds\n")
 {
 	RS_CLI_BGP();
 	nb_cli_enqueue_change(vty, "./fabric/socket", NB_OP_DESTROY, NULL);
 	nb_cli_enqueue_change(vty, "./fabric/instance-name", NB_OP_DESTROY,
 			      NULL);
+	nb_cli_enqueue_change(vty, "./fabric/startup-wait", NB_OP_MODIFY,
+			      "30");
 	return rs_cli_apply(vty, bgp);
 }
 
@@ -619,6 +627,10 @@ void rs_cli_show_fabric(struct vty *vty, const struct lyd_node *dnode,
 	if (yang_dnode_exists(dnode, "./instance-name"))
 		vty_out(vty, " name %s",
 			yang_dnode_get_string(dnode, "./instance-name"));
+	if (yang_dnode_get_uint16(dnode, "./startup-wait") !=
+	    RS_STARTUP_WAIT_DEFAULT_S)
+		vty_out(vty, " startup-wait %s",
+			yang_dnode_get_string(dnode, "./startup-wait"));
 	vty_out(vty, "\n");
 }
 
@@ -713,6 +725,7 @@ static void rs_show_one(struct rs_instance *rsi, void *arg)
 		json_object_string_add(ji, "routeLimitMode",
 				       vrs_limit_mode_name(rsi->limit_mode));
 		json_object_int_add(ji, "totalLimit", rsi->total_limit);
+		rs_bgp_er_json(rsi, ji);
 		if (rsi->vnet_name[0])
 			json_object_string_add(ji, "vnetName", rsi->vnet_name);
 		jsp = json_object_new_array();
@@ -960,6 +973,7 @@ DEFPY(show_rs_fabric, show_rs_fabric_cmd,
 	json_object *json = json_object_new_object();
 
 	rs_fabric_status_json(json);
+	rs_startup_json(json);
 	if (uj) {
 		vty_json(vty, json);
 		return CMD_SUCCESS;

@@ -477,6 +477,8 @@ static void rs_fabric_apply_finish(struct nb_cb_apply_finish_args *args)
 		strlcpy(f->instance_name,
 			yang_dnode_get_string(args->dnode, "./instance-name"),
 			sizeof(f->instance_name));
+	f->startup_wait_s = yang_dnode_get_uint16(args->dnode,
+						  "./startup-wait");
 	rs_fabric_changed(rsi);
 }
 
@@ -494,6 +496,7 @@ static int rs_fabric_leaf_destroy(struct nb_cb_destroy_args *args)
 	    strcmp(args->dnode->schema->name, "socket") == 0) {
 		rsi = rs_nb_instance(args->dnode);
 		memset(&rsi->fabric, 0, sizeof(rsi->fabric));
+		rsi->fabric.startup_wait_s = RS_STARTUP_WAIT_DEFAULT_S;
 		rs_fabric_changed(rsi);
 	}
 	return NB_OK;
@@ -767,6 +770,8 @@ const struct frr_yang_module_info frr_route_server_info = {
 		{ .xpath = RS_X "/fabric/instance-name", .cbs = {
 			.modify = rs_fabric_leaf_modify,
 			.destroy = rs_fabric_leaf_destroy } },
+		{ .xpath = RS_X "/fabric/startup-wait", .cbs = {
+			.modify = rs_fabric_leaf_modify } },
 		{ .xpath = RS_X "/vm", .cbs = {
 			.create = rs_vm_create,
 			.destroy = rs_vm_destroy,
