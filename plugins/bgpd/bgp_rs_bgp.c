@@ -7,12 +7,12 @@
  *
  * - inbound: the module's route-map VRS-RS-IN on every route-server
  *   neighbor: a match rule asks vrs_inbound_decide() (drop with a reason),
- *   a set rule tags the route with its source role (attr->tag, never sent
- *   on the wire) and sets the weight that implements the hub routing
+ *   a set rule sets the weight that implements the hub routing
  *   preference in bgpd's best-path selection;
  * - outbound: VRS-RS-OUT asks vrs_outbound_decide() with the source role
- *   read back from the tag (branch-to-branch, ExpressRoute cap) and keeps
- *   the NVA's next hop;
+ *   (the role of the path's source peer, from the module's table) and
+ *   the module's own count of ExpressRoute adverts, and keeps the NVA's
+ *   next hop;
  * - per-peer limit in "ars" mode: the bgp_packet_dump hook counts the
  *   prefixes of each UPDATE (vrs_wire) before bgpd processes it;
  * - the VNet address spaces are originated as the module's own statics.
@@ -48,9 +48,6 @@ DEFINE_MTYPE_STATIC(VRS_RS, RS_BGP_TMP, "Route-server walk buffer");
 DEFINE_MTYPE_STATIC(VRS_RS, RS_DENIED, "Route-server drop record");
 DEFINE_MTYPE_STATIC(VRS_RS, RS_ER, "Route-server ExpressRoute adverts");
 
-/* attr->tag of a route learned from a route-server neighbor: the role. */
-#define RS_TAG_MAGIC 0x76720000u
-#define RS_TAG_MASK 0xffff0000u
 #define RS_WEIGHT_PREFERRED 200
 #define RS_WEIGHT_OTHER 100
 #define RS_MAX_ASPATH 256
@@ -362,7 +359,6 @@ rs_set_ingress(void *rule, const struct prefix *prefix, void *object)
 
 	if (!nbr)
 		return RMAP_OKAY;
-	path->attr->tag = RS_TAG_MAGIC | nbr->role;
 	path->attr->weight = rs_weight(rsi->hub_pref, nbr->role,
 				       rsi->branch_to_branch);
 	return RMAP_OKAY;
@@ -372,11 +368,18 @@ static const struct route_map_rule_cmd rs_set_ingress_cmd = {
 	"vrs-rs-ingress", rs_set_ingress, rs_rule_compile, rs_rule_free,
 };
 
-/* Where did a route that is about to be advertised come from? */
+/*
+ * Where did a route that is about to be advertised come from? The path
+ * names its source peer, whose role is in the module's own table: no
+ * attribute of the route carries module state (it would reach zebra or
+ * peers).
+ */
 static enum vrs_source rs_route_source(const struct bgp_path_info *path)
 {
-	if ((path->attr->tag & RS_TAG_MASK) == RS_TAG_MAGIC)
-		return vrs_source_from_role(path->attr->tag & 0xff);
+	struct rs_neighbor *nbr = rs_bgp_nbr(path->peer, NULL);
+
+	if (nbr)
+		return vrs_source_from_role(nbr->role);
 	if (path->type == ZEBRA_ROUTE_BGP && path->sub_type == BGP_ROUTE_STATIC)
 		return VRS_SRC_VNET;
 	/* Learned from a neighbor without a role: treat like an NVA. */
