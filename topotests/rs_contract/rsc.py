@@ -31,7 +31,12 @@ def teardown(mod):
     vrstest.teardown_topogen(mod)
 
 
-def tgen_ok():
+# What the RS receives from each speaker in the starting state (the
+# speakers' configs in configs/rs-contract): every test restores it.
+START_PFX_RCD = {NVA1: 6, NVA2: 3, ER: 2, VPN: 2}
+
+
+def tgen_alive():
     """Skip only when a daemon died: every contract test restores what it
     changes, so one failed verdict does not hide the others (FRR's conftest
     would skip everything after a failure)."""
@@ -43,8 +48,22 @@ def tgen_ok():
     return tgen
 
 
+def tgen_ok(timeout=60):
+    """The topology, once it is in its starting state: every daemon
+    running, every session Established on both ends, and the RS has
+    received each speaker's routes. Each test calls this first, so any one
+    of them can run alone (pytest -k) without racing session start-up."""
+    tgen = tgen_alive()
+    vrstest.wait_established({r(n): [RS] for n in SPEAKERS}, timeout=timeout)
+    res = expect_rs({"neighbors": {a: {"state": "Established", "pfxRcd": n}
+                                   for a, n in START_PFX_RCD.items()}},
+                    count=int(timeout * 4))
+    assert res is None, "RS not in its starting state: {}".format(res)
+    return tgen
+
+
 def tgen_for_leaks():
-    return tgen_ok()
+    return tgen_alive()
 
 
 def r(name):

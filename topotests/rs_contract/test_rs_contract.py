@@ -251,6 +251,9 @@ def test_route_limit_max_prefix_no_teardown():
 def test_route_limit_ars_double_count_teardown():
     """Limit 4, 3 routes learned + the same 3 in one UPDATE = 6 > 4."""
     rsc.tgen_ok()
+    out = rs_conf("route-server route-limit-mode ars",
+                  "route-server neighbor 10.0.0.12 role nva route-limit 4")
+    assert not _percent_lines(out), out
     res = rsc.expect_rs({"routeLimitMode": "ars",
                          "neighbors": {NVA2: {"routeLimit": 4, "pfxRcd": 3, "state": "Established"}}})
     assert res is None, res
@@ -361,6 +364,8 @@ def _refresh_recv(name):
 
 def test_peering_spoke_space_and_route_refresh():
     rsc.tgen_ok()
+    res = rsc.expect_rs({"advertisedSpaces": ["10.1.0.0/16"]}, count=4)
+    assert res is None, ("starting state: no spoke1 peering", res)
     rr0 = {n: _refresh_recv(n) for n in ("nva1", "nva2")}
     out = rs_conf("route-server peering spoke1 address-space 10.2.0.0/16",
                   "route-server peering spoke1 allow-gateway-transit")
@@ -388,8 +393,20 @@ def test_peering_spoke_space_and_route_refresh():
     assert ok, route
 
 
+def _ensure_spoke1():
+    """The spoke1 peering of test_peering_spoke_space_and_route_refresh,
+    configured again (idempotent) so that a test can run alone."""
+    out = rs_conf("route-server peering spoke1 address-space 10.2.0.0/16",
+                  "route-server peering spoke1 allow-gateway-transit",
+                  "route-server peering spoke1 remote-uses-gateway")
+    assert not _percent_lines(out), out
+    res = rsc.expect_rs({"advertisedSpaces": ["10.1.0.0/16", "10.2.0.0/16"]})
+    assert res is None, res
+
+
 def test_use_remote_gateway_refused():
     rsc.tgen_ok()
+    _ensure_spoke1()
     before = rsc.running()
     out = rs_conf("route-server peering spoke1 use-remote-gateway")
     lines = _percent_lines(out)
@@ -401,12 +418,15 @@ def test_use_remote_gateway_refused():
 
 def test_effective_routes_vnet_rules():
     rsc.tgen_ok()
+    _ensure_spoke1()
     ok, route = rsc.wait_effective("10.1.5.0/24", [NVA1], state="Invalid")
     assert ok, route
     assert route["overriddenBy"] == "10.1.0.0/16", route
     assert route["source"] == "VirtualNetworkGateway"
     ok, route = rsc.wait_effective("10.0.0.0/8", [NVA1], state="Active")
     assert ok, route
+    ok, _ = vrstest.wait_for(lambda: "10.2.0.0/16" in rsc.effective(), timeout=10)
+    assert ok, sorted(rsc.effective())
     eff = rsc.effective()
     assert eff["10.1.0.0/16"]["source"] == "VnetLocal" and eff["10.1.0.0/16"]["state"] == "Active"
     assert eff["10.2.0.0/16"]["nextHopType"] == "VNetPeering", eff.get("10.2.0.0/16")
@@ -414,6 +434,9 @@ def test_effective_routes_vnet_rules():
 
 def test_peering_removed():
     rsc.tgen_ok()
+    _ensure_spoke1()
+    ok, _ = vrstest.wait_for(lambda: _vnet_path("nva1", "10.2.0.0/16") == [("65515", rsc.RS)], timeout=20)
+    assert ok, ("the spoke space must be at nva1 before it is removed", _vnet_path("nva1", "10.2.0.0/16"))
     out = rs_conf("no route-server peering spoke1")
     assert not _percent_lines(out), out
     res = rsc.expect_rs({"advertisedSpaces": ["10.1.0.0/16"]})
@@ -441,6 +464,10 @@ ROUND_TRIP = [
 def test_restart_from_saved_config():
     rsc.tgen_ok()
     rs = r("rs")
+    # Starting state: no spoke peering left by another test (-k subsets).
+    rs_conf("no route-server peering spoke1")
+    res = rsc.expect_rs({"advertisedSpaces": ["10.1.0.0/16"]})
+    assert res is None, res
     out = rs_conf(*ROUND_TRIP)
     assert not _percent_lines(out), out
     expected = {"branchToBranch": True, "hubRoutingPreference": "as-path",

@@ -151,6 +151,11 @@ def test_selection_config_a():
 def test_selection_config_b():
     """er 3, vpn 2, nva1 2."""
     rsc.tgen_ok()
+    # Config A first (what test_selection_config_a leaves), so that this
+    # test can run alone.
+    rs_conf("route-server branch-to-branch")
+    _wait_learned_path(ER, SEL, "12076")
+    _wait_learned_path(NVA1, SEL, "65001 65001 65001")
     _set_prepend("er", 30, "12076 12076 12076")
     _set_prepend("nva1", 30, "65001")
     _wait_learned_path(ER, SEL, "12076 12076 12076")
@@ -229,29 +234,68 @@ def _pfx_rcd(name):
     return js.get("peers", {}).get(rsc.RS, {}).get("pfxRcd", 0)
 
 
+def _advertised(addr, asn):
+    """Prefixes the RS advertises to an eBGP speaker that the speaker
+    accepts: the RS's update group may also carry the speaker's own routes
+    back (AS path with the speaker's ASN), which the speaker drops."""
+    js = vrstest.vtysh_json(r("rs"), "show route-server neighbor {} advertised-routes json".format(addr))
+    return {p for p, route in js.get("advertisedRoutes", {}).items()
+            if str(asn) not in route.get("asPath", "").split()}
+
+
+def _wait_in_sync(name, addr, present=(), absent=(), timeout=60):
+    """Poll until an NVA has exactly what the RS advertises to it (its
+    table from the RS equals the RS's advertised set), including every
+    prefix of present and none of absent; returns that set."""
+    last = {}
+
+    def check():
+        adv = _advertised(addr, rsc.SPEAKERS[name])
+        have = rsc.rs_paths_from(name)
+        last["v"] = (len(adv), len(have), sorted(adv ^ have)[:10])
+        return (adv == have and set(present) <= have and not (set(absent) & have)
+                and _pfx_rcd(name) == len(have) and have)
+
+    have, _ = vrstest.wait_for(check, timeout=timeout, interval=0.5)
+    assert have, "{} not in sync with the RS (advertised, received, differing): {}".format(name, last.get("v"))
+    return have
+
+
 def test_expressroute_cap():
     """Branch-to-branch on, nva1 offers 1,005 more prefixes: er gets at most
     1,000 (the VNet route counts), nva2 gets them all. Last of the routing
-    tests: it leaves 1,000+ routes churning while they are withdrawn."""
+    tests: it leaves 1,000+ routes churning while they are withdrawn.
+
+    Every count is taken in an exact, polled starting state: nva2's table
+    from the RS equals what the RS advertises to it, with the gateway
+    routes of branch-to-branch already there (reading it earlier raced the
+    first gateway route)."""
     rsc.tgen_ok()
+    base_off = _wait_in_sync("nva2", NVA2, present=NVA1_PFX + [VNET], absent=[ER_PFX, VPN_PFX])
     rs_conf("route-server branch-to-branch")
     extra = _extra_prefixes()
-    base_nva2 = _pfx_rcd("nva2")
     try:
+        base = _wait_in_sync("nva2", NVA2, present=NVA1_PFX + [VNET, ER_PFX, VPN_PFX])
+        assert base - base_off == {ER_PFX, VPN_PFX}, sorted(base ^ base_off)
+        ok, base_er = rsc.wait_routes("er", present=NVA1_PFX + NVA2_PFX + [VNET, VPN_PFX])
+        assert ok and len(base_er) < 1000, sorted(base_er or [])
         out = _speaker_file("nva1", ["router bgp 65001", "address-family ipv4 unicast"] +
                             ["network " + p for p in extra])
         assert "%" not in out, out
-        # nva2 receives all of them (plus the gateway routes now).
-        ok, _ = vrstest.wait_for(lambda: _pfx_rcd("nva2") >= base_nva2 + EXTRA + 2, timeout=60,
+        # nva2 receives all of them.
+        ok, _ = vrstest.wait_for(lambda: _pfx_rcd("nva2") == len(base) + EXTRA, timeout=60,
                                  interval=0.5)
-        assert ok, (base_nva2, _pfx_rcd("nva2"))
-        # er reaches the cap and stays there: at most 1,000 received.
+        assert ok, (len(base), EXTRA, _pfx_rcd("nva2"))
+        assert rsc.rs_paths_from("nva2") == base | set(extra)
+        # er reaches the cap and stays there: exactly 1,000 received.
         ok, _ = vrstest.wait_for(lambda: _pfx_rcd("er") >= 1000, timeout=30, interval=0.5)
         assert ok, _pfx_rcd("er")
+        # nva1's routes all reached nva2 (above), so the RS has them all:
+        # whatever it sends er from now on must stay at the cap.
         seen = []
         vrstest.wait_for(lambda: seen.append(_pfx_rcd("er")) and False, timeout=2, interval=0.2)
         adv = rsc.rs_neighbor(ER)["advertised"]
-        assert max(seen) == 1000 and adv == 1000, \
+        assert max(seen) == 1000 and min(seen) == 1000 and adv == 1000, \
             "ExpressRoute cap not enforced: er pfxRcd {}, RS advertised to er {}".format(seen, adv)
         assert rsc.rs_neighbor(ER)["state"] == "Established"
         assert rsc.rs_neighbor(VPN)["advertised"] > 1000, rsc.rs_neighbor(VPN)
@@ -259,8 +303,8 @@ def test_expressroute_cap():
         _speaker_file("nva1", ["router bgp 65001", "address-family ipv4 unicast"] +
                       ["no network " + p for p in extra])
         rs_conf("no route-server branch-to-branch")
-    ok, _ = vrstest.wait_for(lambda: _pfx_rcd("nva2") == base_nva2, timeout=60, interval=0.5)
-    assert ok, (base_nva2, _pfx_rcd("nva2"))
+    after = _wait_in_sync("nva2", NVA2, present=NVA1_PFX + [VNET], absent=[ER_PFX, VPN_PFX])
+    assert after == base_off, sorted(after ^ base_off)
 
 
 def test_clean_shutdown_no_module_leaks():
