@@ -567,6 +567,65 @@ static int rs_config_end(struct bgp *bgp)
 	return 0;
 }
 
+/* Remove the subtree at xpath from one configuration; true if it was there. */
+static bool rs_nb_config_destroy(struct nb_config *config,
+				 const struct nb_node *nbn, const char *xpath)
+{
+	return config && nb_candidate_edit(config, nbn, NB_OP_DESTROY, xpath,
+					   NULL, NULL) == NB_OK;
+}
+
+/*
+ * Drop an instance's subtree from the YANG running configuration (one
+ * northbound transaction on a copy of running) and from the shared
+ * candidate, which classic-mode vtysh commits from: otherwise the next
+ * route-server command would bring the old lines back.
+ */
+static void rs_nb_forget(const char *vrf)
+{
+	char xpath[XPATH_MAXLEN], errmsg[BUFSIZ] = "";
+	const struct nb_node *nbn = nb_node_find(RS_XPATH_BASE "/instance");
+	struct nb_context ctx = { .client = NB_CLIENT_NONE };
+	struct nb_config *cand;
+	int ret;
+
+	if (!nbn)
+		return;
+	snprintf(xpath, sizeof(xpath), RS_XPATH_INSTANCE, vrf);
+	rs_nb_config_destroy(vty_shared_candidate_config, nbn, xpath);
+	cand = nb_config_dup(running_config);
+	if (rs_nb_config_destroy(cand, nbn, xpath)) {
+		ret = nb_candidate_commit(&ctx, cand, true,
+					  "bgpd_rs: BGP instance deleted", NULL,
+					  errmsg, sizeof(errmsg));
+		if (ret != NB_OK && ret != NB_ERR_NO_CHANGES)
+			zlog_warn("bgpd_rs: %s: could not remove the route-server configuration of the deleted BGP instance: %s (%s)",
+				  vrf, nb_err_name(ret), errmsg);
+	}
+	nb_config_free(cand);
+}
+
+/*
+ * "no router bgp": the route server of that instance goes with it. The
+ * module's state is freed first (bgpd tears down the peers, routes and
+ * statics itself), then the YANG configuration is dropped, so that a
+ * re-created instance starts clean. At shutdown only the state is freed.
+ */
+static int rs_bgp_inst_delete(struct bgp *bgp)
+{
+	const char *vrf = rs_bgp_vrf_name(bgp);
+	struct rs_instance *rsi = rs_instance_find(vrf);
+
+	if (rsi) {
+		if (rsi->fabric.socket[0] && !bm->terminating)
+			rs_fabric_configure(NULL, 0, NULL);
+		rs_instance_del(rsi);
+	}
+	if (!bm->terminating)
+		rs_nb_forget(vrf);
+	return 0;
+}
+
 static int rs_late_init(struct thread_master *tm)
 {
 	rs_master = tm;
@@ -603,6 +662,7 @@ static int rs_module_init(void)
 	rs_instances_init(rs_instances);
 	hook_register(bgp_inst_config_write, rs_config_write);
 	hook_register(bgp_config_end, rs_config_end);
+	hook_register(bgp_inst_delete, rs_bgp_inst_delete);
 	hook_register(frr_late_init, rs_late_init);
 	hook_register(frr_fini, rs_fini);
 	return 0;

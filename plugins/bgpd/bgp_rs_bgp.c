@@ -283,6 +283,9 @@ static void rs_rule_free(void *rule)
 {
 }
 
+static bool rs_bgp_unmanaged(struct peer *peer, const struct rs_neighbor *nbr,
+			     char *reason, size_t len);
+
 /* match vrs-rs-drop: the policy core refuses the route. */
 static enum route_map_cmd_result_t
 rs_match_drop(void *rule, const struct prefix *prefix, void *object)
@@ -298,6 +301,10 @@ rs_match_drop(void *rule, const struct prefix *prefix, void *object)
 
 	if (!nbr)
 		return RMAP_NOMATCH;
+	if (rs_bgp_unmanaged(peer, nbr, NULL, 0)) {
+		rs_denied_clear(peer, prefix);
+		return RMAP_MATCH;
+	}
 	vrs_inbound_settings_init(&set);
 	set.local_asn = RS_LOCAL_AS;
 	set.total_cap = rsi->total_limit;
@@ -808,9 +815,7 @@ int rs_bgp_check_neighbor(const char *vrf, const char *addr,
 			  enum vrs_role role, char *reason, size_t len)
 {
 	struct bgp *bgp = rs_bgp_lookup(vrf);
-	struct rs_instance *rsi = rs_instance_find(vrf);
 	struct peer *peer = rs_bgp_peer(bgp, addr);
-	const struct vrs_timers *tm;
 
 	if (!peer) {
 		snprintf(reason, len,
@@ -833,17 +838,44 @@ int rs_bgp_check_neighbor(const char *vrf, const char *addr,
 			 addr, RS_LOCAL_AS, addr);
 		return -1;
 	}
-	if (rsi) {
-		tm = vrs_profile_timers(rsi->profile);
-		if (tm && tm->max_peers && !rs_neighbor_find(rsi, addr) &&
-		    rs_neighbors_count(rsi->neighbors) >= tm->max_peers) {
-			snprintf(reason, len,
-				 "profile %s allows at most %u route-server neighbors (use profile fast for more)",
-				 tm->name, tm->max_peers);
-			return -1;
-		}
-	}
+	/* The profile's neighbor count is a whole-instance northbound rule. */
 	return 0;
+}
+
+/*
+ * bgpd's own config of a neighbor with a role changed after the role was
+ * given (remote-as, allowas-in are not northbound-backed in 8.4): the
+ * neighbor is no longer managed. Its routes are all dropped inbound
+ * (counted as "policy"), so a 12076 or allowas-in peer never feeds the
+ * route server; its session and what it is sent are left as they are.
+ */
+static bool rs_bgp_unmanaged(struct peer *peer, const struct rs_neighbor *nbr,
+			     char *reason, size_t len)
+{
+	char why[200];
+
+	if (!peer || !nbr)
+		return false;
+	if (peer->as_type == AS_UNSPECIFIED) {
+		snprintf(reason, len, "neighbor has no remote-as");
+		return true;
+	}
+	if (vrs_asn_check(peer->as, nbr->role, why, sizeof(why)) !=
+	    VRS_ASN_OK) {
+		snprintf(reason, len, "remote-as %u no longer fits role %s: %s",
+			 peer->as, vrs_role_name(nbr->role), why);
+		return true;
+	}
+	if (CHECK_FLAG(peer->af_flags[AFI_IP][SAFI_UNICAST],
+		       PEER_FLAG_ALLOWAS_IN) ||
+	    CHECK_FLAG(peer->af_flags[AFI_IP][SAFI_UNICAST],
+		       PEER_FLAG_ALLOWAS_IN_ORIGIN)) {
+		snprintf(reason, len,
+			 "allowas-in is set: a route server never accepts routes carrying its own AS %u; remove 'neighbor %s allowas-in'",
+			 RS_LOCAL_AS, nbr->addr);
+		return true;
+	}
+	return false;
 }
 
 static void rs_bgp_apply_neighbor(struct rs_instance *rsi, struct bgp *bgp,
@@ -1170,7 +1202,13 @@ static void rs_bgp_show_peer(struct rs_instance *rsi, struct bgp *bgp,
 	struct rs_peer_counts c = {};
 	json_object *jp, *jd;
 	uint32_t dropped = 0;
+	char why[320] = "";
+	bool unmanaged = rs_bgp_unmanaged(peer, nbr, why, sizeof(why));
 
+	if (!nbr)
+		snprintf(why, sizeof(why),
+			 "no route-server role (add 'route-server neighbor %s role ...')",
+			 addr);
 	if (peer)
 		rs_bgp_count(bgp, peer, &c);
 	for (int r = 1; r < VRS_IN_REASON_COUNT; r++)
@@ -1186,6 +1224,10 @@ static void rs_bgp_show_peer(struct rs_instance *rsi, struct bgp *bgp,
 			vty_out(vty, "    route limit exceeded %" PRIu64 " time(s): %s\n",
 				nbr->cnt.limit_teardowns,
 				nbr->cnt.last_limit_reason);
+		if (unmanaged)
+			vty_out(vty,
+				"    not managed (every route from it is dropped): %s\n",
+				why);
 		return;
 	}
 	jp = json_object_new_object();
@@ -1194,7 +1236,9 @@ static void rs_bgp_show_peer(struct rs_instance *rsi, struct bgp *bgp,
 	json_object_int_add(jp, "remoteAs", peer ? peer->as : 0);
 	json_object_string_add(jp, "state",
 			       peer ? rs_peer_state(peer) : "NotConfigured");
-	json_object_boolean_add(jp, "managed", nbr != NULL);
+	json_object_boolean_add(jp, "managed", nbr && !unmanaged);
+	if (!nbr || unmanaged)
+		json_object_string_add(jp, "unmanagedReason", why);
 	json_object_int_add(jp, "pfxRcd",
 			    peer ? peer->pcount[AFI_IP][SAFI_UNICAST] : 0);
 	json_object_int_add(jp, "received", c.received);

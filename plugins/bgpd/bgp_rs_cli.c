@@ -283,72 +283,6 @@ static int rs_cli_prefix(struct vty *vty, const char *str, char *out,
 	return 0;
 }
 
-/*
- * Would the VNet model still be valid with this change? The policy core
- * knows the rules of VNet peerings (contract §7); its reason is shown.
- */
-static int rs_cli_check_vnets(struct vty *vty, struct bgp *bgp,
-			      const char *peering, const struct vrs_prefix *add,
-			      bool local_use_remote)
-{
-	struct rs_instance *rsi = rs_instance_find(rs_bgp_vrf_name(bgp));
-	struct rs_instance tmp = {};
-	struct vrs_vnet vnets[RS_MAX_PEERINGS + 2];
-	char reason[256];
-	size_t n;
-
-	if (rsi) {
-		memcpy(tmp.vnet_name, rsi->vnet_name, sizeof(tmp.vnet_name));
-		memcpy(tmp.spaces, rsi->spaces, sizeof(tmp.spaces));
-		tmp.n_spaces = rsi->n_spaces;
-		memcpy(tmp.peerings, rsi->peerings, sizeof(tmp.peerings));
-		tmp.n_peerings = rsi->n_peerings;
-	}
-	if (peering) {
-		struct rs_peering *p = rs_peering_find(&tmp, peering);
-
-		if (!p) {
-			if (tmp.n_peerings >= RS_MAX_PEERINGS) {
-				vty_out(vty,
-					"%% at most %d VNet peerings per route server\n",
-					RS_MAX_PEERINGS);
-				return -1;
-			}
-			p = rs_peering_get(&tmp, peering);
-		}
-		if (add) {
-			if (p->n_spaces >= RS_MAX_SPACES) {
-				vty_out(vty,
-					"%% VNet %s already has %d address spaces (the maximum)\n",
-					peering, RS_MAX_SPACES);
-				return -1;
-			}
-			p->spaces[p->n_spaces++] = *add;
-		}
-	} else if (add) {
-		if (tmp.n_spaces >= RS_MAX_SPACES) {
-			vty_out(vty,
-				"%% the VNet already has %d address spaces (the maximum)\n",
-				RS_MAX_SPACES);
-			return -1;
-		}
-		tmp.spaces[tmp.n_spaces++] = *add;
-	}
-	n = rs_instance_vnets(&tmp, vnets, array_size(vnets));
-	if (local_use_remote) {
-		struct vrs_vnet *v = &vnets[0];
-
-		for (size_t i = 0; i < v->n_peerings; i++)
-			if (strcmp(v->peerings[i].remote, peering) == 0)
-				v->peerings[i].use_remote_gateway = true;
-	}
-	/* Configured one command at a time: spaces may still be missing. */
-	if (vrs_vnets_validate_draft(vnets, n, reason, sizeof(reason)) == 0)
-		return 0;
-	vty_out(vty, "%% %s\n", reason);
-	return -1;
-}
-
 DEFPY_YANG(rs_address_space, rs_address_space_cmd,
 	   "[no] route-server address-space A.B.C.D/M$prefix",
 	   NO_STR RS_STR
@@ -356,13 +290,9 @@ DEFPY_YANG(rs_address_space, rs_address_space_cmd,
 	   "IPv4 prefix\n")
 {
 	char buf[64];
-	struct vrs_prefix p;
 
 	RS_CLI_BGP();
 	if (rs_cli_prefix(vty, prefix_str, buf, sizeof(buf)))
-		return CMD_WARNING_CONFIG_FAILED;
-	vrs_prefix_parse(buf, &p, NULL, 0);
-	if (!no && rs_cli_check_vnets(vty, bgp, NULL, &p, false))
 		return CMD_WARNING_CONFIG_FAILED;
 	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
 	nb_cli_enqueue_change(vty, "./address-space",
@@ -396,8 +326,6 @@ DEFPY_YANG(rs_peering, rs_peering_cmd,
 	RS_CLI_BGP();
 	if (rs_cli_check_peering_name(vty, name))
 		return CMD_WARNING_CONFIG_FAILED;
-	if (!no && rs_cli_check_vnets(vty, bgp, name, NULL, false))
-		return CMD_WARNING_CONFIG_FAILED;
 	snprintf(xpath, sizeof(xpath), "./peering[remote-vnet='%s']", name);
 	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
 	nb_cli_enqueue_change(vty, xpath, no ? NB_OP_DESTROY : NB_OP_CREATE,
@@ -419,14 +347,10 @@ DEFPY_YANG(rs_peering_space, rs_peering_space_cmd,
 	   "IPv4 prefix\n")
 {
 	char buf[64], xpath[192];
-	struct vrs_prefix p;
 
 	RS_CLI_BGP();
 	if (rs_cli_check_peering_name(vty, name) ||
 	    rs_cli_prefix(vty, prefix_str, buf, sizeof(buf)))
-		return CMD_WARNING_CONFIG_FAILED;
-	vrs_prefix_parse(buf, &p, NULL, 0);
-	if (!no && rs_cli_check_vnets(vty, bgp, name, &p, false))
 		return CMD_WARNING_CONFIG_FAILED;
 	snprintf(xpath, sizeof(xpath), "./peering[remote-vnet='%s']/address-space",
 		 name);
@@ -454,8 +378,6 @@ DEFPY_YANG(rs_peering_flag, rs_peering_flag_cmd,
 
 	RS_CLI_BGP();
 	if (rs_cli_check_peering_name(vty, name))
-		return CMD_WARNING_CONFIG_FAILED;
-	if (!no && rs_cli_check_vnets(vty, bgp, name, NULL, false))
 		return CMD_WARNING_CONFIG_FAILED;
 	snprintf(xpath, sizeof(xpath), "./peering[remote-vnet='%s']/%s", name,
 		 transit ? "allow-gateway-transit" : "remote-uses-gateway");
@@ -493,17 +415,16 @@ DEFPY_YANG(rs_peering_use_remote, rs_peering_use_remote_cmd,
 	   RS_STR RS_PEERING_STR "Name of the peered VNet\n"
 	   "Use the peered VNet's gateway or route server (useRemoteGateways)\n")
 {
-	RS_CLI_BGP();
-	/* Always refused: the policy core explains why in one line. */
-	if (rs_cli_check_vnets(vty, bgp, name, NULL, true) == 0) {
-		struct rs_instance *rsi =
-			rs_instance_find(rs_bgp_vrf_name(bgp));
+	struct rs_instance *rsi;
 
-		vty_out(vty,
-			"%% VNet %s has its own route server, so it cannot use the remote one of %s\n",
-			rsi && rsi->vnet_name[0] ? rsi->vnet_name : "(this one)",
-			name);
-	}
+	RS_CLI_BGP();
+	/* Not in the model: a VNet with a route server is a hub, never a
+	 * spoke that uses another VNet's gateway. */
+	rsi = rs_instance_find(rs_bgp_vrf_name(bgp));
+	vty_out(vty,
+		"%% VNet %s has its own route server, so it cannot use the remote one of %s\n",
+		rsi && rsi->vnet_name[0] ? rsi->vnet_name : "(this one)",
+		name);
 	return CMD_WARNING_CONFIG_FAILED;
 }
 
@@ -516,16 +437,9 @@ DEFPY_YANG(rs_neighbor, rs_neighbor_cmd,
 	   "Route limit for this neighbor (instance default otherwise)\n"
 	   "Number of routes\n")
 {
-	char reason[256], xpath[128];
-	enum vrs_role r;
+	char xpath[128];
 
 	RS_CLI_BGP();
-	vrs_role_from_string(role, &r, NULL, 0);
-	if (rs_bgp_check_neighbor(rs_bgp_vrf_name(bgp), addr_str, r, reason,
-				  sizeof(reason))) {
-		vty_out(vty, "%% %s\n", reason);
-		return CMD_WARNING_CONFIG_FAILED;
-	}
 	snprintf(xpath, sizeof(xpath), "./neighbor[address='%s']", addr_str);
 	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
 	nb_cli_enqueue_change(vty, xpath, NB_OP_CREATE, NULL);

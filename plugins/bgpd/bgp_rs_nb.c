@@ -20,11 +20,230 @@ static struct rs_instance *rs_nb_instance(const struct lyd_node *dnode)
 	return rs_instance_get(yang_dnode_get_string(inst, "./vrf"));
 }
 
+/* The VRF key of the instance a data node belongs to. */
+static const char *rs_nb_vrf(const struct lyd_node *dnode)
+{
+	return yang_dnode_get_string(yang_dnode_get_parent(dnode, "instance"),
+				     "./vrf");
+}
+
 static int rs_nb_prefix(const struct lyd_node *dnode, struct vrs_prefix *p,
 			char *errmsg, size_t errmsg_len)
 {
 	return vrs_prefix_parse(yang_dnode_get_string(dnode, NULL), p, errmsg,
 				errmsg_len);
+}
+
+/* Validation ------------------------------------------------------------ */
+
+/*
+ * The VNet model of an instance as the candidate configuration has it:
+ * the instance's own VNet and its peerings, read from the data tree.
+ */
+struct rs_nb_model {
+	struct rs_instance inst; /* vnet_name, spaces, peerings only */
+	size_t n_neighbors;
+	size_t n_vms;
+	enum vrs_profile profile;
+};
+
+/* Adds the prefixes of a leaf-list to an array; -1 with a reason if one
+ * is not a valid IPv4 prefix or overlaps another one of the same VNet. */
+static int rs_nb_add_space(struct vrs_vnet *scratch, struct vrs_prefix *arr,
+			   size_t *n, const struct lyd_node *dnode,
+			   char *errmsg, size_t len)
+{
+	const char *str = yang_dnode_get_string(dnode, NULL);
+	struct vrs_prefix p;
+	char reason[256];
+
+	if (vrs_prefix_parse(str, &p, reason, sizeof(reason))) {
+		snprintf(errmsg, len, "address space %s: %s", str, reason);
+		return -1;
+	}
+	if (p.addr.family != VRS_AF_IPV4) {
+		snprintf(errmsg, len,
+			 "address space %s: address spaces are IPv4 prefixes (A.B.C.D/M)",
+			 str);
+		return -1;
+	}
+	if (vrs_vnet_add_space(scratch, &p, reason, sizeof(reason))) {
+		snprintf(errmsg, len,
+			 "%s; the address spaces of one VNet must not overlap",
+			 reason);
+		return -1;
+	}
+	if (*n >= RS_MAX_SPACES) {
+		snprintf(errmsg, len,
+			 "VNet %s: at most %d address spaces per VNet",
+			 scratch->name, RS_MAX_SPACES);
+		return -1;
+	}
+	arr[(*n)++] = p;
+	return 0;
+}
+
+static int rs_nb_read_peering(struct rs_nb_model *m,
+			      const struct lyd_node *pn, char *errmsg,
+			      size_t len)
+{
+	const char *name = yang_dnode_get_string(pn, "./remote-vnet");
+	struct rs_peering *pr;
+	struct vrs_vnet scratch;
+	const struct lyd_node *c;
+	char reason[256];
+
+	if (m->inst.n_peerings >= RS_MAX_PEERINGS) {
+		snprintf(errmsg, len,
+			 "at most %d VNet peerings per route server",
+			 RS_MAX_PEERINGS);
+		return -1;
+	}
+	if (vrs_vnet_init(&scratch, name, reason, sizeof(reason))) {
+		snprintf(errmsg, len, "peering %s: %s", name, reason);
+		return -1;
+	}
+	pr = &m->inst.peerings[m->inst.n_peerings++];
+	memset(pr, 0, sizeof(*pr));
+	strlcpy(pr->remote, name, sizeof(pr->remote));
+	LY_LIST_FOR (lyd_child(pn), c) {
+		const char *leaf = c->schema->name;
+
+		if (strcmp(leaf, "address-space") == 0) {
+			if (rs_nb_add_space(&scratch, pr->spaces,
+					    &pr->n_spaces, c, errmsg, len))
+				return -1;
+		} else if (strcmp(leaf, "allow-gateway-transit") == 0)
+			pr->allow_transit = yang_dnode_get_bool(c, NULL);
+		else if (strcmp(leaf, "remote-uses-gateway") == 0)
+			pr->remote_uses_gateway = yang_dnode_get_bool(c, NULL);
+	}
+	/*
+	 * The peered VNet can use this VNet's route server only through a
+	 * peering whose local side allows gateway transit. Checked on the
+	 * final candidate: the order of the lines in one commit is free.
+	 */
+	if (pr->remote_uses_gateway && !pr->allow_transit) {
+		snprintf(errmsg, len,
+			 "peering %s: remote-uses-gateway needs allow-gateway-transit on the same peering (the peered VNet can use this VNet's route server only when this side allows gateway transit); add 'route-server peering %s allow-gateway-transit' or drop remote-uses-gateway",
+			 name, name);
+		return -1;
+	}
+	return 0;
+}
+
+static int rs_nb_read_instance(struct rs_nb_model *m,
+			       const struct lyd_node *inst, char *errmsg,
+			       size_t len)
+{
+	struct vrs_vnet scratch;
+	const struct lyd_node *c;
+
+	memset(m, 0, sizeof(*m));
+	m->profile = VRS_PROFILE_FAST;
+	if (yang_dnode_exists(inst, "./vnet-name"))
+		strlcpy(m->inst.vnet_name,
+			yang_dnode_get_string(inst, "./vnet-name"),
+			sizeof(m->inst.vnet_name));
+	vrs_vnet_init(&scratch,
+		      m->inst.vnet_name[0] ? m->inst.vnet_name : "vnet", NULL,
+		      0);
+	LY_LIST_FOR (lyd_child(inst), c) {
+		const char *name = c->schema->name;
+
+		if (strcmp(name, "address-space") == 0) {
+			if (rs_nb_add_space(&scratch, m->inst.spaces,
+					    &m->inst.n_spaces, c, errmsg, len))
+				return -1;
+		} else if (strcmp(name, "peering") == 0) {
+			if (rs_nb_read_peering(m, c, errmsg, len))
+				return -1;
+		} else if (strcmp(name, "neighbor") == 0)
+			m->n_neighbors++;
+		else if (strcmp(name, "vm") == 0)
+			m->n_vms++;
+		else if (strcmp(name, "profile") == 0)
+			vrs_profile_from_string(yang_dnode_get_string(c, NULL),
+						&m->profile, NULL, 0);
+	}
+	return 0;
+}
+
+/* Two peered VNets whose spaces overlap: the route server would advertise
+ * both to its NVAs and program both into VMs. */
+static int rs_nb_check_peered_overlap(const struct rs_instance *inst,
+				      char *errmsg, size_t len)
+{
+	char a[64], b[64];
+
+	for (size_t i = 0; i < inst->n_peerings; i++)
+		for (size_t j = i + 1; j < inst->n_peerings; j++) {
+			const struct rs_peering *x = &inst->peerings[i];
+			const struct rs_peering *y = &inst->peerings[j];
+
+			for (size_t k = 0; k < x->n_spaces; k++)
+				for (size_t l = 0; l < y->n_spaces; l++) {
+					if (!vrs_prefix_overlaps(&x->spaces[k],
+								 &y->spaces[l]))
+						continue;
+					snprintf(errmsg, len,
+						 "peered VNets %s and %s have overlapping address spaces %s and %s; the address spaces of all VNets peered with a route server's VNet must be disjoint",
+						 x->remote, y->remote,
+						 vrs_prefix_str(&x->spaces[k],
+								a, sizeof(a)),
+						 vrs_prefix_str(&y->spaces[l],
+								b, sizeof(b)));
+					return -1;
+				}
+		}
+	return 0;
+}
+
+/*
+ * Whole-instance rules, checked on the final candidate of every commit
+ * (vtysh, configuration load + commit, a startup file alike): address
+ * spaces and their overlaps (own, peered, own vs peered), peering flags,
+ * the gateway-transit rules of the policy core, limits of a profile.
+ */
+static int rs_instance_pre_validate(struct nb_cb_pre_validate_args *args)
+{
+	struct rs_nb_model *m;
+	struct vrs_vnet vnets[RS_MAX_PEERINGS + 1];
+	const struct vrs_timers *tm;
+	char reason[256];
+	size_t n;
+	int ret = NB_ERR_VALIDATION;
+
+	/* The model holds an instance's arrays: keep it off the stack. */
+	m = XCALLOC(MTYPE_TMP, sizeof(*m));
+	if (rs_nb_read_instance(m, args->dnode, args->errmsg,
+				args->errmsg_len))
+		goto out;
+	if (rs_nb_check_peered_overlap(&m->inst, args->errmsg,
+				       args->errmsg_len))
+		goto out;
+	n = rs_instance_vnets(&m->inst, vnets, array_size(vnets));
+	if (vrs_vnets_validate_draft(vnets, n, reason, sizeof(reason))) {
+		snprintf(args->errmsg, args->errmsg_len, "%s", reason);
+		goto out;
+	}
+	tm = vrs_profile_timers(m->profile);
+	if (tm && tm->max_peers && m->n_neighbors > tm->max_peers) {
+		snprintf(args->errmsg, args->errmsg_len,
+			 "profile %s allows at most %u route-server neighbors (%zu configured); use profile fast for more",
+			 tm->name, tm->max_peers, m->n_neighbors);
+		goto out;
+	}
+	if (m->n_vms > RS_MAX_VMS) {
+		snprintf(args->errmsg, args->errmsg_len,
+			 "at most %d VMs per route server (%zu configured)",
+			 RS_MAX_VMS, m->n_vms);
+		goto out;
+	}
+	ret = NB_OK;
+out:
+	XFREE(MTYPE_TMP, m);
+	return ret;
 }
 
 /*
@@ -412,13 +631,24 @@ static int rs_neighbor_role_modify(struct nb_cb_modify_args *args)
 	struct rs_neighbor *nbr;
 	enum vrs_role role;
 
+	const char *addr = yang_dnode_get_string(nn, "./address");
+
 	if (vrs_role_from_string(yang_dnode_get_string(args->dnode, NULL),
 				 &role, args->errmsg, args->errmsg_len))
+		return NB_ERR_VALIDATION;
+	/*
+	 * bgpd's own neighbor config (remote-as, allowas-in) is not in the
+	 * northbound: it is checked when the role is given. A later change
+	 * on bgpd's side makes the neighbor unmanaged (show route-server).
+	 */
+	if (args->event == NB_EV_VALIDATE &&
+	    rs_bgp_check_neighbor(rs_nb_vrf(args->dnode), addr, role,
+				  args->errmsg, args->errmsg_len))
 		return NB_ERR_VALIDATION;
 	if (args->event != NB_EV_APPLY)
 		return NB_OK;
 	rsi = rs_nb_instance(args->dnode);
-	nbr = rs_neighbor_get(rsi, yang_dnode_get_string(nn, "./address"));
+	nbr = rs_neighbor_get(rsi, addr);
 	nbr->role = role;
 	rs_instance_changed(rsi);
 	return NB_OK;
@@ -509,27 +739,11 @@ static int rs_vm_create(struct nb_cb_create_args *args)
 {
 	struct rs_instance *rsi;
 
-	switch (args->event) {
-	case NB_EV_VALIDATE:
-		rsi = rs_instance_find(yang_dnode_get_string(
-			yang_dnode_get_parent(args->dnode, "instance"),
-			"./vrf"));
-		if (rsi && rsi->n_vms >= RS_MAX_VMS &&
-		    !rs_vm_find(rsi, yang_dnode_get_string(args->dnode,
-							   "./name"))) {
-			snprintf(args->errmsg, args->errmsg_len,
-				 "at most %d VMs per route server", RS_MAX_VMS);
-			return NB_ERR_VALIDATION;
-		}
-		break;
-	case NB_EV_PREPARE:
-	case NB_EV_ABORT:
-		break;
-	case NB_EV_APPLY:
-		rsi = rs_nb_instance(args->dnode);
-		rs_vm_get(rsi, yang_dnode_get_string(args->dnode, "./name"));
-		break;
-	}
+	/* The count is a whole-instance rule (rs_instance_pre_validate). */
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	rsi = rs_nb_instance(args->dnode);
+	rs_vm_get(rsi, yang_dnode_get_string(args->dnode, "./name"));
 	return NB_OK;
 }
 
@@ -710,6 +924,7 @@ const struct frr_yang_module_info frr_route_server_info = {
 	.nodes = {
 		{ .xpath = RS_X, .cbs = {
 			.create = rs_instance_create,
+			.pre_validate = rs_instance_pre_validate,
 			.destroy = rs_instance_destroy,
 			.get_next = rs_instance_get_next,
 			.get_keys = rs_instance_get_keys,
