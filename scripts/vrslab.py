@@ -72,6 +72,26 @@ def module_path(mod):
     return os.path.join(build_dir(), "plugins", "bgpd", MODULES[mod])
 
 
+def sanitizer_env(prog):
+    """VRS_SANITIZE=1 (scripts/sanitize, an ASan/UBSan build in VRS_BUILD):
+    the environment variables a lab daemon starts with, else {}. Reports
+    go to files VRS_SANITIZE_LOG/<prog>.{asan,ubsan}.<pid>; bgpd, not
+    built with ASan itself, gets libasan preloaded (VRS_LD_PRELOAD), or it
+    refuses the modules; leak detection only for our own programs (FRR's
+    bgpd leaks at exit; the modules' memory is checked by memstats)."""
+    if os.environ.get("VRS_SANITIZE") != "1":
+        return {}
+    logdir = os.environ.get("VRS_SANITIZE_LOG", "/tmp/vrs-sanitize")
+    os.makedirs(logdir, exist_ok=True)
+    os.chmod(logdir, 0o1777)  # bgpd writes as user frr
+    base = os.path.join(logdir, prog)
+    env = {"ASAN_OPTIONS": "log_path={}.asan:detect_leaks={}".format(base, int(prog != "bgpd")),
+           "UBSAN_OPTIONS": "log_path={}.ubsan:halt_on_error=1:print_stacktrace=1".format(base)}
+    if prog == "bgpd":
+        env["LD_PRELOAD"] = os.environ.get("VRS_LD_PRELOAD", "libasan.so.8")
+    return env
+
+
 def run(cmd, check=True, **kw):
     res = subprocess.run(cmd, capture_output=True, text=True, **kw)
     if check and res.returncode != 0:
@@ -502,7 +522,8 @@ class Lab:
         for vm, vnet, ip, table in self.topo.vms():
             args += ["--vm", "{}={},table={}".format(vm, self.vnet_ns(vnet), table)]
         log = open(os.path.join(self.rundir, "vnet-agent.log"), "a")
-        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                env=dict(os.environ, **sanitizer_env("vnet-agent")))
         log.close()
         self._agent_proc = proc
         self.state["pids"]["agent"] = proc.pid
@@ -565,7 +586,8 @@ class Lab:
                     f.write(text)
                 shutil.chown(conf, "frr", "frr")
             pidf = os.path.join(nd, d + ".pid")
-            cmd = ["ip", "netns", "exec", ns, os.path.join(FRR_DIR, d), "-d",
+            senv = ["{}={}".format(*kv) for kv in sanitizer_env(d).items()] if d == "bgpd" else []
+            cmd = ["ip", "netns", "exec", ns] + (["env"] + senv if senv else []) + [os.path.join(FRR_DIR, d), "-d",
                    "-N", self.pathspace(node), "-f", conf, "-i", pidf,
                    "--log", "file:" + os.path.join(nd, d + ".log"), "--log-level", "info"]
             if d == "bgpd":
