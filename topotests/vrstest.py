@@ -200,6 +200,13 @@ def start_from(tgen, topo):
                 continue
             opts = module_opts(*[mods[m] for m in spec.get("modules", [])]) if d == "bgpd" else None
             router.load_config(rd[d], topo.node_conf(node, d), opts)
+    if os.environ.get("VRS_SANITIZE") == "1":
+        # ASan build (scripts/sanitize): bgpd refuses an ASan module unless
+        # libasan is preloaded. FRR's router.start() inherits os.environ:
+        # set for the session, so restarts get it too; FRR's topotest sends
+        # each daemon's reports to <logdir>/<router>.<daemon>.asan.<pid>.
+        os.environ["LD_PRELOAD"] = os.environ.get("VRS_LD_PRELOAD", "libasan.so.8")
+        os.environ["LSAN_OPTIONS"] = "detect_leaks=0"  # Debian's daemons leak at exit
     tgen.start_router()
     for node, spec in topo.nodes.items():
         router = tgen.gears[node]
