@@ -251,6 +251,24 @@ wait_for 5 jqcheck ".vms.vm1.instanceInUse == $OTHER" && ok "assigned instance g
 wait_for 5 sh -c "ip -n $NS route show default | grep -q 'via ${NH_OF[$OTHER]} '" &&
 	ok "kernel follows fallback" || fail "kernel default not from instance $OTHER"
 
+# --- 5a. a stalled agent judges timeouts only after reading its input --------
+# Stopped for longer than 3 x keepalive with the publisher's keepalive
+# queued in its socket, the agent must read it before it judges the
+# publisher silent.
+CONNECTS=$(status | jq ".publishers[\"$OTHER\"].connects")
+kill -STOP "$AGENT_PID"
+STOPPED=$(date +%s%N)
+queued_and_late() {
+	[ $(( ($(date +%s%N) - STOPPED) / 1000000 )) -gt 1500 ] &&
+		ss -x -H state connected src "$SOCK" | awk '$3 > 0 { f = 1 } END { exit !f }'
+}
+wait_for 10 queued_and_late || fail "no keepalive queued while the agent was stopped"
+kill -CONT "$AGENT_PID"
+wait_for 5 jqcheck ".publishers[\"$OTHER\"].lastSeq > 0" >/dev/null
+jqcheck ".publishers[\"$OTHER\"].connected == true and .publishers[\"$OTHER\"].connects == $CONNECTS" &&
+	ok "stalled agent kept the publisher whose keepalive was queued" ||
+	{ fail "stalled agent dropped a live publisher"; status; }
+
 # --- 5. keepalive timeout, then grace ----------------------------------------
 kill -STOP "$P_OTHER"
 wait_for 5 jqcheck ".publishers[\"$OTHER\"].connected == false" && ok "silent publisher dropped" ||
@@ -277,6 +295,13 @@ routes | grep -q "proto 200" || fail "nothing programmed before flush"
 stop_agent
 routes | grep -q "proto 200" && fail "--flush-on-exit left routes" || ok "--flush-on-exit removed owned routes"
 routes | grep -q "proto kernel" && ok "connected routes untouched by flush" || fail "flush removed foreign routes"
+
+# --- 7. staging cap ------------------------------------------------------------
+start_agent --max-stage-routes 50
+out=$("$PUB" --socket "$SOCK" --gen 10:10 --max-frame 600 -q 2>&1)
+echo "$out" | grep -q "Error 8: chunked snapshot too large" && agent_alive &&
+	ok "staging beyond --max-stage-routes refused: $out" || fail "staging cap: $out"
+stop_agent
 
 if [ $FAILS != 0 ]; then
 	echo "$FAILS failure(s); agent log:"
