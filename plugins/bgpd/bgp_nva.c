@@ -156,6 +156,7 @@ static int nva_late_init(struct thread_master *tm)
 			&frr_route_server_nva_info);
 	nva_cli_init();
 	nva_bgp_init();
+	nva_frr_workaround_init();
 	zlog_info("bgpd_nva: NVA peering module %s ready (FRR %s)",
 		  VRS_VERSION, vrs_frr_running_version());
 	return 0;
@@ -165,8 +166,8 @@ static int nva_fini(void)
 {
 	struct nva_template *tpl;
 
-	nva_bgp_fini();
-	/* bgpd frees its peers, route-maps and prefix-lists itself. */
+	nva_frr_workaround_fini();
+	/* bgpd frees its peers and route-maps itself. */
 	while ((tpl = nva_templates_pop(nva_templates)))
 		XFREE(MTYPE_NVA_TEMPLATE, tpl);
 	nva_templates_fini(nva_templates);

@@ -5,17 +5,21 @@
  *
  * A template ("route-server-peering NAME ...") is YANG data
  * (frr-route-server-nva.yang). Its expansion (a peer-group with both
- * instances as members, route-maps and prefix-lists, all named
- * VRS-NVA-<name>[-...]) is derived from that data and never written to
- * running-config: the template lines re-create it when the file is read.
+ * instances as members and route-maps, all named VRS-NVA-<name>[-...]) is
+ * derived from that data and never written to running-config: the
+ * template lines re-create it when the file is read. A template never
+ * sends a route learned from its route server back to it (bgp_nva_bgp.c).
  */
 #ifndef BGP_NVA_H
 #define BGP_NVA_H
 
 #include <stdint.h>
 
+#include "memory.h"
 #include "prefix.h"
 #include "typesafe.h"
+
+DECLARE_MGROUP(VRS_NVA);
 
 #define NVA_RS_AS 65515
 #define NVA_STR "Route-server peering of an NVA (bgpd_nva)\n"
@@ -98,7 +102,10 @@ void nva_cli_init(void);
 void nva_cli_show_peering(struct vty *vty, const struct lyd_node *dnode,
 			  bool show_defaults);
 
-/* bgp_nva_bgp.c: the one file that reads bgpd's internal structs. */
+/*
+ * bgp_nva_bgp.c: reads bgpd's internal structs, builds the expansion
+ * through bgpd's API (writes into no private struct).
+ */
 /* Calls cb for each BGP instance with its VRF name and local AS. */
 void nva_bgp_walk(void (*cb)(const char *vrf, uint32_t local_as, void *arg),
 		  void *arg);
@@ -128,11 +135,18 @@ void nva_bgp_template_json(struct nva_template *tpl,
 			   struct json_object *warnings);
 /* bgpd hooks (from module init). */
 void nva_bgp_hooks_register(void);
-/*
- * From late init: hide template-owned peers/groups from bgpd's own
- * running-config; nva_bgp_fini() undoes it.
- */
+/* From late init: the module's route-map rules. */
 void nva_bgp_init(void);
-void nva_bgp_fini(void);
+struct bgp;
+/* The peer-group is an applied template's expansion. */
+bool nva_bgp_group_owned(struct bgp *bgp, const char *group);
+
+/*
+ * bgp_nva_frr_workaround.c: the one file that writes into FRR's private
+ * structs (no public hook exists in 8.4): hides template-owned peers and
+ * peer-groups from bgpd's own running-config. From late init / fini.
+ */
+void nva_frr_workaround_init(void);
+void nva_frr_workaround_fini(void);
 
 #endif /* BGP_NVA_H */

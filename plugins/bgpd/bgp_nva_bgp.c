@@ -1,29 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * bgpd_nva: the one file that reads bgpd's internal structures.
+ * bgpd_nva: the file that reads bgpd's internal structures and builds a
+ * template's expansion through bgpd's and libfrr's API. It writes into no
+ * private FRR struct; the one workaround that does (hiding the expansion
+ * from running-config) is bgp_nva_frr_workaround.c.
  *
  * A template's expansion, all named VRS-NVA-<name>[-...]:
  *   peer-group VRS-NVA-<name>: remote-as 65515, ebgp-multihop, update-source,
  *     timers of the profile, as-override, soft-reconfiguration inbound,
  *     route-map VRS-NVA-<name>-IN in and VRS-NVA-<name>-OUT out;
  *   members: the instance addresses (BFD on each with the fast profile);
- *   prefix-list VRS-NVA-<name>-VNET (the route server's VNet prefixes, le 32)
- *   and VRS-NVA-<name>-NOADV (prefixes to mark NO_ADVERTISE);
  *   route-map VRS-NVA-<name>-OUT:
- *     deny 10   match ip address prefix-list VRS-NVA-<name>-VNET
- *     permit 20 match ip address prefix-list VRS-NVA-<name>-NOADV
+ *     deny 5    match vrs-nva-learned-from VRS-NVA-<name>
+ *     deny 10   match vrs-nva-prefix <vnet-prefix...>
+ *     permit 20 match vrs-nva-prefix <no-advertise...>
  *               set community no-advertise additive [+ prepend]
  *     permit 30 [set as-path prepend <local AS> x prepend] (passive role)
  *   route-map VRS-NVA-<name>-IN: permit 10.
  *
- * Running-config: bgpd writes every peer-group and configured neighbor
- * itself; the expansion must not appear beside the template lines. The
- * BGP node's config writer is wrapped: for the duration of one write, the
- * template-owned peer-groups and their members are taken out of the
- * instance's lists (and put back, sorted, right after). Route-maps and
- * prefix-lists built through the library API are not in the YANG running
- * configuration, so FRR does not write them. Reading the file back, the
- * template lines re-create the expansion.
+ * No echo: "deny 5" drops every route whose selected path was learned
+ * from a member of the template's own peer-group, i.e. from one of the
+ * route server's instances. Without it, a route the route server passed on
+ * (another NVA's prefix, the VNet) would go back to both instances, and
+ * as-override (applied by bgpd before the outbound route-map) replaces
+ * 65515 in its AS path, so the route server would accept it as new. The
+ * rule looks at where the route came from, not at its attributes: it
+ * needs no tag on the route (nothing reaches zebra or other peers) and
+ * does not depend on the AS path that as-override rewrites. Routes learned
+ * through another template (another route server) still go out: that is
+ * how an NVA carries routes between two route servers.
+ *
+ * vrs-nva-learned-from and vrs-nva-prefix are this module's route-map
+ * match rules (routemap.h API): the public prefix-list API (plist.h) has
+ * no way to add entries, and the rule keeps its prefixes in itself.
  */
 #include <zebra.h>
 
@@ -34,9 +43,7 @@
 #include "linklist.h"
 #include "log.h"
 #include "memory.h"
-#include "plist.h"
 #include "printfrr.h"
-#include "plist_int.h"
 #include "routemap.h"
 #include "sockunion.h"
 #include "vty.h"
@@ -45,11 +52,18 @@
 #include "bgpd/bgp_bfd.h"
 #include "bgpd/bgp_debug.h"
 #include "bgpd/bgp_fsm.h"
+#include "bgpd/bgp_route.h"
+#include "bgpd/bgp_table.h"
 #include "bgpd/bgp_updgrp.h"
 
 #include "vrs_asn.h"
 
 #include "bgp_nva.h"
+
+DEFINE_MTYPE_STATIC(VRS_NVA, NVA_RULE, "NVA route-map rule");
+
+#define NVA_RULE_LEARNED "vrs-nva-learned-from"
+#define NVA_RULE_PREFIX "vrs-nva-prefix"
 
 static const char *nva_vrf_name(struct bgp *bgp)
 {
@@ -94,8 +108,6 @@ struct nva_names {
 	char group[64];
 	char rmap_in[64];
 	char rmap_out[64];
-	char pl_vnet[64];
-	char pl_noadv[64];
 };
 
 static void nva_names(const char *tpl, struct nva_names *n)
@@ -103,9 +115,6 @@ static void nva_names(const char *tpl, struct nva_names *n)
 	snprintfrr(n->group, sizeof(n->group), NVA_OBJ_PREFIX "%s", tpl);
 	snprintfrr(n->rmap_in, sizeof(n->rmap_in), NVA_OBJ_PREFIX "%s-IN", tpl);
 	snprintfrr(n->rmap_out, sizeof(n->rmap_out), NVA_OBJ_PREFIX "%s-OUT",
-		 tpl);
-	snprintfrr(n->pl_vnet, sizeof(n->pl_vnet), NVA_OBJ_PREFIX "%s-VNET", tpl);
-	snprintfrr(n->pl_noadv, sizeof(n->pl_noadv), NVA_OBJ_PREFIX "%s-NOADV",
 		 tpl);
 }
 
@@ -257,29 +266,106 @@ int nva_bgp_check_update_source(const char *src, char *errmsg, size_t len)
 
 /* ---------------------------------------------------------------- policy */
 
-static void nva_plist_build(const char *name, const struct prefix_ipv4 *p,
-			    int n)
+/*
+ * "vrs-nva-prefix P...": the route's prefix is one of the listed IPv4
+ * prefixes or more specific (like prefix-list entries "le 32").
+ */
+struct nva_pfx_rule {
+	uint8_t n;
+	struct prefix_ipv4 p[NVA_PFX_MAX];
+};
+
+static void *nva_pfx_compile(const char *arg)
 {
-	struct prefix_list *pl = prefix_list_lookup(AFI_IP, name);
+	struct nva_pfx_rule *r;
+	char buf[NVA_PFX_MAX * (INET_ADDRSTRLEN + 4)];
+	char *tok, *save = NULL;
 
-	if (pl)
-		prefix_list_delete(pl);
-	if (n == 0)
-		return;
-	pl = prefix_list_get(AFI_IP, 0, name);
-	for (int i = 0; i < n; i++) {
-		struct prefix_list_entry *ple = prefix_list_entry_new();
-
-		ple->pl = pl;
-		ple->seq = (i + 1) * 5;
-		ple->type = PREFIX_PERMIT;
-		ple->any = false;
-		prefix_copy(&ple->prefix, (const struct prefix *)&p[i]);
-		apply_mask(&ple->prefix);
-		ple->ge = 0;
-		ple->le = IPV4_MAX_BITLEN;
-		prefix_list_entry_update_finish(ple);
+	if (strlcpy(buf, arg, sizeof(buf)) >= sizeof(buf))
+		return NULL;
+	r = XCALLOC(MTYPE_NVA_RULE, sizeof(*r));
+	for (tok = strtok_r(buf, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save)) {
+		if (r->n >= NVA_PFX_MAX ||
+		    str2prefix_ipv4(tok, &r->p[r->n]) <= 0) {
+			XFREE(MTYPE_NVA_RULE, r);
+			return NULL;
+		}
+		apply_mask_ipv4(&r->p[r->n++]);
 	}
+	return r;
+}
+
+static enum route_map_cmd_result_t
+nva_pfx_match(void *rule, const struct prefix *p, void *object)
+{
+	const struct nva_pfx_rule *r = rule;
+
+	if (p->family != AF_INET)
+		return RMAP_NOMATCH;
+	for (int i = 0; i < r->n; i++)
+		if (prefix_match(&r->p[i], p))
+			return RMAP_MATCH;
+	return RMAP_NOMATCH;
+}
+
+static void nva_rule_free(void *rule)
+{
+	XFREE(MTYPE_NVA_RULE, rule);
+}
+
+static const struct route_map_rule_cmd nva_pfx_cmd = {
+	NVA_RULE_PREFIX, nva_pfx_match, nva_pfx_compile, nva_rule_free,
+};
+
+/*
+ * "vrs-nva-learned-from GROUP": the route about to be advertised was
+ * learned from a member of peer-group GROUP. In an outbound route-map,
+ * path->peer is the receiving peer; path->net is the route's destination,
+ * and the path advertised is its selected one (the template's peer-group
+ * uses no addpath). A walk of the destination's few paths and one string
+ * compare per route: no lookup.
+ */
+static void *nva_learned_compile(const char *arg)
+{
+	return XSTRDUP(MTYPE_NVA_RULE, arg);
+}
+
+static enum route_map_cmd_result_t
+nva_learned_match(void *rule, const struct prefix *p, void *object)
+{
+	const char *group = rule;
+	struct bgp_path_info *path = object;
+	struct bgp_path_info *pi;
+
+	if (!path->net)
+		return RMAP_NOMATCH;
+	for (pi = bgp_dest_get_bgp_path_info(path->net); pi; pi = pi->next) {
+		if (!CHECK_FLAG(pi->flags, BGP_PATH_SELECTED))
+			continue;
+		if (pi->peer && pi->peer->group &&
+		    strcmp(pi->peer->group->name, group) == 0)
+			return RMAP_MATCH;
+		return RMAP_NOMATCH;
+	}
+	return RMAP_NOMATCH;
+}
+
+static const struct route_map_rule_cmd nva_learned_cmd = {
+	NVA_RULE_LEARNED, nva_learned_match, nva_learned_compile,
+	nva_rule_free,
+};
+
+/* "P1 P2 ..." for a vrs-nva-prefix rule. */
+static void nva_pfx_arg(const struct prefix_ipv4 *p, int n, char *buf,
+			size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < n && used < len; i++)
+		used += snprintfrr(buf + used, len - used, "%s%pFX",
+				   i ? " " : "", (const struct prefix *)&p[i]);
 }
 
 static void nva_rmap_clear(struct route_map *map)
@@ -291,14 +377,13 @@ static void nva_rmap_clear(struct route_map *map)
 static void nva_policy_build(struct nva_template *tpl, as_t local_as)
 {
 	const struct nva_tpl_conf *c = &tpl->conf;
+	char arg[NVA_PFX_MAX * (INET_ADDRSTRLEN + 4)];
 	struct route_map_index *idx;
 	struct route_map *map;
 	struct nva_names n;
 	char prepend[128] = "";
 
 	nva_names(tpl->name, &n);
-	nva_plist_build(n.pl_vnet, c->vnet, c->n_vnet);
-	nva_plist_build(n.pl_noadv, c->noadv, c->n_noadv);
 	if (c->role == NVA_ROLE_PASSIVE)
 		for (int i = 0; i < c->prepend; i++)
 			snprintfrr(prepend + strlen(prepend),
@@ -307,15 +392,21 @@ static void nva_policy_build(struct nva_template *tpl, as_t local_as)
 
 	map = route_map_get(n.rmap_out);
 	nva_rmap_clear(map);
+	/* Never back to the route server it came from (see the top). */
+	idx = route_map_index_get(map, RMAP_DENY, 5);
+	route_map_add_match(idx, NVA_RULE_LEARNED, n.group,
+			    RMAP_EVENT_MATCH_ADDED);
 	if (c->n_vnet) {
 		idx = route_map_index_get(map, RMAP_DENY, 10);
-		route_map_add_match(idx, "ip address prefix-list", n.pl_vnet,
-				    RMAP_EVENT_PLIST_ADDED);
+		nva_pfx_arg(c->vnet, c->n_vnet, arg, sizeof(arg));
+		route_map_add_match(idx, NVA_RULE_PREFIX, arg,
+				    RMAP_EVENT_MATCH_ADDED);
 	}
 	if (c->n_noadv) {
 		idx = route_map_index_get(map, RMAP_PERMIT, 20);
-		route_map_add_match(idx, "ip address prefix-list", n.pl_noadv,
-				    RMAP_EVENT_PLIST_ADDED);
+		nva_pfx_arg(c->noadv, c->n_noadv, arg, sizeof(arg));
+		route_map_add_match(idx, NVA_RULE_PREFIX, arg,
+				    RMAP_EVENT_MATCH_ADDED);
 		/* bgpd's compile edits its argument: a writable copy. */
 		char comm[] = "no-advertise additive";
 
@@ -497,7 +588,6 @@ void nva_bgp_remove(struct nva_template *tpl)
 {
 	struct bgp *bgp = nva_bgp_lookup(tpl->vrf);
 	struct peer_group *group = NULL;
-	struct prefix_list *pl;
 	struct route_map *map;
 	struct nva_names n;
 
@@ -515,10 +605,6 @@ void nva_bgp_remove(struct nva_template *tpl)
 		route_map_delete(map);
 	if ((map = route_map_lookup_by_name(n.rmap_out)))
 		route_map_delete(map);
-	if ((pl = prefix_list_lookup(AFI_IP, n.pl_vnet)))
-		prefix_list_delete(pl);
-	if ((pl = prefix_list_lookup(AFI_IP, n.pl_noadv)))
-		prefix_list_delete(pl);
 	tpl->applied = false;
 }
 
@@ -617,56 +703,13 @@ void nva_bgp_template_json(struct nva_template *tpl,
 	}
 }
 
-/* -------------------------------------------------- running-config */
+/* ---------------------------------------------------------------- glue */
 
-static struct cmd_node *nva_bgp_node;
-static int (*nva_bgp_orig_write)(struct vty *vty);
-
-struct nva_hidden {
-	struct list *list;
-	void *obj;
-};
-
-static int nva_bgp_config_write(struct vty *vty)
+bool nva_bgp_group_owned(struct bgp *bgp, const char *group)
 {
-	struct nva_hidden *hidden = NULL;
-	size_t n = 0, cap = 0;
-	struct listnode *node, *pn, *pnn;
-	struct peer_group *group;
-	struct bgp *bgp;
-	struct peer *p;
-	int ret;
+	struct nva_template *tpl = nva_group_template(bgp, group);
 
-	for (ALL_LIST_ELEMENTS_RO(bm->bgp, node, bgp))
-		cap += listcount(bgp->group) + listcount(bgp->peer);
-	if (cap)
-		hidden = XCALLOC(MTYPE_TMP, cap * sizeof(*hidden));
-	for (ALL_LIST_ELEMENTS_RO(bm->bgp, node, bgp)) {
-		for (ALL_LIST_ELEMENTS(bgp->group, pn, pnn, group)) {
-			struct nva_template *tpl =
-				nva_group_template(bgp, group->name);
-			struct listnode *mn;
-
-			if (!tpl || !tpl->applied)
-				continue;
-			for (ALL_LIST_ELEMENTS_RO(group->peer, mn, p)) {
-				if (n >= cap || !listnode_lookup(bgp->peer, p))
-					continue;
-				listnode_delete(bgp->peer, p);
-				hidden[n++] = (struct nva_hidden){ bgp->peer,
-								   p };
-			}
-			if (n >= cap)
-				continue;
-			listnode_delete(bgp->group, group);
-			hidden[n++] = (struct nva_hidden){ bgp->group, group };
-		}
-	}
-	ret = nva_bgp_orig_write(vty);
-	for (size_t i = 0; i < n; i++)
-		listnode_add_sort(hidden[i].list, hidden[i].obj);
-	XFREE(MTYPE_TMP, hidden);
-	return ret;
+	return tpl && tpl->applied;
 }
 
 static int nva_inst_config_write(struct bgp *bgp, struct vty *vty)
@@ -689,19 +732,6 @@ void nva_bgp_hooks_register(void)
 
 void nva_bgp_init(void)
 {
-	nva_bgp_node = vector_lookup(cmdvec, BGP_NODE);
-	if (!nva_bgp_node || !nva_bgp_node->config_write) {
-		zlog_err("bgpd_nva: BGP node has no config writer; template expansions will show in running-config");
-		nva_bgp_node = NULL;
-		return;
-	}
-	nva_bgp_orig_write = nva_bgp_node->config_write;
-	nva_bgp_node->config_write = nva_bgp_config_write;
-}
-
-void nva_bgp_fini(void)
-{
-	if (nva_bgp_node && nva_bgp_node->config_write == nva_bgp_config_write)
-		nva_bgp_node->config_write = nva_bgp_orig_write;
-	nva_bgp_node = NULL;
+	route_map_install_match(&nva_learned_cmd);
+	route_map_install_match(&nva_pfx_cmd);
 }

@@ -8,7 +8,9 @@ r"""NVA peering templates (bgpd_nva) against real route servers (bgpd_rs).
 
 rs0/rs1 are the two instances of the spoke route server (VNet 10.1.0.0/16),
 rsh the hub route server (VNet 10.2.0.0/16, on-prem 172.16.0.0/16).
-nva1 is active, nva2 passive (prepend 3); both advertise 10.200.0.0/16.
+nva1 is active, nva2 passive (prepend 3); both advertise 10.200.0.0/16,
+nva1 alone 10.211.0.0/16 and nva2 alone 10.212.0.0/16 (each learns the
+other's through the route server and must not echo it back).
 nva1 carries routes between the two route servers (as-override).
 The topology is configs/nva-templates.
 """
@@ -31,6 +33,12 @@ pytestmark = [pytest.mark.bgpd, pytest.mark.bfdd]
 ONPREM = "10.200.0.0/16"
 HUB_ONPREM = "172.16.0.0/16"
 SPOKE_VNET = "10.1.0.0/16"
+NVA1_ONLY = "10.211.0.0/16"
+NVA2_ONLY = "10.212.0.0/16"
+MARK = "10.219.0.0/16"
+SPOKE_INST = ("10.0.0.4", "10.0.0.5")
+# name: (address on the spoke subnet, AS, prefix only this NVA originates)
+NVAS = {"nva1": ("10.0.0.11", 65001, NVA1_ONLY), "nva2": ("10.0.0.12", 65002, NVA2_ONLY)}
 SHOW = "show route-server-peering json"
 
 TOPO = vrstest.load_topology("nva-templates")
@@ -127,31 +135,112 @@ def test_active_passive_preference():
     assert ok, _paths(rs0, ONPREM)
 
 
+def _advertised(router, peer):
+    cmd = "show bgp ipv4 unicast neighbors {} advertised-routes json".format(peer)
+    return vrstest.vtysh_json(router, cmd).get("advertisedRoutes", {})
+
+
+def _best_peer(router, prefix):
+    best = [p for p in _paths(router, prefix) if p.get("bestpath", {}).get("overall")]
+    return best[0]["peer"]["peerId"] if best else None
+
+
+def _echoes(nva_ip, prefix):
+    """The spoke instances that hold a path for prefix learned from nva_ip."""
+    tgen = _tgen()
+    return [rs for rs in ("rs0", "rs1") if _path_from(tgen.gears[rs], prefix, nva_ip)]
+
+
+def _barrier(nva_name):
+    """Everything nva_name queued towards the spoke instances so far has
+    arrived there: it originates a marker prefix and waits until both
+    instances hold it (UPDATEs to a peer leave in order), then takes it back.
+    Without this, "not echoed" could pass only because the echo is late."""
+    tgen = _tgen()
+    nva = tgen.gears[nva_name]
+    nva_ip, asn, _ = NVAS[nva_name]
+    out = _conf(nva, "router bgp {}".format(asn), "address-family ipv4 unicast", "network " + MARK)
+    assert "%" not in out, out
+    ok, _ = vrstest.wait_for(lambda: len(_echoes(nva_ip, MARK)) == 2, timeout=30)
+    assert ok, "marker {} from {} did not reach both instances".format(MARK, nva_name)
+    out = _conf(nva, "router bgp {}".format(asn), "address-family ipv4 unicast", "no network " + MARK)
+    assert "%" not in out, out
+    ok, _ = vrstest.wait_for(lambda: _echoes(nva_ip, MARK) == [], timeout=30)
+    assert ok, "marker {} from {} not withdrawn".format(MARK, nva_name)
+
+
+def test_no_echo_of_route_server_routes():
+    """An NVA learns the other NVA's prefix through the route server and
+    never sends it back to either instance (issue 9): as-override would
+    make the echo look new to the route server."""
+    tgen = _tgen()
+    for name, other in (("nva2", "nva1"), ("nva1", "nva2")):
+        nva = tgen.gears[name]
+        nva_ip = NVAS[name][0]
+        learned = NVAS[other][2]
+        # The route server does pass the other NVA's prefix on (to both
+        # instances' peers), and this NVA selects it from an instance.
+        for inst in SPOKE_INST:
+            ok, _ = vrstest.wait_for(lambda: _path_from(nva, learned, inst), timeout=30)
+            assert ok, "{} did not learn {} from {}: {}".format(name, learned, inst, _paths(nva, learned))
+        ok, _ = vrstest.wait_for(lambda: _best_peer(nva, learned) in SPOKE_INST, timeout=30)
+        assert ok, _paths(nva, learned)
+        _barrier(name)
+        for inst in SPOKE_INST:
+            adv = _advertised(nva, inst)
+            assert learned not in adv, "{} echoes {} to {}: {}".format(name, learned, inst, adv[learned])
+            assert NVAS[name][2] in adv, "{} does not advertise its own {} to {}".format(name, NVAS[name][2], inst)
+        assert _echoes(nva_ip, learned) == [], "{} echoed {}: {}".format(
+            name, learned, [_path_from(tgen.gears[rs], learned, nva_ip) for rs in ("rs0", "rs1")])
+    # Per template: nva1 carries nva2's prefix to the other route server
+    # (the hub RS), as an NVA between two route servers must.
+    ok, _ = vrstest.wait_for(lambda: _path_from(tgen.gears["rsh"], NVA2_ONLY, "10.0.1.11"), timeout=30)
+    assert ok, _paths(tgen.gears["rsh"], NVA2_ONLY)
+    # Negative control: with a permit-all outbound map on the template's
+    # peer-group, nva2 does echo nva1's prefix (as-override hides the loop).
+    nva2 = tgen.gears["nva2"]
+    out = _conf(nva2, "router bgp 65002", "address-family ipv4 unicast",
+                "neighbor VRS-NVA-spoke route-map VRS-NVA-spoke-IN out")
+    assert "%" not in out, out
+    ok, _ = vrstest.wait_for(lambda: len(_echoes("10.0.0.12", NVA1_ONLY)) == 2, timeout=30)
+    assert ok, "negative control: no echo without the template's outbound map: {}".format(
+        _paths(tgen.gears["rs0"], NVA1_ONLY))
+    path = _path_from(tgen.gears["rs0"], NVA1_ONLY, "10.0.0.12")
+    assert "65515" not in path["aspath"]["string"], path
+    out = _conf(nva2, "router bgp 65002", "address-family ipv4 unicast",
+                "neighbor VRS-NVA-spoke route-map VRS-NVA-spoke-OUT out")
+    assert "%" not in out, out
+    ok, _ = vrstest.wait_for(lambda: _echoes("10.0.0.12", NVA1_ONLY) == [], timeout=30)
+    assert ok, "echo not withdrawn: {}".format(_paths(tgen.gears["rs0"], NVA1_ONLY))
+
+
 def test_vnet_prefix_not_echoed():
     tgen = _tgen()
-    rs0, rs1, nva2 = tgen.gears["rs0"], tgen.gears["rs1"], tgen.gears["nva2"]
-
-    def echoed(nva_ip):
-        return [rs.name for rs in (rs0, rs1) if _path_from(rs, SPOKE_VNET, nva_ip)]
-
-    # nva1 has vnet-prefix 10.1.0.0/16: never sent back.
-    assert echoed("10.0.0.11") == []
-    # nva2's template has no vnet-prefix yet: with as-override, the VNet
-    # learned from one instance goes back to the other one (as 65002 ...).
-    ok, _ = vrstest.wait_for(lambda: echoed("10.0.0.12"), timeout=30)
-    assert ok, "negative control: expected the echo without vnet-prefix: {}".format(_paths(rs1, SPOKE_VNET))
-    # Changing the template re-applies it (soft, the session stays up).
+    nva2 = tgen.gears["nva2"]
+    # nva1 has vnet-prefix 10.1.0.0/16; nva2's template has none: the VNet
+    # learned from the instances is not sent back by either (learned from
+    # the template's route server).
+    _barrier("nva2")
+    assert _echoes("10.0.0.11", SPOKE_VNET) == []
+    assert _echoes("10.0.0.12", SPOKE_VNET) == [], _paths(tgen.gears["rs1"], SPOKE_VNET)
+    # vnet-prefix (for a VNet that arrives by another way) is applied in
+    # place (soft): the session stays up.
     before = nva2.vtysh_cmd("show bgp neighbors 10.0.0.4 json", isjson=True)["10.0.0.4"]
     out = _conf(nva2, "router bgp 65002", "route-server-peering spoke vnet-prefix 10.1.0.0/16")
     assert "%" not in out, out
-    ok, _ = vrstest.wait_for(lambda: echoed("10.0.0.12") == [], timeout=30)
-    assert ok, "echo still there: {}".format(echoed("10.0.0.12"))
-    assert echoed("10.0.0.11") == []
+    result = vrstest.expect_json(nva2, SHOW, {"instances": {"default": {"templates": {
+        "spoke": {"vnetPrefixes": [SPOKE_VNET]}}}}})
+    assert result is None, result
+    rm = nva2.vtysh_cmd("show route-map VRS-NVA-spoke-OUT")
+    assert SPOKE_VNET in rm, rm
+    _barrier("nva2")
+    assert _echoes("10.0.0.12", SPOKE_VNET) == []
+    assert _echoes("10.0.0.11", SPOKE_VNET) == []
     after = nva2.vtysh_cmd("show bgp neighbors 10.0.0.4 json", isjson=True)["10.0.0.4"]
     assert after["bgpState"] == "Established"
     assert after["connectionsEstablished"] == before["connectionsEstablished"], "session was reset"
     # The on-prem prefix still goes out.
-    assert _path_from(rs0, ONPREM, "10.0.0.12") is not None
+    assert _path_from(tgen.gears["rs0"], ONPREM, "10.0.0.12") is not None
 
 
 def test_as_override_between_route_servers():
@@ -337,8 +426,10 @@ def test_clean_removal():
     ok, _ = vrstest.wait_for(lambda: "VRS-NVA-spoke" not in nva1.vtysh_cmd("show route-map"), timeout=20)
     rms = nva1.vtysh_cmd("show route-map")
     assert ok and "VRS-NVA-hub-OUT" in rms, rms
+    # The template's prefixes live in its route-map (no prefix-lists).
+    assert "vrs-nva-prefix 10.2.0.0/16" in nva1.vtysh_cmd("show route-map VRS-NVA-hub-OUT"), rms
     pls = nva1.vtysh_cmd("show ip prefix-list")
-    assert "VRS-NVA-spoke" not in pls and "VRS-NVA-hub-VNET" in pls, pls
+    assert "VRS-NVA-" not in pls, pls
     running = nva1.vtysh_cmd("show running-config")
     assert "route-server-peering spoke" not in running, running
     assert " neighbor 10.0.0.99 description hand-written" in running, running
