@@ -18,8 +18,11 @@ route really changes, the churn must be zero.
     "startup"); the agent keeps using rs1's tables: zero churn.
  c  both route-server instances down beyond the agent's grace: withdrawn
     exactly once after the grace, back exactly once, no intermediate state.
- d  50 resets of nva1's sessions: tables exact afterwards; the vrs memory
-    groups of every bgpd back to the same counts; RSS growth bounded.
+ d  a storm of 50 flaps of nva1's sessions to both instances (neighbor
+    shutdown / no shutdown on nva1, each time until re-established):
+    tables exact afterwards; the vrs memory groups of every bgpd back to
+    the same counts; RSS growth of the rs bgpds, nva1's bgpd and the agent
+    bounded.
 
 Numbers go to the log and to <rundir>/fault_fabric_summary.json.
 """
@@ -446,13 +449,14 @@ def test_d_nva_flap_storm():
     SUMMARY.put("d_nva_flap_storm", flaps=FLAPS, stormSeconds=round(storm, 3),
                 flapSecondsMinMax=[round(min(per_flap), 3), round(max(per_flap), 3)],
                 settledAfterStormSeconds=round(secs, 3), rsSawEstablished=flaps_seen,
-                churn=c, churnEvents=len(ev), rssKiBBefore=rss0, rssKiBAfter=rss1,
+                churn=c, churnEvents=len(ev), events=describe(ev, t0)[:40],
+                rssKiBBefore=rss0, rssKiBAfter=rss1,
                 rssKiBDelta=rss_delta, vrsMemory=mem_delta)
     assert all(v >= FLAPS for v in flaps_seen.values()), flaps_seen
     for vm in VMS:
         per = c.get(vm, {})
-        # Every BGP route has nva1 as a next hop: it really changes at each
-        # flap (withdraw, re-add): at most two events per flap and prefix.
+        # Every BGP route has nva1 as a next hop: it may change at each flap
+        # (withdraw, re-add): at most two events per flap and prefix.
         assert set(per) <= set(BASE), (vm, per)
         assert all(n <= 2 * FLAPS for n in per.values()), (vm, per)
     assert ok_mem, "vrs memory groups not back to their counts: {}".format(
