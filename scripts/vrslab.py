@@ -170,6 +170,7 @@ class Topology:
     def _type(self, value, types, where, what):
         """Fail unless value is of one of the JSON types (str, int, list,
         dict, ...); the message says where, what was expected, what came."""
+        types = types if isinstance(types, tuple) else (types,)
         if isinstance(value, bool) and bool not in types:
             ok = False
         else:
@@ -197,9 +198,12 @@ class Topology:
                 self._err("'agentGrace': must be 1-3600 seconds, got {}".format(data["agentGrace"]))
         vnets = t(data.get("vnets", {}), dict, "'vnets'", "an object of VNet name -> {space, peerings}")
         for v, spec in vnets.items():
+            # Every VNet's shape first: a peering looks at the other side.
+            t(spec, dict, "vnet '{}'".format(v), "an object {space, peerings}")
+            t(spec.get("peerings", []), list, "vnet '{}': 'peerings'".format(v), "a list of VNet names")
+        for v, spec in vnets.items():
             if not NAME_RE.match(v):
                 self._err("vnet '{}': names are 1-8 chars a-z0-9 starting with a letter".format(v))
-            t(spec, dict, "vnet '{}'".format(v), "an object {space, peerings}")
             space = t(spec.get("space"), str, "vnet '{}': 'space'".format(v), "an IPv4 prefix like 10.2.0.0/16")
             try:
                 net = ipaddress.ip_network(space)

@@ -78,6 +78,10 @@ CASES = [
     (("vnets", "a"), "10.1.0.0/16", "vnet 'a': must be an object {space, peerings}, got a string"),
     (("vnets", "a", "space"), 167837696, "vnet 'a': 'space': must be an IPv4 prefix like 10.2.0.0/16, got a number"),
     (("vnets", "a", "peerings"), "b", "vnet 'a': 'peerings': must be a list of VNet names, got a string"),
+    (("vnets",), {"a": {"space": "10.1.0.0/16", "peerings": ["b"]}, "b": "10.2.0.0/16"},
+     "vnet 'b': must be an object {space, peerings}, got a string"),
+    (("vnets",), {"a": {"space": "10.1.0.0/16", "peerings": ["b"]}, "b": {"space": "10.2.0.0/16", "peerings": "a"}},
+     "vnet 'b': 'peerings': must be a list of VNet names, got a string"),
     (("name",), 7, "'name': must be a string, got a number 7"),
     (("agentGrace",), "10", "'agentGrace': must be a number of seconds, got a string"),
     (("agentGrace",), True, "'agentGrace': must be a number of seconds, got a boolean"),
@@ -106,6 +110,51 @@ def test_bad_topology_is_refused(tmp_path, path, value, message):
         vrslab.Topology(str(f))
     assert message in str(err.value), str(err.value)
     assert str(f) in str(err.value), "the message does not say which file: " + str(err.value)
+
+
+def _paths(obj, path=()):
+    """Every key path of a parsed JSON document."""
+    if path:
+        yield path
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _paths(v, path + (k,))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _paths(v, path + (i,))
+
+
+WRONG = [None, 7, 2.5, True, "x", "10.0.0.1/24", [], ["x"], [7], {}, {"x": 7}, [{}], [None]]
+
+
+@pytest.mark.parametrize("name", ["dual-homed-aa", "dual-homed-er"])
+def test_any_value_of_any_type_no_traceback(tmp_path, name):
+    """Every value of a shipped topology replaced by values of every JSON
+    type: the topology is accepted or refused with a LabError that names
+    the file, never any other exception (a traceback in scripts/lab)."""
+    with open(os.path.join(vrstest.TOP, "configs", name, "topology.json")) as f:
+        base = json.load(f)
+    base["nodes"]["rs0"]["routes"] = [{"prefix": "0.0.0.0/0", "via": "10.2.0.1"}]
+    f = tmp_path / "topology.json"
+    crashes, refused = [], 0
+    for path in list(_paths(base)):
+        for value in WRONG:
+            data = json.loads(json.dumps(base))
+            node = data
+            for key in path[:-1]:
+                node = node[key]
+            node[path[-1]] = value
+            f.write_text(json.dumps(data))
+            try:
+                vrslab.Topology(str(f))
+            except vrslab.LabError as e:
+                refused += 1
+                assert str(f) in str(e), str(e)
+            except Exception as e:  # noqa: B902 - what the test looks for
+                crashes.append("{} = {!r}: {}: {}".format("/".join(map(str, path)), value,
+                                                           type(e).__name__, e))
+    assert not crashes, "{} crashes, e.g.:\n{}".format(len(crashes), "\n".join(crashes[:10]))
+    assert refused > 100, refused
 
 
 def test_top_level_not_an_object(tmp_path):
