@@ -265,6 +265,8 @@ static void msg_free_vms(struct vrs_fabric_msg *m)
 /* ------------------------------------------------------------------ */
 /* Wire                                                               */
 
+static void die_with_agent_error(struct pub *p, const char *what);
+
 static void send_raw(struct pub *p, const void *buf, size_t len)
 {
 	size_t off = 0;
@@ -276,9 +278,45 @@ static void send_raw(struct pub *p, const void *buf, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			die("send: %s", n < 0 ? strerror(errno) : "closed");
+			die_with_agent_error(p, n < 0 ? strerror(errno) : "closed");
 		off += (size_t)n;
 	}
+}
+
+/*
+ * The agent closed while we were sending (it refused something we sent
+ * earlier without waiting): report its Error if it left one.
+ */
+static void die_with_agent_error(struct pub *p, const char *what)
+{
+	char reason[VRS_FABRIC_REASON_LEN];
+	uint8_t buf[4096];
+	ssize_t n;
+
+	while ((n = recv(p->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		size_t off = 0, used;
+
+		while (off < (size_t)n) {
+			struct vrs_fabric_msg m;
+			int rc = vrs_fabric_reader_feed(&p->rd, buf + off,
+							(size_t)n - off, &used,
+							reason, sizeof(reason));
+
+			off += used;
+			if (rc < 0)
+				break;
+			if (rc == 0)
+				continue;
+			rc = vrs_fabric_decode(p->rd.buf, p->rd.len, &m, reason,
+					       sizeof(reason));
+			vrs_fabric_reader_reset(&p->rd);
+			if (rc == 0 && m.type == VRS_MSG_ERROR)
+				die("agent Error %u: %s", m.code, m.text);
+			if (rc == 0)
+				vrs_fabric_msg_free(&m);
+		}
+	}
+	die("send: %s", what);
 }
 
 static void send_msg(struct pub *p, const struct vrs_fabric_msg *m)
