@@ -140,17 +140,34 @@ def vtysh_conf(node, *lines):
     assert "%" not in out, "{}: {}".format(node, out)
 
 
+def all_up():
+    """(True or None, the sessions that are not Established)."""
+    down = []
+    for node, peers in SESSIONS.items():
+        summ = lab.vtysh_json(node, "show bgp ipv4 unicast summary json").get("peers", {})
+        down += ["{}->{}".format(node, p) for p in peers
+                 if summ.get(p, {}).get("state") != "Established"]
+    return not down or None, down
+
+
+def starting_state(timeout=90):
+    """Poll for the state every test starts from, so that any test can run
+    alone (pytest -k): every session Established, both spoke RS instances
+    and both VMs' kernel routes via both NVAs, the MSEE with the spoke
+    prefix from both hubs."""
+    def check():
+        return (all_up()[0] and
+                all(effective_onprem(rs) == [NVA1, NVA2] for rs in ("rs0", "rs1")) and
+                all(kernel_onprem(vm) == [NVA1, NVA2] for vm in ("vm1", "vm2")) and
+                len(bgp_paths("msee", SPOKE)) == 2)
+
+    _, waited = poll(check, timeout=timeout, what="starting state (sessions, routes via both hubs)")
+    return waited
+
+
 # ------------------------------------------------------------------ tests
 
 def test_sessions_up():
-    def all_up():
-        down = []
-        for node, peers in SESSIONS.items():
-            summ = lab.vtysh_json(node, "show bgp ipv4 unicast summary json").get("peers", {})
-            down += ["{}->{}".format(node, p) for p in peers
-                     if summ.get(p, {}).get("state") != "Established"]
-        return not down or None, down
-
     value, waited = vrslab.wait_for(lambda: all_up()[0], timeout=60)
     assert value, "sessions not established: {}".format(all_up()[1])
     logger.info("all %d sessions established after %.1f s",
@@ -163,15 +180,23 @@ def test_onprem_sees_spoke_as_12076():
         return paths and paths[0].get("aspath", {}).get("string")
 
     poll(lambda: path() == "12076", what="on-prem path 12076 for " + SPOKE)
-    paths = bgp_paths("onprem", SPOKE)
-    assert [p["aspath"]["string"] for p in paths] == ["12076"], paths
-    # The MSEE itself has it from both ER gateways (65515 + the NVA's AS twice).
+    # The MSEE has it from both ER gateways (65515 + the NVA's AS twice):
+    # polled, the second gateway's path may arrive after the first.
+    poll(lambda: len(bgp_paths("msee", SPOKE)) == 2, what="msee has the spoke prefix from both hubs")
     msee = sorted(p["aspath"]["string"] for p in bgp_paths("msee", SPOKE))
     assert msee == ["65515 65001 65001", "65515 65002 65002"], msee
+    paths = bgp_paths("onprem", SPOKE)
+    assert [p["aspath"]["string"] for p in paths] == ["12076"], paths
 
 
 def test_no_transit_between_hubs():
     """A hub's routes reaching the other hub's ER gateway carry 65515: dropped."""
+    starting_state()
+    # The MSEE has each hub's space (from that hub's gateway) and offers it
+    # to the other gateway: its absence there is the policy, not a race.
+    for hub_space, gw_addr in (("10.1.0.0/16", "172.16.11.1"), ("10.3.0.0/16", "172.16.12.1")):
+        poll(lambda: [p["nexthops"][0]["ip"] for p in bgp_paths("msee", hub_space)] == [gw_addr],
+             what="msee has {} from {} only".format(hub_space, gw_addr))
     for gw, other in (("ergw1", "10.3.0.0/16"), ("ergw2", "10.1.0.0/16")):
         assert not bgp_paths(gw, other), "{} accepted {} through the MSEE".format(gw, other)
         paths = bgp_paths(gw, SPOKE)
@@ -214,6 +239,7 @@ def test_ping_onprem():
 
 def test_negative_no_as_override():
     """Without as-override towards rs0, nva1's on-prem route carries 65515: dropped."""
+    starting_state()
     try:
         vtysh_conf("nva1", "router bgp 65001", "address-family ipv4 unicast",
                    "no neighbor 10.2.0.4 as-override")
@@ -237,6 +263,7 @@ def test_negative_no_as_override():
 
 def test_negative_branch_to_branch_off():
     """Branch-to-branch off on hrs1: no on-prem routes from hrs1 to nva1."""
+    starting_state()
     adv = "show route-server neighbor {} advertised-routes json".format(NVA1)
     try:
         vtysh_conf("hrs1", "router bgp 65515", "no route-server branch-to-branch")
@@ -245,8 +272,9 @@ def test_negative_branch_to_branch_off():
         # The ER gateway no longer gets the spoke prefix from the NVA either.
         poll(lambda: not bgp_paths("ergw1", SPOKE), what="ergw1 loses the spoke prefix")
         # nva1 still knows on-prem, but only through the spoke RS (nva2's route).
-        for p in bgp_paths("nva1", ONPREM):
-            assert p["peer"]["peerId"] in SPOKE_RS, p
+        poll(lambda: bgp_paths("nva1", ONPREM) and
+             all(p["peer"]["peerId"] in SPOKE_RS for p in bgp_paths("nva1", ONPREM)),
+             what="nva1 has on-prem only from the spoke RS")
         # ... and does not echo it back to the spoke RS.
         poll(lambda: ONPREM not in learned("rs0", NVA1), what="nva1 echoes nothing to rs0")
         poll(lambda: effective_onprem("rs0") == [NVA2], what="rs0 programs on-prem via nva2 only")
@@ -269,6 +297,7 @@ def _loss_window(out):
 
 def test_hub1_failure():
     """All of hub1 silent: vm1 reaches on-prem via hub2 only."""
+    starting_state()
     poll(lambda: kernel_onprem("vm1") == [NVA1, NVA2], what="vm1 route via both NVAs")
     ns = lab.ns("vm1")
     pinger = subprocess.Popen(["ip", "netns", "exec", ns, "ping", "-n", "-D", "-i", "0.02",

@@ -40,7 +40,26 @@ def teardown_module(mod):
     vrstest.teardown_topogen(mod)
 
 
-_skip_on_failure = vrstest.tgen_or_skip
+NVAS = ("10.0.0.11", "10.0.0.12")
+
+
+def _skip_on_failure():
+    """The running topology in its starting state (so that any test can
+    run alone with -k): no daemon died, the RS's sessions with both NVAs
+    and the NVAs' sessions with the RS Established, the prefix learned
+    from both."""
+    tgen = vrstest.tgen_or_skip()
+    rs = tgen.gears["rs"]
+    vrstest.wait_established({rs: NVAS, tgen.gears["nva1"]: ["10.0.0.4"],
+                              tgen.gears["nva2"]: ["10.0.0.4"]})
+    ok, _ = vrstest.wait_for(lambda: _hops(rs) == list(NVAS), timeout=30)
+    assert ok, "starting state: RS has {} via {}".format(PREFIX, _hops(rs))
+    return tgen
+
+
+def _hops(rs):
+    paths = vrstest.vtysh_json(rs, "show bgp ipv4 unicast {} json".format(PREFIX)).get("paths", [])
+    return sorted(p["nexthops"][0]["ip"] for p in paths)
 
 
 def test_module_loaded():
@@ -116,18 +135,25 @@ def test_refuses_bad_input():
     out = vrstest.vtysh_conf(nva1, "router bgp 65001", "route-server")
     assert "%" in out, out
     rs = tgen.gears["rs"]
+    before = vrstest.vtysh_json(rs, "show route-server json")["instances"]["default"]["hubRoutingPreference"]
+    running = rs.vtysh_cmd("show running-config")
     out = vrstest.vtysh_conf(rs, "router bgp 65515",
                              "route-server hub-routing-preference cheapest")
     assert "%" in out, out
     # The running state is untouched.
     result = vrstest.expect_json(rs, "show route-server json", {
-        "instances": {"default": {"hubRoutingPreference": "as-path"}}}, count=1)
+        "instances": {"default": {"hubRoutingPreference": before}}}, count=1)
     assert result is None, result
+    assert rs.vtysh_cmd("show running-config") == running
 
 
 def test_restart_from_saved_config():
     tgen = _skip_on_failure()
     rs = tgen.gears["rs"]
+    # What test_yang_config_through_vtysh sets (again: -k runs this alone).
+    out = vrstest.vtysh_conf(rs, "router bgp 65515", "route-server branch-to-branch",
+                             "route-server hub-routing-preference as-path")
+    assert "%" not in out, out
     out = rs.run("{} -c 'write memory'".format(vrstest.VTYSH))
     saved = rs.run("cat /etc/frr/bgpd.conf /etc/frr/frr.conf 2>/dev/null")
     assert " route-server branch-to-branch" in saved, out + saved
@@ -195,10 +221,20 @@ def test_nva_module_reports_peering():
     out = vrstest.vtysh_conf(nva1, "router bgp 65001", "address-family ipv4 unicast",
                              "no neighbor 10.0.0.4 as-override")
     assert "%" not in out, out
-    warnings = vrstest.vtysh_json(nva1, "show route-server-peering json")["instances"]["default"]["warnings"]
-    assert any("no as-override towards 10.0.0.4" in w for w in warnings), warnings
-    vrstest.vtysh_conf(nva1, "router bgp 65001", "address-family ipv4 unicast",
-                       "neighbor 10.0.0.4 as-override")
+    try:
+        def warned():
+            js = vrstest.vtysh_json(nva1, "show route-server-peering json")
+            return any("no as-override towards 10.0.0.4" in w
+                       for w in js["instances"]["default"]["warnings"])
+
+        ok, _ = vrstest.wait_for(warned, timeout=10)
+        assert ok, vrstest.vtysh_json(nva1, "show route-server-peering json")
+    finally:
+        vrstest.vtysh_conf(nva1, "router bgp 65001", "address-family ipv4 unicast",
+                           "neighbor 10.0.0.4 as-override")
+    result = vrstest.expect_json(nva1, "show route-server-peering json", {
+        "instances": {"default": {"routeServerPeers": {"10.0.0.4": {"asOverride": True}}}}})
+    assert result is None, result
 
 
 def test_failover_to_second_nva():
