@@ -94,8 +94,44 @@ void nva_config_write_vrf(const char *vrf, struct vty *vty);
 /* A VRF's BGP instance is being deleted (its peers go with it). */
 void nva_inst_delete_vrf(const char *vrf);
 
-/* bgp_nva_nb.c */
+/* bgp_nva_nb.c: the table of XPaths and callbacks. */
 extern const struct frr_yang_module_info frr_route_server_nva_info;
+
+/* bgp_nva_nb_config.c: callbacks, named after their XPath. */
+struct nb_cb_create_args;
+struct nb_cb_modify_args;
+struct nb_cb_destroy_args;
+struct nb_cb_apply_finish_args;
+int route_server_nva_instance_create(struct nb_cb_create_args *args);
+int route_server_nva_instance_destroy(struct nb_cb_destroy_args *args);
+int route_server_nva_instance_peering_create(struct nb_cb_create_args *args);
+int route_server_nva_instance_peering_destroy(struct nb_cb_destroy_args *args);
+void route_server_nva_instance_peering_apply_finish(
+	struct nb_cb_apply_finish_args *args);
+int route_server_nva_instance_peering_instance_address_create(
+	struct nb_cb_create_args *args);
+int route_server_nva_instance_peering_instance_address_destroy(
+	struct nb_cb_destroy_args *args);
+int route_server_nva_instance_peering_single_instance_modify(
+	struct nb_cb_modify_args *args);
+int route_server_nva_instance_peering_profile_modify(
+	struct nb_cb_modify_args *args);
+int route_server_nva_instance_peering_role_modify(
+	struct nb_cb_modify_args *args);
+int route_server_nva_instance_peering_prepend_modify(
+	struct nb_cb_modify_args *args);
+int route_server_nva_instance_peering_vnet_prefix_create(
+	struct nb_cb_create_args *args);
+int route_server_nva_instance_peering_vnet_prefix_destroy(
+	struct nb_cb_destroy_args *args);
+int route_server_nva_instance_peering_update_source_modify(
+	struct nb_cb_modify_args *args);
+int route_server_nva_instance_peering_update_source_destroy(
+	struct nb_cb_destroy_args *args);
+int route_server_nva_instance_peering_no_advertise_create(
+	struct nb_cb_create_args *args);
+int route_server_nva_instance_peering_no_advertise_destroy(
+	struct nb_cb_destroy_args *args);
 
 /* bgp_nva_cli.c */
 void nva_cli_init(void);
