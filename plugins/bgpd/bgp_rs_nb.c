@@ -6,6 +6,7 @@
  */
 #include <zebra.h>
 
+#include "log.h"
 #include "northbound.h"
 #include "vrf.h"
 #include "yang.h"
@@ -242,6 +243,8 @@ static int rs_instance_pre_validate(struct nb_cb_pre_validate_args *args)
 	}
 	ret = NB_OK;
 out:
+	if (ret != NB_OK)
+		zlog_warn("bgpd_rs: configuration refused: %s", args->errmsg);
 	XFREE(MTYPE_TMP, m);
 	return ret;
 }
@@ -643,8 +646,10 @@ static int rs_neighbor_role_modify(struct nb_cb_modify_args *args)
 	 */
 	if (args->event == NB_EV_VALIDATE &&
 	    rs_bgp_check_neighbor(rs_nb_vrf(args->dnode), addr, role,
-				  args->errmsg, args->errmsg_len))
+				  args->errmsg, args->errmsg_len)) {
+		zlog_warn("bgpd_rs: configuration refused: %s", args->errmsg);
 		return NB_ERR_VALIDATION;
+	}
 	if (args->event != NB_EV_APPLY)
 		return NB_OK;
 	rsi = rs_nb_instance(args->dnode);
