@@ -56,6 +56,14 @@ static const struct vrs_mem_ops rs_mem_ops = {
 	.release = rs_mem_release,
 };
 
+static int64_t rs_now_ms(void)
+{
+	struct timeval tv;
+
+	monotime(&tv);
+	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
 /* Instances ------------------------------------------------------------ */
 
 static int rs_instance_cmp(const struct rs_instance *a,
@@ -97,7 +105,7 @@ struct rs_instance *rs_instance_get(const char *vrf)
 	rsi->total_limit = VRS_LIMIT_TOTAL_DEFAULT;
 	rsi->fabric.startup_wait_s = RS_STARTUP_WAIT_DEFAULT_S;
 	rsi->startup.state = RS_STARTUP_WAITING;
-	rsi->startup.start_ms = monotime(NULL) * 1000;
+	rsi->startup.start_ms = rs_now_ms();
 	rs_neighbors_init(rsi->neighbors);
 	rs_instances_add(rs_instances, rsi);
 	return rsi;
@@ -383,14 +391,6 @@ static const char *const rs_ready_names[] = {
 	[RS_READY_MAX_WAIT] = "maxWait",
 	[RS_READY_NO_NEIGHBORS] = "noNeighbors",
 };
-
-static int64_t rs_now_ms(void)
-{
-	struct timeval tv;
-
-	monotime(&tv);
-	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 /*
  * The startup gate (see struct rs_startup): true once the instance may
