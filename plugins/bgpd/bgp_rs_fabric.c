@@ -58,6 +58,9 @@ DEFINE_MTYPE_STATIC(VRS_RS_FABRIC, RS_FABRIC_CODEC, "Fabric codec");
 #define RS_FABRIC_ACK_TIMEOUT_MS 60000
 /* Frames the agent accepts by default (its --max-frame). */
 #define RS_FABRIC_MAX_FRAME VRS_FABRIC_MAX_FRAME_DEFAULT
+/* What the agent lets one frame's decode allocate (its default). */
+#define RS_FABRIC_DECODE_BUDGET                                              \
+	(VRS_FABRIC_DECODE_BUDGET_DEFAULT - VRS_FABRIC_DECODE_COST_MSG)
 /* Envelope + Snapshot/Update header, upper bound. */
 #define RS_FABRIC_ENV_OVERHEAD 32
 /* Data frames are queued one at a time: this only bounds keepalives. */
@@ -83,6 +86,7 @@ static const char *const rs_fabric_conn_names[] = {
 struct rs_fabric_state {
 	struct vrs_fabric_vm_table *vms; /* rs.routes: MTYPE_RS_FABRIC_ROUTES */
 	size_t *est;			 /* encoded size bound per VM */
+	size_t *cost;			 /* the agent's decode cost per VM */
 	size_t n_vms;
 	size_t n_routes;
 	int64_t publish_ms; /* first publish() not yet sent */
@@ -200,6 +204,7 @@ static void rs_fabric_state_free(struct rs_fabric_state *s)
 		XFREE(MTYPE_RS_FABRIC_ROUTES, s->vms[i].rs.routes);
 	XFREE(MTYPE_RS_FABRIC_STATE, s->vms);
 	XFREE(MTYPE_RS_FABRIC_STATE, s->est);
+	XFREE(MTYPE_RS_FABRIC_STATE, s->cost);
 	XFREE(MTYPE_RS_FABRIC_STATE, s);
 }
 
@@ -389,6 +394,15 @@ static bool rs_fabric_vm_conv(const struct rs_fabric_vm *in,
 	fab.st.routes_skipped += skipped;
 	fab.last_skipped += skipped;
 
+	if (vrs_fabric_decode_cost(t) > RS_FABRIC_DECODE_BUDGET) {
+		zlog_warn(
+			FAB_LOG
+			"vm %s: %zu routes need more than the agent decodes in one frame (%u bytes), not published",
+			t->name, t->rs.n, RS_FABRIC_DECODE_BUDGET);
+		XFREE(MTYPE_RS_FABRIC_ROUTES, t->rs.routes);
+		t->rs.n = 0;
+		return false;
+	}
 	if (t->rs.n > VRS_FABRIC_MAX_ROUTES_PER_VM ||
 	    (est >= RS_FABRIC_MAX_FRAME - RS_FABRIC_ENV_OVERHEAD &&
 	     rs_fabric_vm_exact(t) > RS_FABRIC_MAX_FRAME)) {
@@ -416,6 +430,8 @@ rs_fabric_state_new(const struct rs_fabric_vm *vms, size_t n_vms)
 			XCALLOC(MTYPE_RS_FABRIC_STATE, n_vms * sizeof(*s->vms));
 		s->est =
 			XCALLOC(MTYPE_RS_FABRIC_STATE, n_vms * sizeof(*s->est));
+		s->cost = XCALLOC(MTYPE_RS_FABRIC_STATE,
+				  n_vms * sizeof(*s->cost));
 	}
 	for (size_t i = 0; i < n_vms; i++) {
 		if (!vms[i].name || !vrs_fabric_name_valid(vms[i].name)) {
@@ -450,6 +466,7 @@ rs_fabric_state_new(const struct rs_fabric_vm *vms, size_t n_vms)
 	fab.st.vms_skipped += dup;
 	for (size_t i = 0; i < s->n_vms; i++) {
 		s->est[i] = rs_fabric_vm_est(&s->vms[i]);
+		s->cost[i] = vrs_fabric_decode_cost(&s->vms[i]);
 		s->n_routes += s->vms[i].rs.n;
 	}
 	if (fab.last_skipped)
@@ -629,15 +646,18 @@ static bool rs_fabric_batch_next(void)
 	struct vrs_fabric_msg m = {.type = b->type};
 	struct vrs_fabric_vm_table *tmp = NULL;
 	size_t budget = RS_FABRIC_MAX_FRAME - RS_FABRIC_ENV_OVERHEAD;
-	size_t used = 0, n = 0, k = 0;
+	size_t used = 0, cost = VRS_FABRIC_DECODE_COST_MSG, n = 0, k = 0;
 	bool ok;
 
+	/* Cut by encoded size and by what the agent's decode may allocate. */
 	while (b->pos + n < b->n_idx && n < VRS_FABRIC_MAX_VMS_PER_MSG) {
 		size_t vi = b->idx ? b->idx[b->pos + n] : b->pos + n;
 
-		if (n && used + st->est[vi] > budget)
+		if (n && (used + st->est[vi] > budget ||
+			  cost + st->cost[vi] > RS_FABRIC_DECODE_BUDGET))
 			break;
 		used += st->est[vi];
+		cost += st->cost[vi];
 		n++;
 	}
 	while (b->pos + n == b->n_idx && b->rpos + k < b->n_removed &&
