@@ -39,8 +39,13 @@ ip link set "$HOSTIF" up
 ip -n "$NS" link set "$NSIF" up
 ip -n "$NS" addr add 10.0.0.2/16 dev "$NSIF"
 
+# One VM holds the whole table: raise the per-frame decode budget (24 MiB
+# by default, ~38,000 routes) on both sides for the 100,000-route case.
+BUDGET=${VRS_DECODE_BUDGET:-134217728}
+
 start_agent() {
 	"$AGENT" --socket "$SOCK" --vm vm0="$NS" --grace 600 --flush-on-exit -q \
+		--decode-budget "$BUDGET" \
 		>>"$TMP/agent.log" 2>&1 &
 	AGENT_PID=$!
 	for _ in $(seq 50); do [ -S "$SOCK.status" ] && return; sleep 0.1; done
@@ -54,7 +59,8 @@ stop_agent() {
 # pub LABEL ROUTES NH NHLIST
 pub() {
 	local out
-	out=$("$PUB" --socket "$SOCK" --gen "1:$2:$3" --gen-nh "$4" --timing -q) || exit 1
+	out=$("$PUB" --socket "$SOCK" --gen "1:$2:$3" --gen-nh "$4" --timing -q \
+		--decode-budget "$BUDGET") || exit 1
 	printf "%-34s %s\n" "$1" "${out#snapshot: }"
 }
 
