@@ -72,6 +72,36 @@ def established(node, peers):
     return all(got.get(p, {}).get("state") == "Established" for p in peers)
 
 
+def agent_in_sync(st=None):
+    """Both route-server instances connected to the agent and resynced
+    (lastSeq > 0), and every VM programmed by its assigned instance with a
+    table set by a message (the agent's status JSON, agent/README.md)."""
+    st = st if st is not None else LAB.agent_status()
+    pubs = st.get("publishers", {})
+    vms = st.get("vms", {})
+    return (all(pubs.get(i, {}).get("connected") is True and pubs[i].get("lastSeq", 0) > 0
+                for i in ("0", "1")) and
+            sorted(vms) == ["vm1", "vm2"] and
+            all(v.get("instanceInUse") is not None and v.get("instanceInUse") == v.get("assignedInstance")
+                and v.get("lastSeq", 0) > 0 and v.get("lastError") == "" for v in vms.values()))
+
+
+def starting_state(timeout=90):
+    """Poll for the state every test starts from (so that any test can run
+    alone with -k): all sessions Established, both VMs' kernel routes via
+    both NVAs, the agent in sync with both instances."""
+    def check():
+        return (established("rs0", [NVA1, NVA2]) and established("rs1", [NVA1, NVA2]) and
+                established("onprem", ["172.16.1.1", "172.16.2.1"]) and
+                all(kernel_nexthops(vm) == [NVA1, NVA2] for vm in ("vm1", "vm2")) and
+                agent_in_sync())
+
+    ok, secs = vrslab.wait_for(check, timeout=timeout, interval=0.2)
+    assert ok, "starting state not reached in {:.0f} s: vm1 {}, vm2 {}, agent {}".format(
+        secs, kernel_nexthops("vm1"), kernel_nexthops("vm2"), json.dumps(LAB.agent_status()))
+    return secs
+
+
 def test_sessions_up():
     for rs in ("rs0", "rs1"):
         ok, _ = vrslab.wait_for(lambda: established(rs, [NVA1, NVA2]), timeout=60)
@@ -106,6 +136,7 @@ def test_vm_pings_onprem():
 
 
 def test_system_routes_win():
+    starting_state()
     # The spoke's own space and the peered hubs are system routes: the VM
     # tables get no BGP route for them (the agent owns only proto 200).
     ns, table = LAB.vm_table("vm1")
@@ -117,6 +148,7 @@ def test_system_routes_win():
 
 def test_silent_nva_failover():
     """hub1's NVA stops answering (carrier up): BFD, then re-programming."""
+    starting_state()
     LAB.fail("silent", "nva1")
     try:
         t0 = time.monotonic()
@@ -135,6 +167,7 @@ def test_silent_nva_failover():
 
 
 def test_nva_link_down_failover():
+    starting_state()
     LAB.fail("link", "nva1")
     try:
         ok, secs = wait_nexthops("vm1", [NVA2], timeout=20)
@@ -149,6 +182,7 @@ def test_nva_link_down_failover():
 
 
 def test_killed_nva_bgpd_failover():
+    starting_state()
     LAB.fail("bgpd", "nva1")
     try:
         t0 = time.monotonic()
@@ -167,6 +201,7 @@ def test_killed_nva_bgpd_failover():
 def test_one_instance_peering_trap():
     """nva1 peers only instance rs0: the VMs that instance rs1 programs
     never get nva1's routes (the cloud's trap, reproduced)."""
+    starting_state()
     status = {vm: agent_vm(vm).get("instanceInUse") for vm in ("vm1", "vm2")}
     assert sorted(status.values()) == [0, 1], "VMs not spread over both instances: {}".format(status)
     out = LAB.vtysh("nva1", "configure terminal", "router bgp 65001",
@@ -189,20 +224,28 @@ def test_one_instance_peering_trap():
 
 
 def test_agent_restart_resyncs_without_loss():
+    starting_state()
     before = {vm: kernel_nexthops(vm) for vm in ("vm1", "vm2")}
+    assert before == {"vm1": [NVA1, NVA2], "vm2": [NVA1, NVA2]}, before
     LAB.restart_agent()
-    # The routes stay in place across the restart (no blackhole) ...
-    for vm in ("vm1", "vm2"):
-        assert kernel_nexthops(vm) == before[vm], "{} changed during restart".format(vm)
-    # ... and both instances reconnect and resync (full snapshot).
-    def resynced():
-        st = LAB.agent_status()
-        pubs = st.get("publishers", st.get("instances", {}))
-        vms = st.get("vms", {})
-        return len(pubs) >= 2 and all(vms.get(vm, {}).get("lastSeq", 0) > 0 for vm in before)
+    st = LAB.agent_status()
+    # A new agent: it has not heard from any instance yet (so the resync
+    # below is real, not the old agent's counters).
+    assert st.get("agent", {}).get("uptimeSeconds", 99) < 5, st
+    # Both instances reconnect and resync (full snapshot); the routes stay
+    # in place all along (no blackhole): sampled at every poll.
+    changed = []
 
-    ok, _ = vrslab.wait_for(resynced, timeout=30)
+    def resynced():
+        now = {vm: kernel_nexthops(vm) for vm in before}
+        if now != before:
+            changed.append(now)
+        return agent_in_sync()
+
+    ok, secs = vrslab.wait_for(resynced, timeout=30)
     assert ok, json.dumps(LAB.agent_status(), indent=1)
+    assert not changed, "routes changed during the agent restart: {}".format(changed[:3])
+    logger.info("agent restart: both instances resynced after %.2f s", secs)
     for vm in ("vm1", "vm2"):
         assert kernel_nexthops(vm) == before[vm]
         assert agent_vm(vm).get("routesApplied", 0) >= 1, agent_vm(vm)
@@ -211,6 +254,7 @@ def test_agent_restart_resyncs_without_loss():
 
 def test_route_server_instance_down():
     """Instance rs1 goes away: the agent moves its VMs to rs0's routes."""
+    starting_state()
     LAB.fail("bgpd", "rs1")
     try:
         ok, _ = vrslab.wait_for(lambda: all(agent_vm(vm).get("instanceInUse") == 0
@@ -221,8 +265,7 @@ def test_route_server_instance_down():
         assert ping("vm2")
     finally:
         LAB.restore("bgpd", "rs1")
-    ok, _ = vrslab.wait_for(lambda: sorted(agent_vm(vm).get("instanceInUse")
-                                           for vm in ("vm1", "vm2")) == [0, 1], timeout=40)
+    ok, _ = vrslab.wait_for(agent_in_sync, timeout=40)
     assert ok, {vm: agent_vm(vm) for vm in ("vm1", "vm2")}
 
 
@@ -230,6 +273,7 @@ def test_both_instances_down_grace_then_withdraw():
     """Both route-server instances gone (maintenance gone wrong): the agent
     keeps the VMs' last routes for its grace period (10 s in this lab),
     then withdraws them; they come back when a route server returns."""
+    starting_state()
     grace = TOPO.data.get("agentGrace", 10)
     ok, _ = wait_nexthops("vm1", [NVA1, NVA2], timeout=60)
     assert ok, kernel_nexthops("vm1")
