@@ -376,15 +376,24 @@ static const struct route_map_rule_cmd rs_set_ingress_cmd = {
 };
 
 /*
- * Where did a route that is about to be advertised come from? The path
- * names its source peer, whose role is in the module's own table: no
- * attribute of the route carries module state (it would reach zebra or
- * peers).
+ * Where did a route that is about to be advertised come from? In an
+ * outbound route-map bgpd hands a copy of the path whose peer is the
+ * *receiving* peer (prep_for_rmap_apply); the source is the peer of the
+ * destination's selected path (the one being announced: no addpath on a
+ * route server), whose role is in the module's own table. No attribute of
+ * the route carries module state (it would reach zebra or peers).
  */
 static enum vrs_source rs_route_source(const struct bgp_path_info *path)
 {
-	struct rs_neighbor *nbr = rs_bgp_nbr(path->peer, NULL);
+	struct bgp_path_info *pi;
+	struct rs_neighbor *nbr = NULL;
 
+	for (pi = path->net ? bgp_dest_get_bgp_path_info(path->net) : NULL; pi;
+	     pi = pi->next)
+		if (CHECK_FLAG(pi->flags, BGP_PATH_SELECTED)) {
+			nbr = rs_bgp_nbr(pi->peer, NULL);
+			break;
+		}
 	if (nbr)
 		return vrs_source_from_role(nbr->role);
 	if (path->type == ZEBRA_ROUTE_BGP && path->sub_type == BGP_ROUTE_STATIC)
