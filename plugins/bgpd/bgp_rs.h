@@ -184,11 +184,56 @@ void rs_fabric_changed(struct rs_instance *rsi);
 struct json_object;
 void rs_startup_json(struct json_object *json);
 
-/* bgp_rs_nb.c */
+/* bgp_rs_nb.c: the northbound table. */
 extern const struct frr_yang_module_info frr_route_server_info;
 /* Instances in VRF order (array of n, free with rs_instance_array_free). */
 struct rs_instance **rs_instance_array(size_t *n);
 void rs_instance_array_free(struct rs_instance **arr);
+
+/* bgp_rs_nb_config.c: configuration callbacks, named after their xpath. */
+int rs_instance_pre_validate(struct nb_cb_pre_validate_args *args);
+int rs_instance_create(struct nb_cb_create_args *args);
+int rs_instance_destroy(struct nb_cb_destroy_args *args);
+void rs_instance_apply_finish(struct nb_cb_apply_finish_args *args);
+int rs_instance_leaf_modify(struct nb_cb_modify_args *args);
+int rs_instance_leaf_destroy(struct nb_cb_destroy_args *args);
+int rs_instance_address_space_create(struct nb_cb_create_args *args);
+int rs_instance_address_space_destroy(struct nb_cb_destroy_args *args);
+int rs_instance_peering_create(struct nb_cb_create_args *args);
+int rs_instance_peering_destroy(struct nb_cb_destroy_args *args);
+int rs_instance_peering_address_space_create(struct nb_cb_create_args *args);
+int rs_instance_peering_address_space_destroy(
+	struct nb_cb_destroy_args *args);
+int rs_instance_peering_allow_gateway_transit_modify(
+	struct nb_cb_modify_args *args);
+int rs_instance_peering_remote_uses_gateway_modify(
+	struct nb_cb_modify_args *args);
+int rs_instance_neighbor_create(struct nb_cb_create_args *args);
+int rs_instance_neighbor_destroy(struct nb_cb_destroy_args *args);
+int rs_instance_neighbor_role_modify(struct nb_cb_modify_args *args);
+int rs_instance_neighbor_route_limit_modify(struct nb_cb_modify_args *args);
+int rs_instance_neighbor_route_limit_destroy(struct nb_cb_destroy_args *args);
+void rs_instance_fabric_apply_finish(struct nb_cb_apply_finish_args *args);
+int rs_instance_fabric_leaf_modify(struct nb_cb_modify_args *args);
+int rs_instance_fabric_leaf_destroy(struct nb_cb_destroy_args *args);
+int rs_instance_vm_create(struct nb_cb_create_args *args);
+int rs_instance_vm_destroy(struct nb_cb_destroy_args *args);
+int rs_instance_vm_vnet_modify(struct nb_cb_modify_args *args);
+
+/* bgp_rs_nb_state.c: operational data. */
+const void *rs_instance_get_next(struct nb_cb_get_next_args *args);
+int rs_instance_get_keys(struct nb_cb_get_keys_args *args);
+const void *rs_instance_lookup_entry(struct nb_cb_lookup_entry_args *args);
+struct yang_data *
+rs_instance_state_accepted_routes_get_elem(struct nb_cb_get_elem_args *args);
+struct yang_data *rs_instance_state_established_neighbors_get_elem(
+	struct nb_cb_get_elem_args *args);
+const void *rs_instance_neighbor_get_next(struct nb_cb_get_next_args *args);
+int rs_instance_neighbor_get_keys(struct nb_cb_get_keys_args *args);
+const void *
+rs_instance_neighbor_lookup_entry(struct nb_cb_lookup_entry_args *args);
+struct yang_data *
+rs_instance_neighbor_state_get_elem(struct nb_cb_get_elem_args *args);
 
 /* bgp_rs_cli.c */
 void rs_cli_init(void);

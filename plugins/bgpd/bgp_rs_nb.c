@@ -1,925 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * bgpd_rs: northbound callbacks of frr-route-server.yang. Each callback
- * updates the side table and asks for the settings to be re-applied to
- * bgpd (coalesced on the event loop, see rs_instance_changed()).
+ * bgpd_rs: the northbound table of frr-route-server.yang: which callback
+ * serves which xpath (config in bgp_rs_nb_config.c, state in
+ * bgp_rs_nb_state.c, CLI renderers in bgp_rs_cli.c).
  */
 #include <zebra.h>
 
-#include "log.h"
 #include "northbound.h"
-#include "vrf.h"
-#include "yang.h"
 
 #include "bgp_rs.h"
-
-/* The instance a data node belongs to (created if needed). */
-static struct rs_instance *rs_nb_instance(const struct lyd_node *dnode)
-{
-	const struct lyd_node *inst = yang_dnode_get_parent(dnode, "instance");
-
-	return rs_instance_get(yang_dnode_get_string(inst, "./vrf"));
-}
-
-/* The VRF key of the instance a data node belongs to. */
-static const char *rs_nb_vrf(const struct lyd_node *dnode)
-{
-	return yang_dnode_get_string(yang_dnode_get_parent(dnode, "instance"),
-				     "./vrf");
-}
-
-static int rs_nb_prefix(const struct lyd_node *dnode, struct vrs_prefix *p,
-			char *errmsg, size_t errmsg_len)
-{
-	return vrs_prefix_parse(yang_dnode_get_string(dnode, NULL), p, errmsg,
-				errmsg_len);
-}
-
-/* Validation ------------------------------------------------------------ */
-
-/*
- * The VNet model of an instance as the candidate configuration has it:
- * the instance's own VNet and its peerings, read from the data tree.
- */
-struct rs_nb_model {
-	struct rs_instance inst; /* vnet_name, spaces, peerings only */
-	size_t n_neighbors;
-	size_t n_vms;
-	enum vrs_profile profile;
-};
-
-/* Adds the prefixes of a leaf-list to an array; -1 with a reason if one
- * is not a valid IPv4 prefix or overlaps another one of the same VNet. */
-static int rs_nb_add_space(struct vrs_vnet *scratch, struct vrs_prefix *arr,
-			   size_t *n, const struct lyd_node *dnode,
-			   char *errmsg, size_t len)
-{
-	const char *str = yang_dnode_get_string(dnode, NULL);
-	struct vrs_prefix p;
-	char reason[256];
-
-	if (vrs_prefix_parse(str, &p, reason, sizeof(reason))) {
-		snprintf(errmsg, len, "address space %s: %s", str, reason);
-		return -1;
-	}
-	if (p.addr.family != VRS_AF_IPV4) {
-		snprintf(errmsg, len,
-			 "address space %s: address spaces are IPv4 prefixes (A.B.C.D/M)",
-			 str);
-		return -1;
-	}
-	if (vrs_vnet_add_space(scratch, &p, reason, sizeof(reason))) {
-		snprintf(errmsg, len,
-			 "%s; the address spaces of one VNet must not overlap",
-			 reason);
-		return -1;
-	}
-	if (*n >= RS_MAX_SPACES) {
-		snprintf(errmsg, len,
-			 "VNet %s: at most %d address spaces per VNet",
-			 scratch->name, RS_MAX_SPACES);
-		return -1;
-	}
-	arr[(*n)++] = p;
-	return 0;
-}
-
-static int rs_nb_read_peering(struct rs_nb_model *m,
-			      const struct lyd_node *pn, char *errmsg,
-			      size_t len)
-{
-	const char *name = yang_dnode_get_string(pn, "./remote-vnet");
-	struct rs_peering *pr;
-	struct vrs_vnet scratch;
-	const struct lyd_node *c;
-	char reason[256];
-
-	if (m->inst.n_peerings >= RS_MAX_PEERINGS) {
-		snprintf(errmsg, len,
-			 "at most %d VNet peerings per route server",
-			 RS_MAX_PEERINGS);
-		return -1;
-	}
-	if (vrs_vnet_init(&scratch, name, reason, sizeof(reason))) {
-		snprintf(errmsg, len, "peering %s: %s", name, reason);
-		return -1;
-	}
-	pr = &m->inst.peerings[m->inst.n_peerings++];
-	memset(pr, 0, sizeof(*pr));
-	strlcpy(pr->remote, name, sizeof(pr->remote));
-	LY_LIST_FOR (lyd_child(pn), c) {
-		const char *leaf = c->schema->name;
-
-		if (strcmp(leaf, "address-space") == 0) {
-			if (rs_nb_add_space(&scratch, pr->spaces,
-					    &pr->n_spaces, c, errmsg, len))
-				return -1;
-		} else if (strcmp(leaf, "allow-gateway-transit") == 0)
-			pr->allow_transit = yang_dnode_get_bool(c, NULL);
-		else if (strcmp(leaf, "remote-uses-gateway") == 0)
-			pr->remote_uses_gateway = yang_dnode_get_bool(c, NULL);
-	}
-	/*
-	 * The peered VNet can use this VNet's route server only through a
-	 * peering whose local side allows gateway transit. Checked on the
-	 * final candidate: the order of the lines in one commit is free.
-	 */
-	if (pr->remote_uses_gateway && !pr->allow_transit) {
-		snprintf(errmsg, len,
-			 "peering %s: remote-uses-gateway needs allow-gateway-transit on the same peering (the peered VNet can use this VNet's route server only when this side allows gateway transit); add 'route-server peering %s allow-gateway-transit' or drop remote-uses-gateway",
-			 name, name);
-		return -1;
-	}
-	return 0;
-}
-
-static int rs_nb_read_instance(struct rs_nb_model *m,
-			       const struct lyd_node *inst, char *errmsg,
-			       size_t len)
-{
-	struct vrs_vnet scratch;
-	const struct lyd_node *c;
-
-	memset(m, 0, sizeof(*m));
-	m->profile = VRS_PROFILE_FAST;
-	if (yang_dnode_exists(inst, "./vnet-name"))
-		strlcpy(m->inst.vnet_name,
-			yang_dnode_get_string(inst, "./vnet-name"),
-			sizeof(m->inst.vnet_name));
-	vrs_vnet_init(&scratch,
-		      m->inst.vnet_name[0] ? m->inst.vnet_name : "vnet", NULL,
-		      0);
-	LY_LIST_FOR (lyd_child(inst), c) {
-		const char *name = c->schema->name;
-
-		if (strcmp(name, "address-space") == 0) {
-			if (rs_nb_add_space(&scratch, m->inst.spaces,
-					    &m->inst.n_spaces, c, errmsg, len))
-				return -1;
-		} else if (strcmp(name, "peering") == 0) {
-			if (rs_nb_read_peering(m, c, errmsg, len))
-				return -1;
-		} else if (strcmp(name, "neighbor") == 0)
-			m->n_neighbors++;
-		else if (strcmp(name, "vm") == 0)
-			m->n_vms++;
-		else if (strcmp(name, "profile") == 0)
-			vrs_profile_from_string(yang_dnode_get_string(c, NULL),
-						&m->profile, NULL, 0);
-	}
-	return 0;
-}
-
-/* Two peered VNets whose spaces overlap: the route server would advertise
- * both to its NVAs and program both into VMs. */
-static int rs_nb_check_peered_overlap(const struct rs_instance *inst,
-				      char *errmsg, size_t len)
-{
-	char a[64], b[64];
-
-	for (size_t i = 0; i < inst->n_peerings; i++)
-		for (size_t j = i + 1; j < inst->n_peerings; j++) {
-			const struct rs_peering *x = &inst->peerings[i];
-			const struct rs_peering *y = &inst->peerings[j];
-
-			for (size_t k = 0; k < x->n_spaces; k++)
-				for (size_t l = 0; l < y->n_spaces; l++) {
-					if (!vrs_prefix_overlaps(&x->spaces[k],
-								 &y->spaces[l]))
-						continue;
-					snprintf(errmsg, len,
-						 "peered VNets %s and %s have overlapping address spaces %s and %s; the address spaces of all VNets peered with a route server's VNet must be disjoint",
-						 x->remote, y->remote,
-						 vrs_prefix_str(&x->spaces[k],
-								a, sizeof(a)),
-						 vrs_prefix_str(&y->spaces[l],
-								b, sizeof(b)));
-					return -1;
-				}
-		}
-	return 0;
-}
-
-/*
- * Whole-instance rules, checked on the final candidate of every commit
- * (vtysh, configuration load + commit, a startup file alike): address
- * spaces and their overlaps (own, peered, own vs peered), peering flags,
- * the gateway-transit rules of the policy core, limits of a profile.
- */
-static int rs_instance_pre_validate(struct nb_cb_pre_validate_args *args)
-{
-	struct rs_nb_model *m;
-	struct vrs_vnet vnets[RS_MAX_PEERINGS + 1];
-	const struct vrs_timers *tm;
-	char reason[256];
-	size_t n;
-	int ret = NB_ERR_VALIDATION;
-
-	/* The model holds an instance's arrays: keep it off the stack. */
-	m = XCALLOC(MTYPE_TMP, sizeof(*m));
-	if (rs_nb_read_instance(m, args->dnode, args->errmsg,
-				args->errmsg_len))
-		goto out;
-	if (rs_nb_check_peered_overlap(&m->inst, args->errmsg,
-				       args->errmsg_len))
-		goto out;
-	n = rs_instance_vnets(&m->inst, vnets, array_size(vnets));
-	if (vrs_vnets_validate_draft(vnets, n, reason, sizeof(reason))) {
-		snprintf(args->errmsg, args->errmsg_len, "%s", reason);
-		goto out;
-	}
-	tm = vrs_profile_timers(m->profile);
-	if (tm && tm->max_peers && m->n_neighbors > tm->max_peers) {
-		snprintf(args->errmsg, args->errmsg_len,
-			 "profile %s allows at most %u route-server neighbors (%zu configured); use profile fast for more",
-			 tm->name, tm->max_peers, m->n_neighbors);
-		goto out;
-	}
-	if (m->n_vms > RS_MAX_VMS) {
-		snprintf(args->errmsg, args->errmsg_len,
-			 "at most %d VMs per route server (%zu configured)",
-			 RS_MAX_VMS, m->n_vms);
-		goto out;
-	}
-	ret = NB_OK;
-out:
-	if (ret != NB_OK)
-		zlog_warn("bgpd_rs: configuration refused: %s", args->errmsg);
-	XFREE(MTYPE_TMP, m);
-	return ret;
-}
-
-/*
- * XPath: /frr-route-server:route-server/instance
- */
-static int rs_instance_create(struct nb_cb_create_args *args)
-{
-	const char *vrf = yang_dnode_get_string(args->dnode, "./vrf");
-	struct rs_instance *rsi;
-	uint32_t as;
-
-	switch (args->event) {
-	case NB_EV_VALIDATE:
-		/* The BGP instance may not exist yet while a file is read. */
-		as = rs_bgp_local_as(vrf);
-		if (as && as != RS_LOCAL_AS) {
-			snprintf(args->errmsg, args->errmsg_len,
-				 "route-server mode needs router bgp %u (VRF %s is AS %u)",
-				 RS_LOCAL_AS, vrf, as);
-			return NB_ERR_VALIDATION;
-		}
-		break;
-	case NB_EV_PREPARE:
-	case NB_EV_ABORT:
-		break;
-	case NB_EV_APPLY:
-		rsi = rs_instance_get(vrf);
-		rs_instance_changed(rsi);
-		break;
-	}
-	return NB_OK;
-}
-
-static int rs_instance_destroy(struct nb_cb_destroy_args *args)
-{
-	struct rs_instance *rsi;
-
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	rsi = rs_instance_find(yang_dnode_get_string(args->dnode, "./vrf"));
-	if (rsi) {
-		rs_bgp_release_instance(rsi);
-		rs_instance_del(rsi);
-	}
-	return NB_OK;
-}
-
-/*
- * XPath: /frr-route-server:route-server/instance/branch-to-branch
- */
-static int rs_branch_to_branch_modify(struct nb_cb_modify_args *args)
-{
-	struct rs_instance *rsi;
-
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	rsi = rs_nb_instance(args->dnode);
-	rsi->branch_to_branch = yang_dnode_get_bool(args->dnode, NULL);
-	rs_instance_changed(rsi);
-	return NB_OK;
-}
-
-/*
- * XPath: /frr-route-server:route-server/instance/hub-routing-preference
- */
-static int rs_hub_pref_modify(struct nb_cb_modify_args *args)
-{
-	struct rs_instance *rsi;
-	enum vrs_hub_pref pref;
-
-	if (vrs_hub_pref_from_string(yang_dnode_get_string(args->dnode, NULL),
-				     &pref, args->errmsg, args->errmsg_len))
-		return NB_ERR_VALIDATION;
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	rsi = rs_nb_instance(args->dnode);
-	rsi->hub_pref = pref;
-	rs_instance_changed(rsi);
-	return NB_OK;
-}
-
-/*
- * XPath: /frr-route-server:route-server/instance/profile
- */
-static int rs_profile_modify(struct nb_cb_modify_args *args)
-{
-	struct rs_instance *rsi;
-	enum vrs_profile profile;
-
-	if (vrs_profile_from_string(yang_dnode_get_string(args->dnode, NULL),
-				    &profile, args->errmsg, args->errmsg_len))
-		return NB_ERR_VALIDATION;
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	rsi = rs_nb_instance(args->dnode);
-	rsi->profile = profile;
-	rs_instance_changed(rsi);
-	return NB_OK;
-}
-
-/*
- * XPath: /frr-route-server:route-server/instance/route-limit
- */
-static int rs_route_limit_modify(struct nb_cb_modify_args *args)
-{
-	struct rs_instance *rsi;
-
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	rsi = rs_nb_instance(args->dnode);
-	rsi->route_limit = yang_dnode_get_uint32(args->dnode, NULL);
-	rs_instance_changed(rsi);
-	return NB_OK;
-}
-
-/*
- * XPath: /frr-route-server:route-server/instance/limit-mode
- */
-static int rs_limit_mode_modify(struct nb_cb_modify_args *args)
-{
-	struct rs_instance *rsi;
-	enum vrs_limit_mode mode;
-
-	if (vrs_limit_mode_from_string(yang_dnode_get_string(args->dnode, NULL),
-				       &mode, args->errmsg, args->errmsg_len))
-		return NB_ERR_VALIDATION;
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	rsi = rs_nb_instance(args->dnode);
-	rsi->limit_mode = mode;
-	rs_instance_changed(rsi);
-	return NB_OK;
-}
-
-/*
- * XPath: /frr-route-server:route-server/instance/total-limit
- */
-static int rs_total_limit_modify(struct nb_cb_modify_args *args)
-{
-	struct rs_instance *rsi;
-
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	rsi = rs_nb_instance(args->dnode);
-	rsi->total_limit = yang_dnode_get_uint32(args->dnode, NULL);
-	rs_instance_changed(rsi);
-	return NB_OK;
-}
-
-/*
- * XPath: /frr-route-server:route-server/instance/vnet-name
- */
-static int rs_vnet_name_modify(struct nb_cb_modify_args *args)
-{
-	struct rs_instance *rsi;
-
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	rsi = rs_nb_instance(args->dnode);
-	strlcpy(rsi->vnet_name, yang_dnode_get_string(args->dnode, NULL),
-		sizeof(rsi->vnet_name));
-	rs_instance_changed(rsi);
-	return NB_OK;
-}
-
-static int rs_vnet_name_destroy(struct nb_cb_destroy_args *args)
-{
-	struct rs_instance *rsi;
-
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	rsi = rs_nb_instance(args->dnode);
-	rsi->vnet_name[0] = '\0';
-	rs_instance_changed(rsi);
-	return NB_OK;
-}
-
-/* Prefix leaf-lists: add / remove one prefix of an array. */
-static int rs_space_add(struct vrs_prefix *arr, size_t *n, size_t cap,
-			const struct vrs_prefix *p)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (vrs_prefix_cmp(&arr[i], p) == 0)
-			return 0;
-	if (*n >= cap)
-		return -1;
-	arr[(*n)++] = *p;
-	return 0;
-}
-
-static void rs_space_del(struct vrs_prefix *arr, size_t *n,
-			 const struct vrs_prefix *p)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (vrs_prefix_cmp(&arr[i], p) == 0) {
-			memmove(&arr[i], &arr[i + 1],
-				(*n - i - 1) * sizeof(*arr));
-			(*n)--;
-			return;
-		}
-}
-
-/*
- * XPath: /frr-route-server:route-server/instance/address-space
- */
-static int rs_address_space_create(struct nb_cb_create_args *args)
-{
-	struct rs_instance *rsi;
-	struct vrs_prefix p;
-
-	if (rs_nb_prefix(args->dnode, &p, args->errmsg, args->errmsg_len))
-		return NB_ERR_VALIDATION;
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	rsi = rs_nb_instance(args->dnode);
-	rs_space_add(rsi->spaces, &rsi->n_spaces, RS_MAX_SPACES, &p);
-	rs_instance_changed(rsi);
-	return NB_OK;
-}
-
-static int rs_address_space_destroy(struct nb_cb_destroy_args *args)
-{
-	struct rs_instance *rsi;
-	struct vrs_prefix p;
-
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	if (rs_nb_prefix(args->dnode, &p, NULL, 0))
-		return NB_OK;
-	rsi = rs_nb_instance(args->dnode);
-	rs_space_del(rsi->spaces, &rsi->n_spaces, &p);
-	rs_instance_changed(rsi);
-	return NB_OK;
-}
-
-/*
- * XPath: /frr-route-server:route-server/instance/peering
- */
-static struct rs_peering *rs_nb_peering(const struct lyd_node *dnode,
-					struct rs_instance **rsip)
-{
-	const struct lyd_node *pn = yang_dnode_get_parent(dnode, "peering");
-
-	*rsip = rs_nb_instance(pn);
-	return rs_peering_get(*rsip,
-			      yang_dnode_get_string(pn, "./remote-vnet"));
-}
-
-static int rs_peering_create(struct nb_cb_create_args *args)
-{
-	struct rs_instance *rsi;
-
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	rsi = rs_nb_instance(args->dnode);
-	rs_peering_get(rsi, yang_dnode_get_string(args->dnode, "./remote-vnet"));
-	rs_instance_changed(rsi);
-	return NB_OK;
-}
-
-static int rs_peering_destroy(struct nb_cb_destroy_args *args)
-{
-	struct rs_instance *rsi;
-
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	rsi = rs_nb_instance(args->dnode);
-	rs_peering_del(rsi, yang_dnode_get_string(args->dnode, "./remote-vnet"));
-	rs_instance_changed(rsi);
-	rs_bgp_refresh_nvas(rsi);
-	return NB_OK;
-}
-
-/*
- * XPath: /frr-route-server:route-server/instance/peering/address-space
- */
-static int rs_peering_space_create(struct nb_cb_create_args *args)
-{
-	struct rs_instance *rsi;
-	struct rs_peering *pr;
-	struct vrs_prefix p;
-
-	if (rs_nb_prefix(args->dnode, &p, args->errmsg, args->errmsg_len))
-		return NB_ERR_VALIDATION;
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	pr = rs_nb_peering(args->dnode, &rsi);
-	rs_space_add(pr->spaces, &pr->n_spaces, RS_MAX_SPACES, &p);
-	rs_instance_changed(rsi);
-	rs_bgp_refresh_nvas(rsi);
-	return NB_OK;
-}
-
-static int rs_peering_space_destroy(struct nb_cb_destroy_args *args)
-{
-	struct rs_instance *rsi;
-	struct rs_peering *pr;
-	struct vrs_prefix p;
-
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	if (rs_nb_prefix(args->dnode, &p, NULL, 0))
-		return NB_OK;
-	pr = rs_nb_peering(args->dnode, &rsi);
-	rs_space_del(pr->spaces, &pr->n_spaces, &p);
-	rs_instance_changed(rsi);
-	rs_bgp_refresh_nvas(rsi);
-	return NB_OK;
-}
-
-/*
- * XPath: /frr-route-server:route-server/instance/peering/allow-gateway-transit
- */
-static int rs_peering_transit_modify(struct nb_cb_modify_args *args)
-{
-	struct rs_instance *rsi;
-	struct rs_peering *pr;
-
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	pr = rs_nb_peering(args->dnode, &rsi);
-	pr->allow_transit = yang_dnode_get_bool(args->dnode, NULL);
-	rs_instance_changed(rsi);
-	rs_bgp_refresh_nvas(rsi);
-	return NB_OK;
-}
-
-/*
- * XPath: /frr-route-server:route-server/instance/peering/remote-uses-gateway
- */
-static int rs_peering_remote_gw_modify(struct nb_cb_modify_args *args)
-{
-	struct rs_instance *rsi;
-	struct rs_peering *pr;
-
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	pr = rs_nb_peering(args->dnode, &rsi);
-	pr->remote_uses_gateway = yang_dnode_get_bool(args->dnode, NULL);
-	rs_instance_changed(rsi);
-	rs_bgp_refresh_nvas(rsi);
-	return NB_OK;
-}
-
-/*
- * XPath: /frr-route-server:route-server/instance/neighbor
- */
-static int rs_neighbor_create(struct nb_cb_create_args *args)
-{
-	struct rs_instance *rsi;
-
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	rsi = rs_nb_instance(args->dnode);
-	rs_neighbor_get(rsi, yang_dnode_get_string(args->dnode, "./address"));
-	rs_instance_changed(rsi);
-	return NB_OK;
-}
-
-static int rs_neighbor_destroy(struct nb_cb_destroy_args *args)
-{
-	const char *addr = yang_dnode_get_string(args->dnode, "./address");
-	struct rs_instance *rsi;
-	struct rs_neighbor *nbr;
-
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	rsi = rs_nb_instance(args->dnode);
-	rs_bgp_release_neighbor(rsi, addr);
-	nbr = rs_neighbor_find(rsi, addr);
-	if (nbr)
-		rs_neighbor_del(rsi, nbr);
-	rs_instance_changed(rsi);
-	return NB_OK;
-}
-
-/*
- * XPath: /frr-route-server:route-server/instance/neighbor/role
- */
-static int rs_neighbor_role_modify(struct nb_cb_modify_args *args)
-{
-	const struct lyd_node *nn = yang_dnode_get_parent(args->dnode,
-							   "neighbor");
-	struct rs_instance *rsi;
-	struct rs_neighbor *nbr;
-	enum vrs_role role;
-
-	const char *addr = yang_dnode_get_string(nn, "./address");
-
-	if (vrs_role_from_string(yang_dnode_get_string(args->dnode, NULL),
-				 &role, args->errmsg, args->errmsg_len))
-		return NB_ERR_VALIDATION;
-	/*
-	 * bgpd's own neighbor config (remote-as, allowas-in) is not in the
-	 * northbound: it is checked when the role is given. A later change
-	 * on bgpd's side makes the neighbor unmanaged (show route-server).
-	 */
-	if (args->event == NB_EV_VALIDATE &&
-	    rs_bgp_check_neighbor(rs_nb_vrf(args->dnode), addr, role,
-				  args->errmsg, args->errmsg_len)) {
-		zlog_warn("bgpd_rs: configuration refused: %s", args->errmsg);
-		return NB_ERR_VALIDATION;
-	}
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	rsi = rs_nb_instance(args->dnode);
-	nbr = rs_neighbor_get(rsi, addr);
-	nbr->role = role;
-	rs_instance_changed(rsi);
-	return NB_OK;
-}
-
-/*
- * XPath: /frr-route-server:route-server/instance/neighbor/route-limit
- */
-static int rs_neighbor_limit_modify(struct nb_cb_modify_args *args)
-{
-	const struct lyd_node *nn = yang_dnode_get_parent(args->dnode,
-							   "neighbor");
-	struct rs_instance *rsi;
-	struct rs_neighbor *nbr;
-
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	rsi = rs_nb_instance(args->dnode);
-	nbr = rs_neighbor_get(rsi, yang_dnode_get_string(nn, "./address"));
-	nbr->route_limit = yang_dnode_get_uint32(args->dnode, NULL);
-	rs_instance_changed(rsi);
-	return NB_OK;
-}
-
-static int rs_neighbor_limit_destroy(struct nb_cb_destroy_args *args)
-{
-	const struct lyd_node *nn = yang_dnode_get_parent(args->dnode,
-							   "neighbor");
-	struct rs_instance *rsi;
-	struct rs_neighbor *nbr;
-
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	rsi = rs_nb_instance(args->dnode);
-	nbr = rs_neighbor_find(rsi, yang_dnode_get_string(nn, "./address"));
-	if (nbr)
-		nbr->route_limit = 0;
-	rs_instance_changed(rsi);
-	return NB_OK;
-}
-
-/*
- * XPath: /frr-route-server:route-server/instance/fabric
- */
-static void rs_fabric_apply_finish(struct nb_cb_apply_finish_args *args)
-{
-	struct rs_instance *rsi = rs_nb_instance(args->dnode);
-	struct rs_fabric_cfg *f = &rsi->fabric;
-
-	memset(f, 0, sizeof(*f));
-	if (yang_dnode_exists(args->dnode, "./socket"))
-		strlcpy(f->socket, yang_dnode_get_string(args->dnode, "./socket"),
-			sizeof(f->socket));
-	f->instance_id = yang_dnode_get_uint8(args->dnode, "./instance-id");
-	if (yang_dnode_exists(args->dnode, "./instance-name"))
-		strlcpy(f->instance_name,
-			yang_dnode_get_string(args->dnode, "./instance-name"),
-			sizeof(f->instance_name));
-	f->startup_wait_s = yang_dnode_get_uint16(args->dnode,
-						  "./startup-wait");
-	rs_fabric_changed(rsi);
-}
-
-static int rs_fabric_leaf_modify(struct nb_cb_modify_args *args)
-{
-	return NB_OK;
-}
-
-static int rs_fabric_leaf_destroy(struct nb_cb_destroy_args *args)
-{
-	struct rs_instance *rsi;
-
-	/* The container's apply_finish does not run once it is empty. */
-	if (args->event == NB_EV_APPLY &&
-	    strcmp(args->dnode->schema->name, "socket") == 0) {
-		rsi = rs_nb_instance(args->dnode);
-		memset(&rsi->fabric, 0, sizeof(rsi->fabric));
-		rsi->fabric.startup_wait_s = RS_STARTUP_WAIT_DEFAULT_S;
-		rs_fabric_changed(rsi);
-	}
-	return NB_OK;
-}
-
-/*
- * XPath: /frr-route-server:route-server/instance/vm
- */
-static int rs_vm_create(struct nb_cb_create_args *args)
-{
-	struct rs_instance *rsi;
-
-	/* The count is a whole-instance rule (rs_instance_pre_validate). */
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	rsi = rs_nb_instance(args->dnode);
-	rs_vm_get(rsi, yang_dnode_get_string(args->dnode, "./name"));
-	return NB_OK;
-}
-
-static int rs_vm_destroy(struct nb_cb_destroy_args *args)
-{
-	struct rs_instance *rsi;
-
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	rsi = rs_nb_instance(args->dnode);
-	rs_vm_del(rsi, yang_dnode_get_string(args->dnode, "./name"));
-	rs_schedule_publish();
-	return NB_OK;
-}
-
-static int rs_vm_vnet_modify(struct nb_cb_modify_args *args)
-{
-	const struct lyd_node *vn = yang_dnode_get_parent(args->dnode, "vm");
-	struct rs_instance *rsi;
-	struct rs_vm *vm;
-
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	rsi = rs_nb_instance(args->dnode);
-	vm = rs_vm_get(rsi, yang_dnode_get_string(vn, "./name"));
-	strlcpy(vm->vnet, yang_dnode_get_string(args->dnode, NULL),
-		sizeof(vm->vnet));
-	rs_schedule_publish();
-	return NB_OK;
-}
-
-/* Operational data ------------------------------------------------------ */
-
-/* The entry after prev (NULL: the first) of an ordered array. */
-static const void *rs_nb_next(void **arr, size_t n, const void *prev)
-{
-	size_t i = 0;
-
-	if (prev)
-		for (; i < n && arr[i] != prev; i++)
-			;
-	i = prev ? i + 1 : 0;
-	return i < n ? arr[i] : NULL;
-}
-
-/*
- * XPath: /frr-route-server:route-server/instance (list iteration)
- */
-static const void *rs_instance_get_next(struct nb_cb_get_next_args *args)
-{
-	size_t n;
-	struct rs_instance **arr = rs_instance_array(&n);
-	const void *next = rs_nb_next((void **)arr, n, args->list_entry);
-
-	rs_instance_array_free(arr);
-	return next;
-}
-
-static int rs_instance_get_keys(struct nb_cb_get_keys_args *args)
-{
-	const struct rs_instance *rsi = args->list_entry;
-
-	args->keys->num = 1;
-	strlcpy(args->keys->key[0], rsi->vrf, sizeof(args->keys->key[0]));
-	return NB_OK;
-}
-
-static const void *rs_instance_lookup_entry(struct nb_cb_lookup_entry_args *args)
-{
-	return rs_instance_find(args->keys->key[0]);
-}
-
-/*
- * XPath: /frr-route-server:route-server/instance/state/...
- */
-static struct yang_data *rs_state_accepted_get(struct nb_cb_get_elem_args *args)
-{
-	struct rs_instance *rsi = (struct rs_instance *)args->list_entry;
-	struct rs_neighbor *nbr;
-	uint32_t total = 0;
-
-	frr_each (rs_neighbors, rsi->neighbors, nbr) {
-		struct rs_nbr_state st;
-
-		rs_bgp_neighbor_state(rsi, nbr->addr, false, &st);
-		total += st.pfx_accepted;
-	}
-	return yang_data_new_uint32(args->xpath, total);
-}
-
-static struct yang_data *
-rs_state_established_get(struct nb_cb_get_elem_args *args)
-{
-	struct rs_instance *rsi = (struct rs_instance *)args->list_entry;
-	struct rs_neighbor *nbr;
-	uint32_t up = 0;
-
-	frr_each (rs_neighbors, rsi->neighbors, nbr) {
-		struct rs_nbr_state st;
-
-		rs_bgp_neighbor_state(rsi, nbr->addr, false, &st);
-		up += st.established;
-	}
-	return yang_data_new_uint32(args->xpath, up);
-}
-
-/*
- * XPath: /frr-route-server:route-server/instance/neighbor (list iteration)
- */
-static const void *rs_neighbor_get_next(struct nb_cb_get_next_args *args)
-{
-	struct rs_instance *rsi = (struct rs_instance *)args->parent_list_entry;
-	size_t n;
-	struct rs_neighbor **arr = rs_neighbor_array(rsi, &n);
-	const void *next = rs_nb_next((void **)arr, n, args->list_entry);
-
-	rs_neighbor_array_free(arr);
-	return next;
-}
-
-static int rs_neighbor_get_keys(struct nb_cb_get_keys_args *args)
-{
-	const struct rs_neighbor *nbr = args->list_entry;
-
-	args->keys->num = 1;
-	strlcpy(args->keys->key[0], nbr->addr, sizeof(args->keys->key[0]));
-	return NB_OK;
-}
-
-static const void *rs_neighbor_lookup_entry(struct nb_cb_lookup_entry_args *args)
-{
-	return rs_neighbor_find((struct rs_instance *)args->parent_list_entry,
-				args->keys->key[0]);
-}
-
-/* The instance a neighbor entry belongs to. */
-static struct rs_instance *rs_nb_nbr_instance(const struct rs_neighbor *nbr,
-					      const char *xpath)
-{
-	char vrf[64] = "";
-	const char *k = strstr(xpath, "[vrf='");
-
-	if (k)
-		sscanf(k + 6, "%63[^']", vrf);
-	return rs_instance_find(vrf[0] ? vrf : VRF_DEFAULT_NAME);
-}
-
-static struct yang_data *rs_nbr_state_get(struct nb_cb_get_elem_args *args)
-{
-	const struct rs_neighbor *nbr = args->list_entry;
-	struct rs_instance *rsi = rs_nb_nbr_instance(nbr, args->xpath);
-	const char *leaf = strrchr(args->xpath, '/') + 1;
-	struct rs_nbr_state st;
-
-	if (!rsi)
-		return NULL;
-	if (strcmp(leaf, "limit-teardowns") == 0)
-		return yang_data_new_uint32(args->xpath,
-					    nbr->cnt.limit_teardowns);
-	rs_bgp_neighbor_state(rsi, nbr->addr,
-			      strcmp(leaf, "session-state") != 0, &st);
-	if (strcmp(leaf, "session-state") == 0)
-		return yang_data_new_string(args->xpath, st.state);
-	if (strcmp(leaf, "received") == 0)
-		return yang_data_new_uint32(args->xpath, st.received);
-	if (strcmp(leaf, "accepted") == 0)
-		return yang_data_new_uint32(args->xpath, st.accepted);
-	if (strcmp(leaf, "dropped") == 0)
-		return yang_data_new_uint32(args->xpath, st.dropped);
-	return NULL;
-}
 
 #define RS_X "/frr-route-server:route-server/instance"
 
@@ -930,96 +19,97 @@ const struct frr_yang_module_info frr_route_server_info = {
 		{ .xpath = RS_X, .cbs = {
 			.create = rs_instance_create,
 			.pre_validate = rs_instance_pre_validate,
+			.apply_finish = rs_instance_apply_finish,
 			.destroy = rs_instance_destroy,
 			.get_next = rs_instance_get_next,
 			.get_keys = rs_instance_get_keys,
 			.lookup_entry = rs_instance_lookup_entry,
 			.cli_show = rs_cli_show_instance } },
 		{ .xpath = RS_X "/state/accepted-routes", .cbs = {
-			.get_elem = rs_state_accepted_get } },
+			.get_elem = rs_instance_state_accepted_routes_get_elem } },
 		{ .xpath = RS_X "/state/established-neighbors", .cbs = {
-			.get_elem = rs_state_established_get } },
+			.get_elem = rs_instance_state_established_neighbors_get_elem } },
 		{ .xpath = RS_X "/branch-to-branch", .cbs = {
-			.modify = rs_branch_to_branch_modify,
+			.modify = rs_instance_leaf_modify,
 			.cli_show = rs_cli_show_branch_to_branch } },
 		{ .xpath = RS_X "/hub-routing-preference", .cbs = {
-			.modify = rs_hub_pref_modify,
+			.modify = rs_instance_leaf_modify,
 			.cli_show = rs_cli_show_hub_pref } },
 		{ .xpath = RS_X "/profile", .cbs = {
-			.modify = rs_profile_modify,
+			.modify = rs_instance_leaf_modify,
 			.cli_show = rs_cli_show_profile } },
 		{ .xpath = RS_X "/route-limit", .cbs = {
-			.modify = rs_route_limit_modify,
+			.modify = rs_instance_leaf_modify,
 			.cli_show = rs_cli_show_route_limit } },
 		{ .xpath = RS_X "/limit-mode", .cbs = {
-			.modify = rs_limit_mode_modify,
+			.modify = rs_instance_leaf_modify,
 			.cli_show = rs_cli_show_limit_mode } },
 		{ .xpath = RS_X "/total-limit", .cbs = {
-			.modify = rs_total_limit_modify,
+			.modify = rs_instance_leaf_modify,
 			.cli_show = rs_cli_show_total_limit } },
 		{ .xpath = RS_X "/vnet-name", .cbs = {
-			.modify = rs_vnet_name_modify,
-			.destroy = rs_vnet_name_destroy,
+			.modify = rs_instance_leaf_modify,
+			.destroy = rs_instance_leaf_destroy,
 			.cli_show = rs_cli_show_vnet_name } },
 		{ .xpath = RS_X "/address-space", .cbs = {
-			.create = rs_address_space_create,
-			.destroy = rs_address_space_destroy,
+			.create = rs_instance_address_space_create,
+			.destroy = rs_instance_address_space_destroy,
 			.cli_show = rs_cli_show_address_space } },
 		{ .xpath = RS_X "/peering", .cbs = {
-			.create = rs_peering_create,
-			.destroy = rs_peering_destroy,
+			.create = rs_instance_peering_create,
+			.destroy = rs_instance_peering_destroy,
 			.cli_show = rs_cli_show_peering } },
 		{ .xpath = RS_X "/peering/address-space", .cbs = {
-			.create = rs_peering_space_create,
-			.destroy = rs_peering_space_destroy,
+			.create = rs_instance_peering_address_space_create,
+			.destroy = rs_instance_peering_address_space_destroy,
 			.cli_show = rs_cli_show_peering_space } },
 		{ .xpath = RS_X "/peering/allow-gateway-transit", .cbs = {
-			.modify = rs_peering_transit_modify,
+			.modify = rs_instance_peering_allow_gateway_transit_modify,
 			.cli_show = rs_cli_show_peering_transit } },
 		{ .xpath = RS_X "/peering/remote-uses-gateway", .cbs = {
-			.modify = rs_peering_remote_gw_modify,
+			.modify = rs_instance_peering_remote_uses_gateway_modify,
 			.cli_show = rs_cli_show_peering_remote_gw } },
 		{ .xpath = RS_X "/fabric", .cbs = {
-			.apply_finish = rs_fabric_apply_finish,
+			.apply_finish = rs_instance_fabric_apply_finish,
 			.cli_show = rs_cli_show_fabric } },
 		{ .xpath = RS_X "/fabric/socket", .cbs = {
-			.modify = rs_fabric_leaf_modify,
-			.destroy = rs_fabric_leaf_destroy } },
+			.modify = rs_instance_fabric_leaf_modify,
+			.destroy = rs_instance_fabric_leaf_destroy } },
 		{ .xpath = RS_X "/fabric/instance-id", .cbs = {
-			.modify = rs_fabric_leaf_modify } },
+			.modify = rs_instance_fabric_leaf_modify } },
 		{ .xpath = RS_X "/fabric/instance-name", .cbs = {
-			.modify = rs_fabric_leaf_modify,
-			.destroy = rs_fabric_leaf_destroy } },
+			.modify = rs_instance_fabric_leaf_modify,
+			.destroy = rs_instance_fabric_leaf_destroy } },
 		{ .xpath = RS_X "/fabric/startup-wait", .cbs = {
-			.modify = rs_fabric_leaf_modify } },
+			.modify = rs_instance_fabric_leaf_modify } },
 		{ .xpath = RS_X "/vm", .cbs = {
-			.create = rs_vm_create,
-			.destroy = rs_vm_destroy,
+			.create = rs_instance_vm_create,
+			.destroy = rs_instance_vm_destroy,
 			.cli_show = rs_cli_show_vm } },
 		{ .xpath = RS_X "/vm/vnet", .cbs = {
-			.modify = rs_vm_vnet_modify } },
+			.modify = rs_instance_vm_vnet_modify } },
 		{ .xpath = RS_X "/neighbor", .cbs = {
-			.create = rs_neighbor_create,
-			.destroy = rs_neighbor_destroy,
-			.get_next = rs_neighbor_get_next,
-			.get_keys = rs_neighbor_get_keys,
-			.lookup_entry = rs_neighbor_lookup_entry,
+			.create = rs_instance_neighbor_create,
+			.destroy = rs_instance_neighbor_destroy,
+			.get_next = rs_instance_neighbor_get_next,
+			.get_keys = rs_instance_neighbor_get_keys,
+			.lookup_entry = rs_instance_neighbor_lookup_entry,
 			.cli_show = rs_cli_show_neighbor } },
 		{ .xpath = RS_X "/neighbor/state/session-state", .cbs = {
-			.get_elem = rs_nbr_state_get } },
+			.get_elem = rs_instance_neighbor_state_get_elem } },
 		{ .xpath = RS_X "/neighbor/state/received", .cbs = {
-			.get_elem = rs_nbr_state_get } },
+			.get_elem = rs_instance_neighbor_state_get_elem } },
 		{ .xpath = RS_X "/neighbor/state/accepted", .cbs = {
-			.get_elem = rs_nbr_state_get } },
+			.get_elem = rs_instance_neighbor_state_get_elem } },
 		{ .xpath = RS_X "/neighbor/state/dropped", .cbs = {
-			.get_elem = rs_nbr_state_get } },
+			.get_elem = rs_instance_neighbor_state_get_elem } },
 		{ .xpath = RS_X "/neighbor/state/limit-teardowns", .cbs = {
-			.get_elem = rs_nbr_state_get } },
+			.get_elem = rs_instance_neighbor_state_get_elem } },
 		{ .xpath = RS_X "/neighbor/role", .cbs = {
-			.modify = rs_neighbor_role_modify } },
+			.modify = rs_instance_neighbor_role_modify } },
 		{ .xpath = RS_X "/neighbor/route-limit", .cbs = {
-			.modify = rs_neighbor_limit_modify,
-			.destroy = rs_neighbor_limit_destroy } },
+			.modify = rs_instance_neighbor_route_limit_modify,
+			.destroy = rs_instance_neighbor_route_limit_destroy } },
 		{ .xpath = NULL },
 	}
 };

@@ -134,6 +134,8 @@ REFUSED = [
      {"neighbor": [{"address": "10.0.0.11", "role": "expressroute-gateway"}]}, "65001"),
     ("unknown-neighbor", ["route-server neighbor 10.0.0.99 role nva"],
      {"neighbor": [{"address": "10.0.0.99", "role": "nva"}]}, "not configured"),
+    ("fabric-relative-socket", ["route-server fabric socket run/agent.sock instance 0"],
+     {"fabric": {"socket": "run/agent.sock"}}, "absolute path"),
 ]
 
 
