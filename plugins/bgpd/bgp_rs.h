@@ -184,11 +184,13 @@ void rs_fabric_changed(struct rs_instance *rsi);
 struct json_object;
 void rs_startup_json(struct json_object *json);
 
-/* bgp_rs_nb.c: the northbound table. */
-extern const struct frr_yang_module_info frr_route_server_info;
-/* Instances in VRF order (array of n, free with rs_instance_array_free). */
+/* bgp_rs.c: instances in VRF order (array of n, free with
+ * rs_instance_array_free). */
 struct rs_instance **rs_instance_array(size_t *n);
 void rs_instance_array_free(struct rs_instance **arr);
+
+/* bgp_rs_nb.c: the northbound table. */
+extern const struct frr_yang_module_info frr_route_server_info;
 
 /* bgp_rs_nb_config.c: configuration callbacks, named after their xpath. */
 int rs_instance_pre_validate(struct nb_cb_pre_validate_args *args);
