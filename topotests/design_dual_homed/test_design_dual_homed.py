@@ -97,8 +97,14 @@ def starting_state(timeout=90):
                 agent_in_sync())
 
     ok, secs = vrslab.wait_for(check, timeout=timeout, interval=0.2)
-    assert ok, "starting state not reached in {:.0f} s: vm1 {}, vm2 {}, agent {}".format(
-        secs, kernel_nexthops("vm1"), kernel_nexthops("vm2"), json.dumps(LAB.agent_status()))
+    if not ok:
+        pid = LAB.state.get("pids", {}).get("agent")
+        alive = {k: LAB._alive(v) for k, v in LAB.state.get("pids", {}).items()}
+        dead = sorted(k for k, v in alive.items() if not v)
+        assert ok, ("starting state not reached in {:.0f} s: vm1 {}, vm2 {}, agent (pid {}) {}, "
+                    "processes not running: {}").format(
+            secs, kernel_nexthops("vm1"), kernel_nexthops("vm2"), pid,
+            json.dumps(LAB.agent_status()), dead or "none")
     return secs
 
 
