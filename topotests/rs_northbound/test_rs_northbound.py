@@ -16,6 +16,7 @@ config (configs/rs-northbound).
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 
@@ -56,6 +57,7 @@ def setup_module(mod):
 
 def teardown_module(mod):
     vrstest.teardown_topogen(mod)
+    shutil.rmtree(TMP, ignore_errors=True)
 
 
 def r(name):
