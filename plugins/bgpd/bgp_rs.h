@@ -306,6 +306,11 @@ size_t rs_bgp_eor_pending(struct rs_instance *rsi, const char **addrs,
 			  size_t cap);
 /* "expressRouteCap": prefixes let through towards ExpressRoute. */
 void rs_bgp_er_json(struct rs_instance *rsi, struct json_object *json);
+/* bgpd lines the roles need: the missing instance lines (show), and
+ * all of them in frr.conf form (show route-server bgp-config). */
+void rs_bgp_conf_show_instance(struct rs_instance *rsi, struct vty *vty,
+			       struct json_object *ji);
+void rs_bgp_conf_write(struct rs_instance *rsi, struct vty *vty);
 /* Free what the adapter keeps per instance (ExpressRoute adverts). */
 void rs_bgp_instance_fini(struct rs_instance *rsi);
 /* Send ROUTE-REFRESH (soft in) to every NVA of the instance. */

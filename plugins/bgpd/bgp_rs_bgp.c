@@ -887,82 +887,14 @@ static bool rs_bgp_unmanaged(struct peer *peer, const struct rs_neighbor *nbr,
 	return false;
 }
 
-static void rs_bgp_apply_neighbor(struct rs_instance *rsi, struct bgp *bgp,
-				  struct rs_neighbor *nbr)
-{
-	struct peer *peer = rs_bgp_peer(bgp, nbr->addr);
-	const struct vrs_timers *tm = vrs_profile_timers(rsi->profile);
-	const struct vrs_role_defaults *rd = vrs_role_defaults(nbr->role);
-	struct route_map *in = route_map_lookup_by_name(RS_RMAP_IN);
-	const char *out_name = rs_rmap_out(nbr->role);
-	struct route_map *out = route_map_lookup_by_name(out_name);
-	afi_t afi = AFI_IP;
-	safi_t safi = SAFI_UNICAST;
-
-	if (!peer || CHECK_FLAG(peer->flags, PEER_FLAG_CONFIG_NODE) == 0)
-		return;
-	if (rd && rd->ebgp_multihop && peer->sort == BGP_PEER_EBGP) {
-		if (peer->ttl != rd->ttl)
-			peer_ebgp_multihop_set(peer, rd->ttl);
-		/*
-		 * A session re-established by the NVA's connection can come
-		 * up with the default TTL in bgpd 8.4, and its next hops are
-		 * then required to be connected (invalid across the fabric).
-		 */
-		if (!CHECK_FLAG(peer->flags, PEER_FLAG_DISABLE_CONNECTED_CHECK))
-			peer_flag_set(peer, PEER_FLAG_DISABLE_CONNECTED_CHECK);
-	}
-	if (tm && (peer->keepalive != tm->keepalive ||
-		   peer->holdtime != tm->holdtime ||
-		   !CHECK_FLAG(peer->flags, PEER_FLAG_TIMER))) {
-		peer_timers_set(peer, tm->keepalive, tm->holdtime);
-		peer_timers_connect_set(peer, tm->bfd ? 1 : 10);
-	}
-	if (tm && tm->bfd && !peer->bfd_config) {
-		bgp_peer_configure_bfd(peer, true);
-		bgp_peer_config_apply(peer, peer->group);
-	} else if (tm && !tm->bfd && peer->bfd_config) {
-		bgp_peer_remove_bfd_config(peer);
-	}
-	if (!CHECK_FLAG(peer->af_flags[afi][safi], PEER_FLAG_SOFT_RECONFIG))
-		peer_af_flag_set(peer, afi, safi, PEER_FLAG_SOFT_RECONFIG);
-	if (rd && rd->gateway && peer->sort == BGP_PEER_IBGP &&
-	    !CHECK_FLAG(peer->af_flags[afi][safi], PEER_FLAG_REFLECTOR_CLIENT))
-		peer_af_flag_set(peer, afi, safi, PEER_FLAG_REFLECTOR_CLIENT);
-	if (!peer->filter[afi][safi].map[RMAP_IN].name ||
-	    strcmp(peer->filter[afi][safi].map[RMAP_IN].name, RS_RMAP_IN))
-		peer_route_map_set(peer, afi, safi, RMAP_IN, RS_RMAP_IN, in);
-	if (!peer->filter[afi][safi].map[RMAP_OUT].name ||
-	    strcmp(peer->filter[afi][safi].map[RMAP_OUT].name, out_name))
-		peer_route_map_set(peer, afi, safi, RMAP_OUT, out_name, out);
-	if (rsi->limit_mode == VRS_LIMIT_MAX_PREFIX) {
-		uint32_t limit = rs_neighbor_limit(rsi, nbr);
-
-		if (peer->pmax[afi][safi] != limit)
-			peer_maximum_prefix_set(peer, afi, safi, limit, 75, 0,
-						0, false);
-	} else if (CHECK_FLAG(peer->af_flags[afi][safi], PEER_FLAG_MAX_PREFIX)) {
-		peer_maximum_prefix_unset(peer, afi, safi);
-	}
-}
-
 void rs_bgp_release_neighbor(struct rs_instance *rsi, const char *addr)
 {
 	struct bgp *bgp = rs_bgp_lookup(rsi->vrf);
 	struct peer *peer = rs_bgp_peer(bgp, addr);
-	afi_t afi = AFI_IP;
-	safi_t safi = SAFI_UNICAST;
 
-	if (!peer)
-		return;
-	rs_denied_flush(peer);
-	if (peer->filter[afi][safi].map[RMAP_IN].name &&
-	    !strcmp(peer->filter[afi][safi].map[RMAP_IN].name, RS_RMAP_IN))
-		peer_route_map_unset(peer, afi, safi, RMAP_IN);
-	if (peer->filter[afi][safi].map[RMAP_OUT].name &&
-	    !strncmp(peer->filter[afi][safi].map[RMAP_OUT].name, RS_RMAP_OUT,
-		     strlen(RS_RMAP_OUT)))
-		peer_route_map_unset(peer, afi, safi, RMAP_OUT);
+	/* Only the module's own records: bgpd's lines are the user's. */
+	if (peer)
+		rs_denied_flush(peer);
 }
 
 /* Originate the VNet address spaces (and those of spokes using us). */
@@ -1015,25 +947,14 @@ static void rs_bgp_originate(struct rs_instance *rsi, struct bgp *bgp)
 void rs_bgp_apply(struct rs_instance *rsi)
 {
 	struct bgp *bgp = rs_bgp_lookup(rsi->vrf);
-	struct rs_neighbor *nbr;
 	struct listnode *node;
 	struct peer *peer;
 
 	if (!bgp || bgp->as != RS_LOCAL_AS)
 		return;
-	/* ECMP among NVAs whatever their AS numbers (contract §4). */
-	if (bgp->maxpaths[AFI_IP][SAFI_UNICAST].maxpaths_ebgp < 8)
-		bgp_maximum_paths_set(bgp, AFI_IP, SAFI_UNICAST, BGP_PEER_EBGP,
-				      8, false);
-	if (bgp->maxpaths[AFI_IP][SAFI_UNICAST].maxpaths_ibgp < 8)
-		bgp_maximum_paths_set(bgp, AFI_IP, SAFI_UNICAST, BGP_PEER_IBGP,
-				      8, false);
-	if (!CHECK_FLAG(bgp->flags, BGP_FLAG_ASPATH_MULTIPATH_RELAX)) {
-		SET_FLAG(bgp->flags, BGP_FLAG_ASPATH_MULTIPATH_RELAX);
-		bgp_recalculate_all_bestpaths(bgp);
-	}
-	frr_each (rs_neighbors, rsi->neighbors, nbr)
-		rs_bgp_apply_neighbor(rsi, bgp, nbr);
+	/* bgpd's own settings (timers, BFD, multihop, route-maps, ECMP) are
+	 * the user's lines: checked and reported (rs_bgp_conf_*), never
+	 * written by the module. */
 	rs_bgp_originate(rsi, bgp);
 	/* Re-run both policies on what is known (soft, no session reset). */
 	for (ALL_LIST_ELEMENTS_RO(bgp->peer, node, peer)) {
@@ -1203,12 +1124,22 @@ static const char *rs_nbr_role_name(const struct rs_neighbor *nbr)
 	return nbr ? vrs_role_name(nbr->role) : "unassigned";
 }
 
+struct rs_conf_report {
+	size_t missing;	 /* required lines absent */
+	size_t drift;	 /* profile lines absent or different */
+	bool bfdd_silent;
+};
+static void rs_conf_check(struct rs_instance *rsi, struct rs_neighbor *nbr,
+			  struct peer *peer, struct vty *vty,
+			  json_object *jp, struct rs_conf_report *rep);
+
 static void rs_bgp_show_peer(struct rs_instance *rsi, struct bgp *bgp,
 			     const char *addr, struct rs_neighbor *nbr,
 			     struct vty *vty, json_object *jpeers)
 {
 	struct peer *peer = rs_bgp_peer(bgp, addr);
 	struct rs_peer_counts c = {};
+	struct rs_conf_report rep = {};
 	json_object *jp, *jd;
 	uint32_t dropped = 0;
 	char why[320] = "";
@@ -1229,6 +1160,8 @@ static void rs_bgp_show_peer(struct rs_instance *rsi, struct bgp *bgp,
 			peer ? rs_peer_state(peer) : "NotConfigured",
 			c.received, c.accepted, dropped, c.advertised,
 			nbr ? rs_neighbor_limit(rsi, nbr) : 0);
+		if (nbr && peer)
+			rs_conf_check(rsi, nbr, peer, vty, NULL, &rep);
 		if (nbr && nbr->cnt.limit_teardowns)
 			vty_out(vty, "    route limit exceeded %" PRIu64 " time(s): %s\n",
 				nbr->cnt.limit_teardowns,
@@ -1245,6 +1178,14 @@ static void rs_bgp_show_peer(struct rs_instance *rsi, struct bgp *bgp,
 	json_object_int_add(jp, "remoteAs", peer ? peer->as : 0);
 	json_object_string_add(jp, "state",
 			       peer ? rs_peer_state(peer) : "NotConfigured");
+	if (nbr && peer)
+		rs_conf_check(rsi, nbr, peer, NULL, jp, &rep);
+	if (nbr && !unmanaged && rep.missing) {
+		unmanaged = true;
+		snprintf(why, sizeof(why),
+			 "%zu line(s) of bgpd's configuration missing (bgpConfig.missing; show route-server bgp-config)",
+			 rep.missing);
+	}
 	json_object_boolean_add(jp, "managed", nbr && !unmanaged);
 	if (!nbr || unmanaged)
 		json_object_string_add(jp, "unmanagedReason", why);
@@ -1506,6 +1447,418 @@ void rs_bgp_vm_routes_free(struct vrs_bgp_route *routes,
 }
 
 /* Lifecycle --------------------------------------------------------------- */
+
+/* bgpd's own configuration of role neighbors ---------------------------
+ *
+ * One owner per setting: every line of bgpd's neighbor and instance
+ * configuration (timers, BFD, multihop, soft-reconfiguration, route-maps,
+ * route-reflector-client, maximum-paths) is written by the user and only
+ * read here. The module checks it against what the role and the profile
+ * need, says which line to add, and shows the effective values; so
+ * running-config is exactly what the user wrote and frr-reload.py has
+ * nothing to undo. A table: one row per setting.
+ */
+struct rs_conf_ctx {
+	struct rs_instance *rsi;
+	struct rs_neighbor *nbr;
+	struct peer *peer;
+	const struct vrs_timers *tm;
+	const struct vrs_role_defaults *rd;
+};
+
+enum rs_conf_level {
+	RS_CONF_REQUIRED, /* the route server does not work without it */
+	RS_CONF_PROFILE,  /* what the profile asks for: drift otherwise */
+};
+
+struct rs_conf_row {
+	const char *key;
+	enum rs_conf_level level;
+	bool af; /* a line of "address-family ipv4 unicast" */
+	bool (*applies)(const struct rs_conf_ctx *c);
+	bool (*ok)(const struct rs_conf_ctx *c);
+	/* The line to add (without the neighbor address prefix when nbr). */
+	void (*line)(const struct rs_conf_ctx *c, char *buf, size_t len);
+};
+
+static const afi_t rs_afi = AFI_IP;
+static const safi_t rs_safi = SAFI_UNICAST;
+
+static bool rs_conf_always(const struct rs_conf_ctx *c)
+{
+	return true;
+}
+
+static bool rs_conf_multihop_applies(const struct rs_conf_ctx *c)
+{
+	return c->rd && c->rd->ebgp_multihop && c->peer->sort == BGP_PEER_EBGP;
+}
+
+static bool rs_conf_multihop_ok(const struct rs_conf_ctx *c)
+{
+	return c->peer->ttl > 1;
+}
+
+static void rs_conf_multihop_line(const struct rs_conf_ctx *c, char *buf,
+				  size_t len)
+{
+	snprintf(buf, len, "ebgp-multihop %u", c->rd->ttl ? c->rd->ttl : 255);
+}
+
+static bool rs_conf_dcc_ok(const struct rs_conf_ctx *c)
+{
+	return CHECK_FLAG(c->peer->flags, PEER_FLAG_DISABLE_CONNECTED_CHECK);
+}
+
+static void rs_conf_dcc_line(const struct rs_conf_ctx *c, char *buf,
+			     size_t len)
+{
+	snprintf(buf, len, "disable-connected-check");
+}
+
+static void rs_conf_timers(const struct peer *peer, uint32_t *ka, uint32_t *hold)
+{
+	if (CHECK_FLAG(peer->flags, PEER_FLAG_TIMER)) {
+		*ka = peer->keepalive;
+		*hold = peer->holdtime;
+	} else {
+		*ka = peer->bgp->default_keepalive;
+		*hold = peer->bgp->default_holdtime;
+	}
+}
+
+static bool rs_conf_timers_ok(const struct rs_conf_ctx *c)
+{
+	uint32_t ka, hold;
+
+	rs_conf_timers(c->peer, &ka, &hold);
+	return ka == c->tm->keepalive && hold == c->tm->holdtime;
+}
+
+static void rs_conf_timers_line(const struct rs_conf_ctx *c, char *buf,
+				size_t len)
+{
+	snprintf(buf, len, "timers %u %u", c->tm->keepalive, c->tm->holdtime);
+}
+
+static bool rs_conf_bfd_ok(const struct rs_conf_ctx *c)
+{
+	return (c->peer->bfd_config != NULL) == c->tm->bfd;
+}
+
+static void rs_conf_bfd_line(const struct rs_conf_ctx *c, char *buf,
+			     size_t len)
+{
+	snprintf(buf, len, "%sbfd", c->tm->bfd ? "" : "no ");
+}
+
+static bool rs_conf_soft_ok(const struct rs_conf_ctx *c)
+{
+	return CHECK_FLAG(c->peer->af_flags[rs_afi][rs_safi],
+			  PEER_FLAG_SOFT_RECONFIG);
+}
+
+static void rs_conf_soft_line(const struct rs_conf_ctx *c, char *buf,
+			      size_t len)
+{
+	snprintf(buf, len, "soft-reconfiguration inbound");
+}
+
+static bool rs_conf_map_is(const struct peer *peer, int dir, const char *name)
+{
+	const char *have = peer->filter[rs_afi][rs_safi].map[dir].name;
+
+	return have && strcmp(have, name) == 0;
+}
+
+static bool rs_conf_rmap_in_ok(const struct rs_conf_ctx *c)
+{
+	return rs_conf_map_is(c->peer, RMAP_IN, RS_RMAP_IN);
+}
+
+static void rs_conf_rmap_in_line(const struct rs_conf_ctx *c, char *buf,
+				 size_t len)
+{
+	snprintf(buf, len, "route-map %s in", RS_RMAP_IN);
+}
+
+static bool rs_conf_rmap_out_ok(const struct rs_conf_ctx *c)
+{
+	return rs_conf_map_is(c->peer, RMAP_OUT, rs_rmap_out(c->nbr->role));
+}
+
+static void rs_conf_rmap_out_line(const struct rs_conf_ctx *c, char *buf,
+				  size_t len)
+{
+	snprintf(buf, len, "route-map %s out", rs_rmap_out(c->nbr->role));
+}
+
+static bool rs_conf_rrc_applies(const struct rs_conf_ctx *c)
+{
+	return c->rd && c->rd->gateway && c->peer->sort == BGP_PEER_IBGP;
+}
+
+static bool rs_conf_rrc_ok(const struct rs_conf_ctx *c)
+{
+	return CHECK_FLAG(c->peer->af_flags[rs_afi][rs_safi],
+			  PEER_FLAG_REFLECTOR_CLIENT);
+}
+
+static void rs_conf_rrc_line(const struct rs_conf_ctx *c, char *buf,
+			     size_t len)
+{
+	snprintf(buf, len, "route-reflector-client");
+}
+
+static bool rs_conf_maxpfx_applies(const struct rs_conf_ctx *c)
+{
+	return c->rsi->limit_mode == VRS_LIMIT_MAX_PREFIX;
+}
+
+static bool rs_conf_maxpfx_ok(const struct rs_conf_ctx *c)
+{
+	return CHECK_FLAG(c->peer->af_flags[rs_afi][rs_safi],
+			  PEER_FLAG_MAX_PREFIX) &&
+	       c->peer->pmax[rs_afi][rs_safi] ==
+		       rs_neighbor_limit(c->rsi, c->nbr);
+}
+
+static void rs_conf_maxpfx_line(const struct rs_conf_ctx *c, char *buf,
+				size_t len)
+{
+	snprintf(buf, len, "maximum-prefix %u",
+		 rs_neighbor_limit(c->rsi, c->nbr));
+}
+
+/* In frr.conf order: neighbor lines, then the address-family block. */
+static const struct rs_conf_row rs_conf_rows[] = {
+	{ "bfd", RS_CONF_PROFILE, false, rs_conf_always, rs_conf_bfd_ok,
+	  rs_conf_bfd_line },
+	{ "ebgpMultihop", RS_CONF_REQUIRED, false, rs_conf_multihop_applies,
+	  rs_conf_multihop_ok, rs_conf_multihop_line },
+	{ "disableConnectedCheck", RS_CONF_REQUIRED, false,
+	  rs_conf_multihop_applies, rs_conf_dcc_ok, rs_conf_dcc_line },
+	{ "timers", RS_CONF_PROFILE, false, rs_conf_always, rs_conf_timers_ok,
+	  rs_conf_timers_line },
+	{ "softReconfiguration", RS_CONF_REQUIRED, true, rs_conf_always,
+	  rs_conf_soft_ok, rs_conf_soft_line },
+	{ "routeReflectorClient", RS_CONF_REQUIRED, true, rs_conf_rrc_applies,
+	  rs_conf_rrc_ok, rs_conf_rrc_line },
+	{ "routeMapIn", RS_CONF_REQUIRED, true, rs_conf_always,
+	  rs_conf_rmap_in_ok, rs_conf_rmap_in_line },
+	{ "routeMapOut", RS_CONF_REQUIRED, true, rs_conf_always,
+	  rs_conf_rmap_out_ok, rs_conf_rmap_out_line },
+	{ "maximumPrefix", RS_CONF_PROFILE, true, rs_conf_maxpfx_applies,
+	  rs_conf_maxpfx_ok, rs_conf_maxpfx_line },
+};
+
+/* Instance lines: ECMP among NVAs whatever their AS numbers (§4). */
+static bool rs_conf_relax_ok(const struct bgp *bgp)
+{
+	return CHECK_FLAG(bgp->flags, BGP_FLAG_ASPATH_MULTIPATH_RELAX);
+}
+
+static bool rs_conf_maxpaths_ok(const struct bgp *bgp, bool ibgp)
+{
+	const struct bgp_maxpaths_cfg *mp = &bgp->maxpaths[rs_afi][rs_safi];
+
+	return (ibgp ? mp->maxpaths_ibgp : mp->maxpaths_ebgp) >= 8;
+}
+
+/* BFD as bfdd sees it: "up", "down", "adminDown", "unknown", "off". */
+static const char *rs_conf_bfd_state(const struct peer *peer)
+{
+	if (!peer->bfd_config || !peer->bfd_config->session)
+		return "off";
+	switch (bfd_sess_status(peer->bfd_config->session)) {
+	case BSS_UP:
+		return "up";
+	case BSS_DOWN:
+		return "down";
+	case BSS_ADMIN_DOWN:
+		return "adminDown";
+	case BSS_UNKNOWN:
+		break;
+	}
+	return "unknown";
+}
+
+/* BFD configured, session Established for a while, no word from bfdd. */
+#define RS_BFD_SILENT_S 10
+
+static bool rs_conf_bfdd_silent(struct peer *peer)
+{
+	return peer->bfd_config && peer_established(peer) &&
+	       monotime(NULL) - peer->uptime >= RS_BFD_SILENT_S &&
+	       strcmp(rs_conf_bfd_state(peer), "unknown") == 0;
+}
+
+/*
+ * Check one role neighbor's bgpd lines. With json, adds "bgpConfig"
+ * (missing / drift: the lines to add) and "effective" (what bgpd runs);
+ * with vty (text), prints one warning line per problem.
+ */
+static void rs_conf_check(struct rs_instance *rsi, struct rs_neighbor *nbr,
+			  struct peer *peer, struct vty *vty,
+			  json_object *jp, struct rs_conf_report *rep)
+{
+	struct rs_conf_ctx c = { .rsi = rsi, .nbr = nbr, .peer = peer };
+	json_object *jm = NULL, *jd = NULL, *je;
+	char line[96], full[160];
+	uint32_t ka, hold;
+
+	memset(rep, 0, sizeof(*rep));
+	c.tm = vrs_profile_timers(rsi->profile);
+	c.rd = vrs_role_defaults(nbr->role);
+	if (!c.tm)
+		return;
+	if (jp) {
+		jm = json_object_new_array();
+		jd = json_object_new_array();
+	}
+	for (size_t i = 0; i < array_size(rs_conf_rows); i++) {
+		const struct rs_conf_row *row = &rs_conf_rows[i];
+
+		if (!row->applies(&c) || row->ok(&c))
+			continue;
+		row->line(&c, line, sizeof(line));
+		if (strncmp(line, "no ", 3) == 0)
+			snprintf(full, sizeof(full), "no neighbor %s %s",
+				 nbr->addr, line + 3);
+		else
+			snprintf(full, sizeof(full), "neighbor %s %s",
+				 nbr->addr, line);
+		if (row->level == RS_CONF_REQUIRED)
+			rep->missing++;
+		else
+			rep->drift++;
+		if (jp)
+			json_object_array_add(row->level == RS_CONF_REQUIRED
+						      ? jm
+						      : jd,
+					      json_object_new_string(full));
+		else
+			vty_out(vty, "    %s: %s'%s'\n",
+				row->level == RS_CONF_REQUIRED
+					? "not managed, add"
+					: "differs from the profile, add",
+				row->af ? "(address-family ipv4 unicast) " : "",
+				full);
+	}
+	rep->bfdd_silent = rs_conf_bfdd_silent(peer);
+	if (!jp) {
+		if (rep->bfdd_silent)
+			vty_out(vty,
+				"    BFD configured but bfdd reports nothing: is bfdd running? (/etc/frr/daemons: bfdd=yes)\n");
+		return;
+	}
+	je = json_object_new_object();
+	json_object_boolean_add(je, "complete", !rep->missing);
+	json_object_object_add(je, "missing", jm);
+	json_object_object_add(je, "drift", jd);
+	json_object_object_add(jp, "bgpConfig", je);
+	je = json_object_new_object();
+	rs_conf_timers(peer, &ka, &hold);
+	json_object_int_add(je, "keepalive", ka);
+	json_object_int_add(je, "holdtime", hold);
+	json_object_string_add(je, "bfd", rs_conf_bfd_state(peer));
+	json_object_int_add(je, "ttl", peer->ttl);
+	json_object_boolean_add(je, "bfddSilent", rep->bfdd_silent);
+	json_object_object_add(jp, "effective", je);
+}
+
+/* Instance lines; returns how many are missing (and lists them). */
+static size_t rs_conf_check_instance(struct bgp *bgp, struct vty *vty,
+				     json_object *ji)
+{
+	static const char *const lines[] = {
+		"bgp bestpath as-path multipath-relax",
+		"maximum-paths 8",
+		"maximum-paths ibgp 8",
+	};
+	bool ok[] = {
+		rs_conf_relax_ok(bgp),
+		rs_conf_maxpaths_ok(bgp, false),
+		rs_conf_maxpaths_ok(bgp, true),
+	};
+	json_object *ja = ji ? json_object_new_array() : NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < array_size(lines); i++) {
+		if (ok[i])
+			continue;
+		n++;
+		if (ja)
+			json_object_array_add(ja,
+					      json_object_new_string(lines[i]));
+		else
+			vty_out(vty, "  ECMP among NVAs needs: %s'%s'\n",
+				i ? "(address-family ipv4 unicast) " : "",
+				lines[i]);
+	}
+	if (ja)
+		json_object_object_add(ji, "bgpConfigMissing", ja);
+	return n;
+}
+
+void rs_bgp_conf_show_instance(struct rs_instance *rsi, struct vty *vty,
+			       json_object *ji)
+{
+	struct bgp *bgp = rs_bgp_lookup(rsi->vrf);
+
+	if (bgp)
+		rs_conf_check_instance(bgp, vty, ji);
+}
+
+/* The lines of bgpd's configuration the roles and the profile need. */
+void rs_bgp_conf_write(struct rs_instance *rsi, struct vty *vty)
+{
+	struct bgp *bgp = rs_bgp_lookup(rsi->vrf);
+	struct rs_neighbor **arr;
+	char line[96];
+	size_t n;
+
+	if (!bgp)
+		return;
+	arr = rs_neighbor_array(rsi, &n);
+	vty_out(vty, "router bgp %u%s%s\n", bgp->as,
+		bgp->name ? " vrf " : "", bgp->name ? bgp->name : "");
+	vty_out(vty, " bgp bestpath as-path multipath-relax\n");
+	for (int af = 0; af < 2; af++) {
+		if (af) {
+			vty_out(vty, " address-family ipv4 unicast\n");
+			/* bgpd's default may already allow more paths. */
+			if (!rs_conf_maxpaths_ok(bgp, false))
+				vty_out(vty, "  maximum-paths 8\n");
+			if (!rs_conf_maxpaths_ok(bgp, true))
+				vty_out(vty, "  maximum-paths ibgp 8\n");
+		}
+		for (size_t i = 0; i < n; i++) {
+			struct rs_conf_ctx c = { .rsi = rsi, .nbr = arr[i] };
+
+			c.peer = rs_bgp_peer(bgp, arr[i]->addr);
+			c.tm = vrs_profile_timers(rsi->profile);
+			c.rd = vrs_role_defaults(arr[i]->role);
+			if (!c.peer || !c.tm)
+				continue;
+			for (size_t r = 0; r < array_size(rs_conf_rows); r++) {
+				const struct rs_conf_row *row = &rs_conf_rows[r];
+
+				if (row->af != (af == 1) || !row->applies(&c))
+					continue;
+				row->line(&c, line, sizeof(line));
+				if (strncmp(line, "no ", 3) == 0)
+					continue;
+				vty_out(vty, "%s neighbor %s %s\n",
+					af ? " " : "", arr[i]->addr, line);
+			}
+		}
+		if (af)
+			vty_out(vty, " exit-address-family\n");
+	}
+	vty_out(vty, "exit\n");
+	rs_neighbor_array_free(arr);
+}
 
 void rs_bgp_init(struct thread_master *tm)
 {

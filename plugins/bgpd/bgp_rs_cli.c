@@ -739,7 +739,37 @@ static void rs_show_one(struct rs_instance *rsi, void *arg)
 			rsi->route_limit, vrs_limit_mode_name(rsi->limit_mode),
 			rsi->total_limit);
 	}
+	rs_bgp_conf_show_instance(rsi, vty, ji);
 	rs_bgp_show_neighbors(rsi, vty, ji);
+}
+
+struct rs_bgpconf_ctx {
+	struct vty *vty;
+	const char *vrf;
+};
+
+static void rs_bgpconf_one(struct rs_instance *rsi, void *arg)
+{
+	struct rs_bgpconf_ctx *ctx = arg;
+
+	if (ctx->vrf && strcmp(ctx->vrf, rsi->vrf) != 0)
+		return;
+	rs_bgp_conf_write(rsi, ctx->vty);
+}
+
+DEFPY(show_rs_bgp_config, show_rs_bgp_config_cmd,
+      "show route-server bgp-config [vrf NAME$vrf]",
+      SHOW_STR RS_STR
+      "The lines of bgpd's configuration that the roles and the profile need\n"
+      VRF_CMD_HELP_STR)
+{
+	struct rs_bgpconf_ctx ctx = { .vty = vty, .vrf = vrf };
+
+	vty_out(vty,
+		"! bgpd configuration the route-server roles need (add it to frr.conf;\n"
+		"! the module checks it and never writes it)\n");
+	rs_instance_walk(rs_bgpconf_one, &ctx);
+	return CMD_SUCCESS;
 }
 
 DEFPY(show_rs, show_rs_cmd,
@@ -977,6 +1007,7 @@ void rs_cli_init(void)
 	install_element(BGP_NODE, &rs_vm_cmd);
 	install_element(BGP_NODE, &no_rs_vm_cmd);
 	install_element(VIEW_NODE, &show_rs_fabric_cmd);
+	install_element(VIEW_NODE, &show_rs_bgp_config_cmd);
 	install_element(BGP_NODE, &rs_neighbor_cmd);
 	install_element(BGP_NODE, &no_rs_neighbor_cmd);
 	install_element(VIEW_NODE, &show_rs_cmd);
