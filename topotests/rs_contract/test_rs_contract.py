@@ -115,26 +115,87 @@ def _timers(addr):
             "peerBfdInfo" in js)
 
 
+def _changed(before, after):
+    """(added, removed) lines of running-config, stripped."""
+    b = [l.strip() for l in before.splitlines()]
+    a = [l.strip() for l in after.splitlines()]
+    return [l for l in a if l not in b], [l for l in b if l not in a]
+
+
+def _bgp_config(addr):
+    return rsc.rs_neighbor(addr).get("bgpConfig", {})
+
+
 def test_profiles_azure_compat_and_fast():
+    """bgpd's lines are the user's: a profile change is checked against
+    them (drift, with the lines to add), never written by the module."""
     rsc.tgen_ok()
-    # Default profile: fast (3/1 s and BFD).
-    for addr in (NVA1, NVA2, ER, VPN):
+    peers = (NVA1, NVA2, ER, VPN)
+    # Default profile: fast (3/1 s and BFD), as the config file declares.
+    for addr in peers:
         assert _timers(addr) == (3000, 1000, True), (addr, _timers(addr))
+        assert _bgp_config(addr) == {"complete": True, "missing": [], "drift": []}, \
+            (addr, _bgp_config(addr))
+        assert rsc.rs_neighbor(addr)["managed"] is True, rsc.rs_neighbor(addr)
+    before = rsc.running()
     out = rs_conf("route-server profile azure-compat")
     assert not _percent_lines(out), out
-    ok, _ = vrstest.wait_for(lambda: all(_timers(a) == (180000, 60000, False)
-                                         for a in (NVA1, NVA2, ER, VPN)), timeout=10)
-    assert ok, {a: _timers(a) for a in (NVA1, NVA2, ER, VPN)}
     assert rsc.rs_state()["profile"] == "azure-compat"
-    assert " route-server profile azure-compat\n" in rsc.running()
-
-    out = rs_conf("route-server profile fast")
+    # Nothing of bgpd's config changed, the drift is reported per neighbor.
+    assert _changed(before, rsc.running()) == (["route-server profile azure-compat"], [])
+    for addr in peers:
+        assert _timers(addr) == (3000, 1000, True), (addr, _timers(addr))
+        cfg = _bgp_config(addr)
+        assert sorted(cfg["drift"]) == sorted(["no neighbor {} bfd".format(addr),
+                                               "neighbor {} timers 60 180".format(addr)]), cfg
+        assert cfg["complete"] is True and rsc.rs_neighbor(addr)["managed"] is True
+    text = r("rs").vtysh_cmd("show route-server")
+    assert "differs from the profile, add: 'neighbor {} timers 60 180'".format(NVA1) in text, text
+    bgpconf = r("rs").vtysh_cmd("show route-server bgp-config")
+    assert " neighbor {} timers 60 180\n".format(NVA1) in bgpconf, bgpconf
+    assert " neighbor {} bfd\n".format(NVA1) not in bgpconf, bgpconf
+    # The user follows the profile for one neighbor: no drift left there.
+    try:
+        rs_conf("neighbor {} timers 60 180".format(NVA1), "no neighbor {} bfd".format(NVA1))
+        ok, _ = vrstest.wait_for(lambda: _bgp_config(NVA1).get("drift") == [], timeout=10)
+        assert ok, _bgp_config(NVA1)
+        assert _timers(NVA1) == (180000, 60000, False), _timers(NVA1)
+    finally:
+        rs_conf("neighbor {} timers 1 3".format(NVA1), "neighbor {} bfd".format(NVA1))
+    out = rs_conf("no route-server profile azure-compat")
     assert not _percent_lines(out), out
-    ok, _ = vrstest.wait_for(lambda: all(_timers(a) == (3000, 1000, True)
-                                         for a in (NVA1, NVA2, ER, VPN)), timeout=10)
-    assert ok, {a: _timers(a) for a in (NVA1, NVA2, ER, VPN)}
-    rs_conf("no route-server profile fast")
+    ok, _ = vrstest.wait_for(lambda: all(_bgp_config(a).get("drift") == [] for a in peers),
+                             timeout=10)
+    assert ok, {a: _bgp_config(a) for a in peers}
+    assert rsc.running() == before
     rsc.all_established()
+
+
+def test_missing_bgp_lines_reported_not_written():
+    """A role neighbor without the route-maps is not managed, and says
+    which lines to add; the module adds nothing to bgpd's config."""
+    rsc.tgen_ok()
+    addr = "10.0.0.96"
+    rs_conf("neighbor {} remote-as 65096".format(addr))
+    try:
+        before = rsc.running()
+        out = rs_conf("route-server neighbor {} role nva".format(addr))
+        assert not _percent_lines(out), out
+        assert _changed(before, rsc.running()) == \
+            (["route-server neighbor {} role nva".format(addr)], [])
+        nbr = rsc.rs_neighbor(addr)
+        assert nbr["managed"] is False, nbr
+        want = ["neighbor {} ebgp-multihop 255".format(addr),
+                "neighbor {} disable-connected-check".format(addr),
+                "neighbor {} soft-reconfiguration inbound".format(addr),
+                "neighbor {} route-map VRS-RS-IN in".format(addr),
+                "neighbor {} route-map VRS-RS-OUT-NVA out".format(addr)]
+        assert nbr["bgpConfig"]["missing"] == want, nbr
+        # Giving back the role gives back the very same running-config.
+        rs_conf("no route-server neighbor {}".format(addr))
+        assert rsc.running() == before
+    finally:
+        rs_conf("no route-server neighbor {}".format(addr), "no neighbor {}".format(addr))
 
 
 def test_refused_commands_leave_config_unchanged():
