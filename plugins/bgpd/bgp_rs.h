@@ -266,6 +266,9 @@ void rs_cli_show_peering_transit(struct vty *vty, const struct lyd_node *dnode,
 void rs_cli_show_peering_remote_gw(struct vty *vty,
 				   const struct lyd_node *dnode,
 				   bool show_defaults);
+int rs_cli_cmp_neighbor(const struct lyd_node *a, const struct lyd_node *b);
+int rs_cli_cmp_key_name(const struct lyd_node *a, const struct lyd_node *b);
+int rs_cli_cmp_prefix(const struct lyd_node *a, const struct lyd_node *b);
 void rs_cli_show_neighbor(struct vty *vty, const struct lyd_node *dnode,
 			  bool show_defaults);
 void rs_cli_show_fabric(struct vty *vty, const struct lyd_node *dnode,

@@ -527,6 +527,38 @@ DEFPY_YANG(no_rs_neighbor, no_rs_neighbor_cmd,
 	return rs_cli_apply(vty, bgp);
 }
 
+/*
+ * running-config lists entries in a fixed order (addresses, names,
+ * prefixes), whatever the order they were given in: the same config gives
+ * the same text, which frr-reload.py and a diff of two saves rely on.
+ */
+int rs_cli_cmp_neighbor(const struct lyd_node *a, const struct lyd_node *b)
+{
+	struct ipaddr x, y;
+
+	yang_dnode_get_ip(&x, a, "./address");
+	yang_dnode_get_ip(&y, b, "./address");
+	if (x.ipa_type != y.ipa_type)
+		return x.ipa_type < y.ipa_type ? -1 : 1;
+	return memcmp(&x.ip, &y.ip, IS_IPADDR_V4(&x) ? 4 : 16);
+}
+
+int rs_cli_cmp_key_name(const struct lyd_node *a, const struct lyd_node *b)
+{
+	/* The first child of a list entry is its key. */
+	return strcmp(yang_dnode_get_string(lyd_child(a), NULL),
+		      yang_dnode_get_string(lyd_child(b), NULL));
+}
+
+int rs_cli_cmp_prefix(const struct lyd_node *a, const struct lyd_node *b)
+{
+	struct prefix x, y;
+
+	yang_dnode_get_prefix(&x, a, NULL);
+	yang_dnode_get_prefix(&y, b, NULL);
+	return prefix_cmp(&x, &y);
+}
+
 void rs_cli_show_neighbor(struct vty *vty, const struct lyd_node *dnode,
 			  bool show_defaults)
 {

@@ -54,14 +54,17 @@ const struct frr_yang_module_info frr_route_server_info = {
 		{ .xpath = RS_X "/address-space", .cbs = {
 			.create = rs_instance_address_space_create,
 			.destroy = rs_instance_address_space_destroy,
+			.cli_cmp = rs_cli_cmp_prefix,
 			.cli_show = rs_cli_show_address_space } },
 		{ .xpath = RS_X "/peering", .cbs = {
 			.create = rs_instance_peering_create,
 			.destroy = rs_instance_peering_destroy,
+			.cli_cmp = rs_cli_cmp_key_name,
 			.cli_show = rs_cli_show_peering } },
 		{ .xpath = RS_X "/peering/address-space", .cbs = {
 			.create = rs_instance_peering_address_space_create,
 			.destroy = rs_instance_peering_address_space_destroy,
+			.cli_cmp = rs_cli_cmp_prefix,
 			.cli_show = rs_cli_show_peering_space } },
 		{ .xpath = RS_X "/peering/allow-gateway-transit", .cbs = {
 			.modify = rs_instance_peering_allow_gateway_transit_modify,
@@ -85,6 +88,7 @@ const struct frr_yang_module_info frr_route_server_info = {
 		{ .xpath = RS_X "/vm", .cbs = {
 			.create = rs_instance_vm_create,
 			.destroy = rs_instance_vm_destroy,
+			.cli_cmp = rs_cli_cmp_key_name,
 			.cli_show = rs_cli_show_vm } },
 		{ .xpath = RS_X "/vm/vnet", .cbs = {
 			.modify = rs_instance_vm_vnet_modify } },
@@ -94,6 +98,7 @@ const struct frr_yang_module_info frr_route_server_info = {
 			.get_next = rs_instance_neighbor_get_next,
 			.get_keys = rs_instance_neighbor_get_keys,
 			.lookup_entry = rs_instance_neighbor_lookup_entry,
+			.cli_cmp = rs_cli_cmp_neighbor,
 			.cli_show = rs_cli_show_neighbor } },
 		{ .xpath = RS_X "/neighbor/state/session-state", .cbs = {
 			.get_elem = rs_instance_neighbor_state_get_elem } },
