@@ -72,10 +72,25 @@ RS_CONF = """hostname rs
 debug memstats-at-exit
 router bgp 65515
  bgp router-id {rs}
+ bgp bestpath as-path multipath-relax
  neighbor {nva1} remote-as 65001
+ neighbor {nva1} ebgp-multihop 255
+ neighbor {nva1} disable-connected-check
+ neighbor {nva1} timers 1 3
  neighbor {nva1} timers connect 1
  neighbor {nva2} remote-as 65002
+ neighbor {nva2} ebgp-multihop 255
+ neighbor {nva2} disable-connected-check
+ neighbor {nva2} timers 1 3
  neighbor {nva2} timers connect 1
+ address-family ipv4 unicast
+  neighbor {nva1} soft-reconfiguration inbound
+  neighbor {nva1} route-map VRS-RS-IN in
+  neighbor {nva1} route-map VRS-RS-OUT-NVA out
+  neighbor {nva2} soft-reconfiguration inbound
+  neighbor {nva2} route-map VRS-RS-IN in
+  neighbor {nva2} route-map VRS-RS-OUT-NVA out
+ exit-address-family
  route-server
  route-server vnet-name hub
  route-server address-space 10.1.0.0/16

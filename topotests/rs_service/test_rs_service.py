@@ -137,6 +137,15 @@ def reload(mode, path):
 def setup_module(mod):
     if os.geteuid() != 0:
         pytest.fail("needs root")
+    try:
+        start()
+    except BaseException:
+        # pytest does not tear down a module whose setup failed.
+        teardown_module(mod)
+        raise
+
+
+def start():
     os.makedirs(WORK)
     shutil.chown(WORK, "frr", "frr")
     os.makedirs(RUN, exist_ok=True)
