@@ -287,7 +287,15 @@ RS_CONFIG = ["route-server", "route-server vnet-name hub", "route-server address
              "route-server peering spoke1 remote-uses-gateway",
              "route-server neighbor 10.0.0.11 role nva"]
 BGP_CONFIG = ["bgp router-id 10.0.0.4", "no bgp ebgp-requires-policy",
-              "neighbor 10.0.0.11 remote-as 65001"]
+              "bgp bestpath as-path multipath-relax",
+              "neighbor 10.0.0.11 remote-as 65001", "neighbor 10.0.0.11 bfd",
+              "neighbor 10.0.0.11 ebgp-multihop 255",
+              "neighbor 10.0.0.11 disable-connected-check", "neighbor 10.0.0.11 timers 1 3",
+              "address-family ipv4 unicast",
+              "neighbor 10.0.0.11 soft-reconfiguration inbound",
+              "neighbor 10.0.0.11 route-map VRS-RS-IN in",
+              "neighbor 10.0.0.11 route-map VRS-RS-OUT-NVA out",
+              "exit-address-family"]
 
 
 def test_no_router_bgp_leaves_nothing():
