@@ -39,23 +39,7 @@ def teardown_module(mod):
     rsc.teardown(mod)
 
 
-def _extra_prefixes():
-    return ["10.{}.{}.0/24".format(60 + i // 256, i % 256) for i in range(EXTRA)]
 
-
-def _speaker_file(name, lines):
-    path = "/tmp/ercap-{}-{}.conf".format(name, os.getpid())
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    try:
-        return r(name).run("{} -f {}".format(vrstest.VTYSH, path))
-    finally:
-        os.unlink(path)
-
-
-def _pfx_rcd(name):
-    js = vrstest.vtysh_json(r(name), "show bgp ipv4 unicast summary json")
-    return js.get("peers", {}).get(rsc.RS, {}).get("pfxRcd", 0)
 
 
 def _adj_out(addr):
@@ -87,30 +71,30 @@ def _assert_capped(stage):
     adj = _adj_out(ER)
     assert adj <= CAP and cap["advertised"] <= CAP, \
         "{}: ExpressRoute cap exceeded: adj-out {}, module count {}".format(stage, adj, cap)
-    ok, _ = vrstest.wait_for(lambda: _pfx_rcd("er") == _adj_out(ER), timeout=40, interval=0.5)
-    got = _pfx_rcd("er")
+    ok, _ = vrstest.wait_for(lambda: rsc.pfx_rcd("er") == _adj_out(ER), timeout=40, interval=0.5)
+    got = rsc.pfx_rcd("er")
     assert ok and got <= CAP, "{}: er received {}, RS adj-out {}".format(stage, got, _adj_out(ER))
     return got
 
 
 def test_cap_survives_full_walks():
     rsc.tgen_ok()
-    extra = _extra_prefixes()
+    extra = rsc.extra_prefixes(EXTRA)
     gone = []
     rs_conf("route-server branch-to-branch")
     # The starting state: er has the gateway-side routes of branch-to-branch
     # (vpn's prefix and the VNet) before nva1 offers more.
-    ok, _ = vrstest.wait_for(lambda: _pfx_rcd("er") >= 2, timeout=30, interval=0.25)
-    assert ok, _pfx_rcd("er")
+    ok, _ = vrstest.wait_for(lambda: rsc.pfx_rcd("er") >= 2, timeout=30, interval=0.25)
+    assert ok, rsc.pfx_rcd("er")
     try:
-        out = _speaker_file("nva1", ["router bgp 65001", "address-family ipv4 unicast"] +
+        out = rsc.speaker_file("nva1", ["router bgp 65001", "address-family ipv4 unicast"] +
                             ["network " + p for p in extra])
         assert "%" not in out, out
         # nva2 gets every one of them: the route server has them all.
-        ok, _ = vrstest.wait_for(lambda: _pfx_rcd("nva2") >= EXTRA, timeout=60, interval=0.5)
-        assert ok, _pfx_rcd("nva2")
-        ok, _ = vrstest.wait_for(lambda: _pfx_rcd("er") >= CAP, timeout=60, interval=0.5)
-        assert ok, "er never reached the cap: {} ({})".format(_pfx_rcd("er"), _er_cap())
+        ok, _ = vrstest.wait_for(lambda: rsc.pfx_rcd("nva2") >= EXTRA, timeout=60, interval=0.5)
+        assert ok, rsc.pfx_rcd("nva2")
+        ok, _ = vrstest.wait_for(lambda: rsc.pfx_rcd("er") >= CAP, timeout=60, interval=0.5)
+        assert ok, "er never reached the cap: {} ({})".format(rsc.pfx_rcd("er"), _er_cap())
         first = _assert_capped("initial")
         assert first == CAP, first
         assert _er_cap()["withheld"] > 0, _er_cap()
@@ -143,26 +127,26 @@ def test_cap_survives_full_walks():
         has = set(rsc.bgp_routes("er"))
         gone = [p for p in extra if p in has][:5]
         assert len(gone) == 5, len(gone)
-        out = _speaker_file("nva1", ["router bgp 65001", "address-family ipv4 unicast"] +
+        out = rsc.speaker_file("nva1", ["router bgp 65001", "address-family ipv4 unicast"] +
                             ["no network " + p for p in gone])
         assert "%" not in out, out
 
         def refilled():
             routes = set(rsc.bgp_routes("er"))
-            return (not routes.intersection(gone) and _pfx_rcd("er") == CAP
+            return (not routes.intersection(gone) and rsc.pfx_rcd("er") == CAP
                     and _adj_out(ER) == CAP)
 
         ok, _ = vrstest.wait_for(refilled, timeout=60, interval=0.5)
         assert ok, "after withdrawals: er {}, adj-out {}, {}".format(
-            _pfx_rcd("er"), _adj_out(ER), _er_cap())
+            rsc.pfx_rcd("er"), _adj_out(ER), _er_cap())
     finally:
         rs_conf("no neighbor {} advertisement-interval 10".format(ER))
-        _speaker_file("nva1", ["router bgp 65001", "address-family ipv4 unicast"] +
+        rsc.speaker_file("nva1", ["router bgp 65001", "address-family ipv4 unicast"] +
                       ["no network " + p for p in extra if p not in gone])
         rs_conf("no route-server branch-to-branch")
-    ok, _ = vrstest.wait_for(lambda: _pfx_rcd("er") <= 2 and _er_cap()["advertised"] <= 2,
+    ok, _ = vrstest.wait_for(lambda: rsc.pfx_rcd("er") <= 2 and _er_cap()["advertised"] <= 2,
                              timeout=60, interval=0.5)
-    assert ok, (_pfx_rcd("er"), _er_cap())
+    assert ok, (rsc.pfx_rcd("er"), _er_cap())
 
 
 def test_clean_shutdown_no_module_leaks():

@@ -162,3 +162,27 @@ def running(name="rs"):
 
 def json_cmp(got, expected):
     return topotest.json_cmp(got, expected)
+
+
+# Many prefixes at once (the ExpressRoute cap tests) -------------------------
+
+def extra_prefixes(n):
+    """n /24s from 10.60.0.0 on, for a speaker to originate."""
+    return ["10.{}.{}.0/24".format(60 + i // 256, i % 256) for i in range(n)]
+
+
+def speaker_file(name, lines):
+    """Apply many configuration lines to a speaker through a file."""
+    path = "/tmp/rsc-{}-{}.conf".format(name, os.getpid())
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    try:
+        return r(name).run("{} -f {}".format(vrstest.VTYSH, path))
+    finally:
+        os.unlink(path)
+
+
+def pfx_rcd(name):
+    """Prefixes a speaker has received from the route server."""
+    js = vrstest.vtysh_json(r(name), "show bgp ipv4 unicast summary json")
+    return js.get("peers", {}).get(RS, {}).get("pfxRcd", 0)

@@ -215,23 +215,7 @@ def test_nva_route_reaches_nvas_when_gateway_path_is_best():
 EXTRA = 1005
 
 
-def _extra_prefixes():
-    return ["10.{}.{}.0/24".format(60 + i // 256, i % 256) for i in range(EXTRA)]
 
-
-def _speaker_file(name, lines):
-    path = "/tmp/rsc-{}-{}.conf".format(name, os.getpid())
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    try:
-        return r(name).run("{} -f {}".format(vrstest.VTYSH, path))
-    finally:
-        os.unlink(path)
-
-
-def _pfx_rcd(name):
-    js = vrstest.vtysh_json(r(name), "show bgp ipv4 unicast summary json")
-    return js.get("peers", {}).get(rsc.RS, {}).get("pfxRcd", 0)
 
 
 def _advertised(addr, asn):
@@ -254,7 +238,7 @@ def _wait_in_sync(name, addr, present=(), absent=(), timeout=60):
         have = rsc.rs_paths_from(name)
         last["v"] = (len(adv), len(have), sorted(adv ^ have)[:10])
         return (adv == have and set(present) <= have and not (set(absent) & have)
-                and _pfx_rcd(name) == len(have) and have)
+                and rsc.pfx_rcd(name) == len(have) and have)
 
     have, _ = vrstest.wait_for(check, timeout=timeout, interval=0.5)
     assert have, "{} not in sync with the RS (advertised, received, differing): {}".format(name, last.get("v"))
@@ -273,34 +257,34 @@ def test_expressroute_cap():
     rsc.tgen_ok()
     base_off = _wait_in_sync("nva2", NVA2, present=NVA1_PFX + [VNET], absent=[ER_PFX, VPN_PFX])
     rs_conf("route-server branch-to-branch")
-    extra = _extra_prefixes()
+    extra = rsc.extra_prefixes(EXTRA)
     try:
         base = _wait_in_sync("nva2", NVA2, present=NVA1_PFX + [VNET, ER_PFX, VPN_PFX])
         assert base - base_off == {ER_PFX, VPN_PFX}, sorted(base ^ base_off)
         ok, base_er = rsc.wait_routes("er", present=NVA1_PFX + NVA2_PFX + [VNET, VPN_PFX])
         assert ok and len(base_er) < 1000, sorted(base_er or [])
-        out = _speaker_file("nva1", ["router bgp 65001", "address-family ipv4 unicast"] +
+        out = rsc.speaker_file("nva1", ["router bgp 65001", "address-family ipv4 unicast"] +
                             ["network " + p for p in extra])
         assert "%" not in out, out
         # nva2 receives all of them.
-        ok, _ = vrstest.wait_for(lambda: _pfx_rcd("nva2") == len(base) + EXTRA, timeout=60,
+        ok, _ = vrstest.wait_for(lambda: rsc.pfx_rcd("nva2") == len(base) + EXTRA, timeout=60,
                                  interval=0.5)
-        assert ok, (len(base), EXTRA, _pfx_rcd("nva2"))
+        assert ok, (len(base), EXTRA, rsc.pfx_rcd("nva2"))
         assert rsc.rs_paths_from("nva2") == base | set(extra)
         # er reaches the cap and stays there: exactly 1,000 received.
-        ok, _ = vrstest.wait_for(lambda: _pfx_rcd("er") >= 1000, timeout=30, interval=0.5)
-        assert ok, _pfx_rcd("er")
+        ok, _ = vrstest.wait_for(lambda: rsc.pfx_rcd("er") >= 1000, timeout=30, interval=0.5)
+        assert ok, rsc.pfx_rcd("er")
         # nva1's routes all reached nva2 (above), so the RS has them all:
         # whatever it sends er from now on must stay at the cap.
         seen = []
-        vrstest.wait_for(lambda: seen.append(_pfx_rcd("er")) and False, timeout=2, interval=0.2)
+        vrstest.wait_for(lambda: seen.append(rsc.pfx_rcd("er")) and False, timeout=2, interval=0.2)
         adv = rsc.rs_neighbor(ER)["advertised"]
         assert max(seen) == 1000 and min(seen) == 1000 and adv == 1000, \
             "ExpressRoute cap not enforced: er pfxRcd {}, RS advertised to er {}".format(seen, adv)
         assert rsc.rs_neighbor(ER)["state"] == "Established"
         assert rsc.rs_neighbor(VPN)["advertised"] > 1000, rsc.rs_neighbor(VPN)
     finally:
-        _speaker_file("nva1", ["router bgp 65001", "address-family ipv4 unicast"] +
+        rsc.speaker_file("nva1", ["router bgp 65001", "address-family ipv4 unicast"] +
                       ["no network " + p for p in extra])
         rs_conf("no route-server branch-to-branch")
     after = _wait_in_sync("nva2", NVA2, present=NVA1_PFX + [VNET], absent=[ER_PFX, VPN_PFX])
