@@ -57,6 +57,18 @@ bool vrs_frr_version_ok(const char *modname)
 }
 
 /*
+ * WORKAROUND (FRR 8.4): registering a YANG model from a loadable module.
+ *
+ * Missing upstream hook: a public way for a module to add a model to the
+ * northbound after nb_init(), i.e. an exported nb_load_module() /
+ * nb_nodes_create() for one frr_yang_module_info (8.4 keeps the model list
+ * a static array read once by nb_init(), and the loader helpers are
+ * static in lib/northbound.c). Until then this file, and only this file,
+ * repeats libfrr's bookkeeping for the module's models: creating the
+ * nb_nodes (vrs_nb_node_new_cb mirrors nb_node_new_cb) and attaching the
+ * callbacks. It writes nothing into libfrr's own structures beyond the
+ * schema nodes' priv pointers of the module's own models.
+ *
  * Northbound nodes must be allocated with libfrr's own (static) memtype:
  * nb_terminate() frees every node of every loaded model with it.
  */
