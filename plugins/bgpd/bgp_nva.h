@@ -102,10 +102,13 @@ struct nb_cb_create_args;
 struct nb_cb_modify_args;
 struct nb_cb_destroy_args;
 struct nb_cb_apply_finish_args;
+struct nb_cb_pre_validate_args;
 int route_server_nva_instance_create(struct nb_cb_create_args *args);
 int route_server_nva_instance_destroy(struct nb_cb_destroy_args *args);
 int route_server_nva_instance_peering_create(struct nb_cb_create_args *args);
 int route_server_nva_instance_peering_destroy(struct nb_cb_destroy_args *args);
+int route_server_nva_instance_peering_pre_validate(
+	struct nb_cb_pre_validate_args *args);
 void route_server_nva_instance_peering_apply_finish(
 	struct nb_cb_apply_finish_args *args);
 int route_server_nva_instance_peering_instance_address_create(

@@ -6,6 +6,7 @@
 
 #include "command.h"
 #include "json.h"
+#include "libfrr.h"
 #include "northbound_cli.h"
 #include "vrf.h"
 #include "vty.h"
@@ -21,37 +22,86 @@
 /* ------------------------------------------------------------ config */
 
 /*
- * Common checks of every template command: inside "router bgp", a valid
- * template name, and a local AS that may peer a route server. Prints the
- * "% " error and returns NULL when refused.
+ * The template rules are the northbound's (bgp_nva_nb_config.c): the
+ * commands only enqueue changes. Inside "router bgp" only.
  */
 static const char *nva_cli_vrf(struct vty *vty, const char *name)
 {
 	const char *vrf = nva_bgp_vty_vrf(vty);
-	char errmsg[512];
 
 	if (!vrf) {
 		vty_out(vty, "%% No BGP instance in this context\n");
 		return NULL;
 	}
-	if (strlen(name) > NVA_NAME_MAX ||
-	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
-		    strlen(name)) {
+	/* The name goes into an XPath predicate between quotes. */
+	if (strchr(name, '\'')) {
 		vty_out(vty,
 			"%% template name '%s' is not allowed: use up to %d letters, digits, '-', '_' or '.'\n",
 			name, NVA_NAME_MAX);
 		return NULL;
 	}
-	if (nva_bgp_check_local_as(vrf, errmsg, sizeof(errmsg)) < 0) {
-		vty_out(vty, "%% %s\n", errmsg);
-		return NULL;
-	}
 	return vrf;
+}
+
+/*
+ * Classic CLI: each command is its own commit. Ask the northbound whether
+ * the candidate with this command's changes is valid, so that a refusal
+ * reads "% <reason>" on one line. Returns -1 (reason shown) if refused.
+ */
+static int nva_cli_precheck(struct vty *vty, const char *base)
+{
+	struct nb_context ctx = { .client = NB_CLIENT_CLI, .user = vty };
+	char xpath[XPATH_MAXLEN], errmsg[BUFSIZ] = "";
+	struct nb_config *cand = nb_config_dup(vty->candidate_config);
+	int ret;
+
+	for (size_t i = 0; i < vty->num_cfg_changes; i++) {
+		struct vty_cfg_change *change = &vty->cfg_changes[i];
+		const struct nb_node *nbn;
+		struct yang_data *data;
+		const char *value;
+
+		if (change->xpath[0] == '.') {
+			strlcpy(xpath, base, sizeof(xpath));
+			strlcat(xpath, change->xpath + 1, sizeof(xpath));
+		} else
+			strlcpy(xpath, change->xpath, sizeof(xpath));
+		nbn = nb_node_find(xpath);
+		if (!nbn)
+			goto edit_failed;
+		value = change->value ? change->value
+				      : yang_snode_get_default(nbn->snode);
+		data = yang_data_new(xpath, value);
+		ret = nb_candidate_edit(cand, nbn, change->operation, xpath,
+					NULL, data);
+		yang_data_free(data);
+		if (ret != NB_OK && ret != NB_ERR_NOT_FOUND)
+			goto edit_failed;
+	}
+	ret = nb_candidate_validate(&ctx, cand, errmsg, sizeof(errmsg));
+	nb_config_free(cand);
+	if (ret == NB_OK || ret == NB_ERR_NO_CHANGES)
+		return 0;
+	vty_out(vty, "%% %s\n", errmsg[0] ? errmsg : "invalid configuration");
+	return -1;
+
+edit_failed:
+	/* nb_cli_apply_changes() reports edit errors itself. */
+	nb_config_free(cand);
+	return 0;
 }
 
 static int nva_cli_apply(struct vty *vty, const char *vrf, const char *name)
 {
-	return nb_cli_apply_changes(vty, NVA_XPATH_PEERING, vrf, name);
+	char base[XPATH_MAXLEN];
+
+	snprintf(base, sizeof(base), NVA_XPATH_PEERING, vrf, name);
+	if (frr_get_cli_mode() == FRR_CLI_CLASSIC &&
+	    nva_cli_precheck(vty, base) < 0) {
+		vty->num_cfg_changes = 0;
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	return nb_cli_apply_changes(vty, "%s", base);
 }
 
 DEFPY_YANG(nva_instances, nva_instances_cmd,
@@ -65,29 +115,16 @@ DEFPY_YANG(nva_instances, nva_instances_cmd,
 {
 	const char *vrf = nva_cli_vrf(vty, name);
 	struct nva_template *tpl;
-	struct in_addr addrs[2];
-	char errmsg[512], old[2][INET_ADDRSTRLEN];
-	int n = 0;
+	char old[2][INET_ADDRSTRLEN];
+	int ret;
 
 	if (!vrf)
 		return CMD_WARNING_CONFIG_FAILED;
-	addrs[n++] = a1;
-	if (a2_str)
-		addrs[n++] = a2;
-	if (n == 1 && !single) {
+	/* A leaf-list holds a value once: two equal arguments are a typo. */
+	if (a2_str && a1.s_addr == a2.s_addr) {
 		vty_out(vty,
-			"%% only one instance address given: a route server has two instances and each programs part of the VMs; give both (instances %pI4 A.B.C.D), or add 'single-instance' to accept that part of the VMs miss this NVA's routes\n",
+			"%% both instance addresses are %pI4; give the two different instance IPs of the route server\n",
 			&a1);
-		return CMD_WARNING_CONFIG_FAILED;
-	}
-	if (n == 2 && single) {
-		vty_out(vty,
-			"%% 'single-instance' is for one instance address; two were given\n");
-		return CMD_WARNING_CONFIG_FAILED;
-	}
-	if (nva_bgp_check_instances(vrf, name, addrs, n, errmsg,
-				    sizeof(errmsg)) < 0) {
-		vty_out(vty, "%% %s\n", errmsg);
 		return CMD_WARNING_CONFIG_FAILED;
 	}
 	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
@@ -105,11 +142,12 @@ DEFPY_YANG(nva_instances, nva_instances_cmd,
 				      a2_str);
 	nb_cli_enqueue_change(vty, "./single-instance", NB_OP_MODIFY,
 			      single ? "true" : "false");
-	if (single)
+	ret = nva_cli_apply(vty, vrf, name);
+	if (ret == CMD_SUCCESS && single)
 		vty_out(vty,
 			"%% Warning: route-server-peering %s peers one instance only: the VMs programmed by the other instance miss this NVA's routes\n",
 			name);
-	return nva_cli_apply(vty, vrf, name);
+	return ret;
 }
 
 DEFPY_YANG(nva_profile, nva_profile_cmd,
@@ -143,30 +181,11 @@ DEFPY_YANG(nva_role, nva_role_cmd,
 
 	if (!vrf)
 		return CMD_WARNING_CONFIG_FAILED;
-	if (prepend_str && strcmp(role, "active") == 0) {
-		vty_out(vty,
-			"%% prepend is for the passive role; an active NVA sends its plain AS path\n");
-		return CMD_WARNING_CONFIG_FAILED;
-	}
 	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
 	nb_cli_enqueue_change(vty, "./role", NB_OP_MODIFY, role);
 	nb_cli_enqueue_change(vty, "./prepend", NB_OP_MODIFY,
 			      prepend_str ? prepend_str : "3");
 	return nva_cli_apply(vty, vrf, name);
-}
-
-/* Host bits set (10.1.2.3/16) is most likely a typo: refuse it. */
-static bool nva_cli_prefix_ok(struct vty *vty, const struct prefix_ipv4 *p,
-			      const char *str)
-{
-	struct prefix_ipv4 m = *p;
-
-	apply_mask_ipv4(&m);
-	if (m.prefix.s_addr == p->prefix.s_addr)
-		return true;
-	vty_out(vty, "%% %s has host bits set; did you mean %pFX?\n", str,
-		(struct prefix *)&m);
-	return false;
 }
 
 static int nva_cli_prefix_list(struct vty *vty, const char *name,
@@ -177,8 +196,6 @@ static int nva_cli_prefix_list(struct vty *vty, const char *name,
 	char xp[96];
 
 	if (!vrf)
-		return CMD_WARNING_CONFIG_FAILED;
-	if (!nva_cli_prefix_ok(vty, p, str))
 		return CMD_WARNING_CONFIG_FAILED;
 	if (no) {
 		if (!nva_template_find(vrf, name)) {
@@ -226,14 +243,9 @@ DEFPY_YANG(nva_update_source, nva_update_source_cmd,
 	   "Interface name\n")
 {
 	const char *vrf = nva_cli_vrf(vty, name);
-	char errmsg[256];
 
 	if (!vrf)
 		return CMD_WARNING_CONFIG_FAILED;
-	if (nva_bgp_check_update_source(src, errmsg, sizeof(errmsg)) < 0) {
-		vty_out(vty, "%% %s\n", errmsg);
-		return CMD_WARNING_CONFIG_FAILED;
-	}
 	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
 	nb_cli_enqueue_change(vty, "./update-source", NB_OP_MODIFY, src);
 	return nva_cli_apply(vty, vrf, name);

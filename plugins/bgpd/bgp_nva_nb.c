@@ -28,6 +28,7 @@ const struct frr_yang_module_info frr_route_server_nva_info = {
 			.cbs = {
 				.create = route_server_nva_instance_peering_create,
 				.destroy = route_server_nva_instance_peering_destroy,
+				.pre_validate = route_server_nva_instance_peering_pre_validate,
 				.apply_finish = route_server_nva_instance_peering_apply_finish,
 				.cli_show = nva_cli_show_peering,
 			},

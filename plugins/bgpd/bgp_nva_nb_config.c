@@ -3,6 +3,11 @@
  * bgpd_nva: configuration callbacks of frr-route-server-nva.yang, each
  * named after its XPath (the table is in bgp_nva_nb.c).
  *
+ * Every rule on a template is checked here, in the template's
+ * pre_validate, on the final candidate of every commit: vtysh, a
+ * configuration file and configuration load + commit refuse the same
+ * inputs with the same reason, before anything is applied.
+ *
  * The leaf callbacks only accept the change; the template's apply_finish
  * reads the whole template from the data tree into a value and hands the
  * old and new values to nva_bgp_apply() (one reconfiguration per commit).
@@ -10,6 +15,7 @@
 #include <zebra.h>
 
 #include "log.h"
+#include "prefix.h"
 #include "northbound.h"
 #include "yang.h"
 
@@ -121,6 +127,158 @@ static void nva_conf_read(const struct lyd_node *dnode,
 		strlcpy(conf->update_source,
 			yang_dnode_get_string(dnode, "./update-source"),
 			sizeof(conf->update_source));
+}
+
+/* Host bits set (10.1.2.3/16) is most likely a typo: refuse it. */
+static int nva_check_prefixes(const struct prefix_ipv4 *p, int n,
+			      char *errmsg, size_t len)
+{
+	for (int i = 0; i < n; i++) {
+		struct prefix_ipv4 m = p[i];
+
+		apply_mask_ipv4(&m);
+		if (m.prefix.s_addr == p[i].prefix.s_addr)
+			continue;
+		snprintfrr(errmsg, len, "%pFX has host bits set; did you mean %pFX?",
+			   (struct prefix *)&p[i], (struct prefix *)&m);
+		return -1;
+	}
+	return 0;
+}
+
+static bool nva_conf_has_inst(const struct nva_tpl_conf *c, struct in_addr a)
+{
+	for (int i = 0; i < c->n_inst; i++)
+		if (c->inst[i].s_addr == a.s_addr)
+			return true;
+	return false;
+}
+
+struct nva_dup_ctx {
+	const struct lyd_node *self;
+	struct in_addr addr;
+	const char *other;
+};
+
+static int nva_dup_walk(const struct lyd_node *dnode, void *arg)
+{
+	struct nva_dup_ctx *ctx = arg;
+	struct nva_tpl_conf c;
+
+	if (dnode == ctx->self)
+		return YANG_ITER_CONTINUE;
+	nva_conf_read(dnode, &c);
+	if (!nva_conf_has_inst(&c, ctx->addr))
+		return YANG_ITER_CONTINUE;
+	ctx->other = yang_dnode_get_string(dnode, "./name");
+	return YANG_ITER_STOP;
+}
+
+/* The template differs from the running one (or is new). */
+static bool nva_dnode_changed(const struct lyd_node *dnode,
+			      const struct lyd_node **run)
+{
+	char xp[XPATH_MAXLEN];
+
+	yang_dnode_get_path(dnode, xp, sizeof(xp));
+	*run = yang_dnode_get(running_config->dnode, xp);
+	return !*run || lyd_compare_single(*run, dnode,
+					   LYD_COMPARE_FULL_RECURSION |
+						   LYD_COMPARE_DEFAULTS) !=
+				LY_SUCCESS;
+}
+
+/*
+ * Rules between templates and on bgpd's state (local AS, hand-made
+ * neighbors, addresses of this router) are checked for the templates a
+ * commit changes, so that a running template is neither blamed for a new
+ * one nor refused later because bgpd changed.
+ */
+static int nva_check_changed(const struct lyd_node *dnode,
+			     const struct lyd_node *run, const char *vrf,
+			     const char *name, const struct nva_tpl_conf *c,
+			     char *errmsg, size_t len)
+{
+	struct nva_tpl_conf old;
+	struct in_addr added[2];
+	int n = 0;
+
+	if (nva_bgp_check_local_as(vrf, errmsg, len) < 0)
+		return -1;
+	for (int i = 0; i < c->n_inst; i++) {
+		struct nva_dup_ctx ctx = { .self = dnode, .addr = c->inst[i] };
+
+		yang_dnode_iterate(nva_dup_walk, &ctx, dnode, "../peering");
+		if (ctx.other) {
+			snprintfrr(errmsg, len,
+				   "%pI4 is already an instance of route-server-peering %s; an address belongs to one template",
+				   &c->inst[i], ctx.other);
+			return -1;
+		}
+	}
+	if (run)
+		nva_conf_read(run, &old);
+	for (int i = 0; i < c->n_inst; i++)
+		if (!run || !nva_conf_has_inst(&old, c->inst[i]))
+			added[n++] = c->inst[i];
+	if (!n && run)
+		return 0;
+	return nva_bgp_check_instances(vrf, name, added, n, errmsg, len);
+}
+
+/*
+ * Whole-template rules, on the final candidate of every commit.
+ */
+int route_server_nva_instance_peering_pre_validate(
+	struct nb_cb_pre_validate_args *args)
+{
+	const struct lyd_node *dnode = args->dnode;
+	const char *vrf = nva_dnode_vrf(dnode);
+	const char *name = yang_dnode_get_string(dnode, "./name");
+	char *errmsg = args->errmsg;
+	size_t len = args->errmsg_len;
+	const struct lyd_node *run;
+	struct nva_tpl_conf c;
+
+	if (strlen(name) > NVA_NAME_MAX ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
+		    strlen(name)) {
+		snprintf(errmsg, len,
+			 "template name '%s' is not allowed: use up to %d letters, digits, '-', '_' or '.'",
+			 name, NVA_NAME_MAX);
+		goto refused;
+	}
+	nva_conf_read(dnode, &c);
+	if (c.role == NVA_ROLE_ACTIVE && c.prepend != NVA_PREPEND_DEFAULT) {
+		snprintf(errmsg, len,
+			 "prepend is for the passive role; an active NVA sends its plain AS path");
+		goto refused;
+	}
+	if (c.update_source[0] &&
+	    nva_bgp_check_update_source(c.update_source, errmsg, len) < 0)
+		goto refused;
+	if (nva_check_prefixes(c.vnet, c.n_vnet, errmsg, len) < 0 ||
+	    nva_check_prefixes(c.noadv, c.n_noadv, errmsg, len) < 0)
+		goto refused;
+	if (c.n_inst == 1 && !c.single_instance) {
+		snprintfrr(errmsg, len,
+			   "only one instance address given: a route server has two instances and each programs part of the VMs; give both (instances %pI4 A.B.C.D), or add 'single-instance' to accept that part of the VMs miss this NVA's routes",
+			   &c.inst[0]);
+		goto refused;
+	}
+	if (c.n_inst == 2 && c.single_instance) {
+		snprintf(errmsg, len,
+			 "'single-instance' is for one instance address; two were given");
+		goto refused;
+	}
+	if (nva_dnode_changed(dnode, &run) &&
+	    nva_check_changed(dnode, run, vrf, name, &c, errmsg, len) < 0)
+		goto refused;
+	return NB_OK;
+
+refused:
+	zlog_warn("bgpd_nva: configuration refused: %s", errmsg);
+	return NB_ERR_VALIDATION;
 }
 
 void route_server_nva_instance_peering_apply_finish(

@@ -12,12 +12,19 @@ nva1 is active, nva2 passive (prepend 3); both advertise 10.200.0.0/16,
 nva1 alone 10.211.0.0/16 and nva2 alone 10.212.0.0/16 (each learns the
 other's through the route server and must not echo it back).
 nva1 carries routes between the two route servers (as-override).
+nva3 (65003) runs bgpd with --tcli, FRR 8.4's only mode with
+"configuration load" + "commit" (driven through its vty socket by
+rs_northbound's vtyclient.py): the template rules refuse the same inputs
+there as in vtysh and in a startup file.
 The topology is configs/nva-templates.
 """
 
+import json
 import os
 import re
+import shutil
 import sys
+import tempfile
 
 import pytest
 
@@ -42,14 +49,31 @@ NVAS = {"nva1": ("10.0.0.11", 65001, NVA1_ONLY), "nva2": ("10.0.0.12", 65002, NV
 SHOW = "show route-server-peering json"
 
 TOPO = vrstest.load_topology("nva-templates")
+VTYCLIENT = os.path.join(CWD, "..", "rs_northbound", "vtyclient.py")
+TMP = tempfile.mkdtemp(prefix="vrs-nvatpl-{}-".format(os.getpid()))
+os.chmod(TMP, 0o755)  # bgpd runs as user frr
 
 
 def setup_module(mod):
-    vrstest.setup_topogen(mod, TOPO)
+    from lib.topogen import Topogen
+
+    tgen = Topogen(vrstest.build_topo_from(TOPO), mod.__name__)
+    tgen.start_topology()
+    nva3 = tgen.gears["nva3"]
+    load = nva3.load_config
+
+    def load_tcli(daemon, source=None, param=None):
+        if param is not None:
+            param += " --tcli"
+        return load(daemon, source, param)
+
+    nva3.load_config = load_tcli
+    vrstest.start_from(tgen, TOPO)
 
 
 def teardown_module(mod):
     vrstest.teardown_topogen(mod)
+    shutil.rmtree(TMP, ignore_errors=True)
 
 
 _tgen = vrstest.tgen_or_skip
@@ -351,8 +375,13 @@ def test_bad_input_errors():
          "local AS 4200000000 cannot peer a route server"),
     ]
     for lines, expect in cases:
+        tpl_before = _tpl_lines(nva2)
         out = _conf(nva2, *lines)
         assert "% " in out and expect in out, "{}: expected {!r}, got:\n{}".format(lines, expect, out)
+        # One "% reason" line, and nothing of the refused command applied.
+        assert len(_pct_lines(out)) == 1 and out.strip() == _pct_lines(out)[0], \
+            "{}: not one line: {!r}".format(lines, out)
+        assert _tpl_lines(nva2) == tpl_before, "{}: running-config changed".format(lines)
     for vrf, asn in (("resv", 65520), ("resv2", 12076), ("resv3", 64500), ("four", 4200000000)):
         _conf(nva2, "no router bgp {} vrf {}".format(asn, vrf))
     _conf(nva2, "router bgp 65002", "no neighbor 10.0.0.9")
@@ -364,6 +393,107 @@ def test_bad_input_errors():
     # Single instance with the explicit override is accepted, with a warning.
     out = _conf(nva1, "router bgp 65001", "route-server-peering hub instances 10.0.1.4 single-instance")
     assert "Warning" in out and "miss" in out, out
+
+
+def _pct_lines(out):
+    return [line for line in out.splitlines() if line.startswith("%")]
+
+
+def _tpl_lines(router):
+    running = router.vtysh_cmd("show running-config", daemon="bgpd")
+    return [line.strip() for line in running.splitlines() if "route-server-peering" in line]
+
+
+def _reason(out):
+    """A refused commit shows FRR's "Error description:", vtysh one "% " line."""
+    m = re.search(r"Error description: (.*)", out)
+    if m:
+        return m.group(1).strip()
+    lines = _pct_lines(out)
+    return lines[0][2:].strip() if len(lines) == 1 else None
+
+
+def _load_commit(router, *peerings):
+    """configuration load (merge) of a JSON file + commit on nva3 (--tcli);
+    a refused commit leaves the candidate dirty: discard it."""
+    doc = {"frr-route-server-nva:route-server-nva": {"instance": [
+        {"vrf": "default", "peering": list(peerings)}]}}
+    path = os.path.join(TMP, "load-{}.json".format(abs(hash(json.dumps(doc, sort_keys=True)))))
+    with open(path, "w") as f:
+        json.dump(doc, f)
+    os.chmod(path, 0o644)
+    cmds = ("configure", "configuration load file json {}".format(path), "commit", "discard", "end")
+    return router.run("/usr/bin/python3 {} /var/run/frr/bgpd.vty {}".format(
+        VTYCLIENT, " ".join("'{}'".format(c) for c in cmds)))
+
+
+# name, vtysh line (nva2, router bgp 65002), the template in JSON (nva3), what the reason says
+REFUSED = [
+    ("one-instance", "route-server-peering x instances 10.0.0.4",
+     {"name": "x", "instance-address": ["10.0.0.4"]}, "only one instance address given"),
+    ("single-with-two", "route-server-peering x instances 10.0.0.7 10.0.0.8 single-instance",
+     {"name": "x", "instance-address": ["10.0.0.7", "10.0.0.8"], "single-instance": True},
+     "'single-instance' is for one instance address"),
+    ("bad-name", "route-server-peering bad/name profile fast",
+     {"name": "bad/name", "profile": "fast"}, "template name 'bad/name' is not allowed"),
+    ("active-prepend", "route-server-peering x role active prepend 2",
+     {"name": "x", "role": "active", "prepend": 2}, "prepend is for the passive role"),
+    ("host-bits", "route-server-peering x no-advertise 10.9.2.3/16",
+     {"name": "x", "no-advertise": ["10.9.2.3/16"]}, "10.9.2.3/16 has host bits set"),
+    ("update-source", "route-server-peering x update-source 224.0.0.1",
+     {"name": "x", "update-source": "224.0.0.1"}, "not a unicast address"),
+    ("taken-address", "route-server-peering x instances 10.0.0.4 10.0.0.5",
+     {"name": "x", "instance-address": ["10.0.0.4", "10.0.0.5"]},
+     "is already an instance of route-server-peering"),
+]
+
+
+def test_startup_file_refused_line():
+    """nva2's startup file ends with a template with a bad name: refused
+    with the northbound's reason (logged), the lines before it are in
+    place. nva3 (--tcli) read its file as one commit."""
+    tgen = _tgen()
+    lines = _tpl_lines(tgen.gears["nva2"])
+    assert "route-server-peering spoke role passive prepend 3" in lines, lines
+    assert not any("bad/name" in line for line in lines), lines
+    log = tgen.gears["nva2"].run("cat {}/nva2/bgpd.log".format(tgen.logdir))
+    assert "template name 'bad/name' is not allowed" in log, log[-2000:]
+    assert "route-server-peering lab vnet-prefix 10.3.0.0/16" in _tpl_lines(tgen.gears["nva3"])
+
+
+def test_configuration_load_commit_accepted():
+    """The JSON path works: a valid template is committed and applied."""
+    tgen = _tgen()
+    nva3 = tgen.gears["nva3"]
+    out = _load_commit(nva3, {"name": "jsonok", "vnet-prefix": ["10.4.0.0/16"]})
+    assert "Error" not in out, out
+    assert "route-server-peering jsonok vnet-prefix 10.4.0.0/16" in _tpl_lines(nva3), out
+    js = vrstest.vtysh_json(nva3, SHOW)
+    assert js["instances"]["default"]["templates"]["jsonok"]["vnetPrefixes"] == ["10.4.0.0/16"], js
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=[c[0] for c in REFUSED])
+def test_refused_same_reason_vtysh_and_commit(case):
+    _, line, peering, expect = case
+    tgen = _tgen()
+    nva2, nva3 = tgen.gears["nva2"], tgen.gears["nva3"]
+    if case[0] == "taken-address":
+        # nva3's taken address: another template of the same commit.
+        peering = [peering, {"name": "y", "instance-address": ["10.0.0.5", "10.0.0.6"]}]
+    else:
+        peering = [peering]
+    before = {r: _tpl_lines(r) for r in (nva2, nva3)}
+    out_cli = _conf(nva2, "router bgp 65002", line)
+    out_json = _load_commit(nva3, *peering)
+    why_cli, why_json = _reason(out_cli), _reason(out_json)
+    assert why_cli and expect in why_cli, out_cli
+    assert out_cli.strip() == "% " + why_cli, "not one line: {!r}".format(out_cli)
+    assert "Error type: validation" in out_json, out_json
+    assert why_json and expect in why_json, out_json
+    if case[0] != "taken-address":
+        assert why_json == why_cli, (out_cli, out_json)
+    for r in (nva2, nva3):
+        assert _tpl_lines(r) == before[r], "{}: running-config changed".format(r.name)
 
 
 def test_restart_from_saved_config():
