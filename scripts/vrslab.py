@@ -532,8 +532,11 @@ class Lab:
         self._agent_proc = proc
         self.state["pids"]["agent"] = proc.pid
         self._save()
-        ok, _ = wait_for(lambda: os.path.exists(sock) or proc.poll() is not None, timeout=10)
-        if proc.poll() is not None or not os.path.exists(sock):
+        # Ready when it answers on its status socket (created after the
+        # publisher socket): callers read the status right away.
+        ok, _ = wait_for(lambda: proc.poll() is not None or
+                         (os.path.exists(sock) and bool(self.agent_status())), timeout=10)
+        if proc.poll() is not None or not ok:
             raise LabError("vnet-agent did not start; see {}".format(os.path.join(self.rundir, "vnet-agent.log")))
 
     def vm_table(self, vm):
