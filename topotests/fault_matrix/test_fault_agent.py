@@ -210,13 +210,10 @@ def status():
 
 
 def wait_for(pred, timeout=15.0, interval=0.05):
-    """Polls pred; returns its last value (truthy on success)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v or time.monotonic() >= deadline:
-            return v
-        time.sleep(interval)
+    """Polls pred (the project's poll, vrstest.wait_for); returns its last
+    value (truthy on success, the last falsy one for the message)."""
+    v, _ = vrstest.wait_for(pred, timeout=timeout, interval=interval)
+    return v if v else pred()
 
 
 def agent_alive():
