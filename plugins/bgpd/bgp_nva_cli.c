@@ -43,61 +43,13 @@ static const char *nva_cli_vrf(struct vty *vty, const char *name)
 	return vrf;
 }
 
-/*
- * Classic CLI: each command is its own commit. Ask the northbound whether
- * the candidate with this command's changes is valid, so that a refusal
- * reads "% <reason>" on one line. Returns -1 (reason shown) if refused.
- */
-static int nva_cli_precheck(struct vty *vty, const char *base)
-{
-	struct nb_context ctx = { .client = NB_CLIENT_CLI, .user = vty };
-	char xpath[XPATH_MAXLEN], errmsg[BUFSIZ] = "";
-	struct nb_config *cand = nb_config_dup(vty->candidate_config);
-	int ret;
-
-	for (size_t i = 0; i < vty->num_cfg_changes; i++) {
-		struct vty_cfg_change *change = &vty->cfg_changes[i];
-		const struct nb_node *nbn;
-		struct yang_data *data;
-		const char *value;
-
-		if (change->xpath[0] == '.') {
-			strlcpy(xpath, base, sizeof(xpath));
-			strlcat(xpath, change->xpath + 1, sizeof(xpath));
-		} else
-			strlcpy(xpath, change->xpath, sizeof(xpath));
-		nbn = nb_node_find(xpath);
-		if (!nbn)
-			goto edit_failed;
-		value = change->value ? change->value
-				      : yang_snode_get_default(nbn->snode);
-		data = yang_data_new(xpath, value);
-		ret = nb_candidate_edit(cand, nbn, change->operation, xpath,
-					NULL, data);
-		yang_data_free(data);
-		if (ret != NB_OK && ret != NB_ERR_NOT_FOUND)
-			goto edit_failed;
-	}
-	ret = nb_candidate_validate(&ctx, cand, errmsg, sizeof(errmsg));
-	nb_config_free(cand);
-	if (ret == NB_OK || ret == NB_ERR_NO_CHANGES)
-		return 0;
-	vty_out(vty, "%% %s\n", errmsg[0] ? errmsg : "invalid configuration");
-	return -1;
-
-edit_failed:
-	/* nb_cli_apply_changes() reports edit errors itself. */
-	nb_config_free(cand);
-	return 0;
-}
-
 static int nva_cli_apply(struct vty *vty, const char *vrf, const char *name)
 {
 	char base[XPATH_MAXLEN];
 
 	snprintf(base, sizeof(base), NVA_XPATH_PEERING, vrf, name);
 	if (frr_get_cli_mode() == FRR_CLI_CLASSIC &&
-	    nva_cli_precheck(vty, base) < 0) {
+	    vrs_nb_cli_precheck(vty, base) < 0) {
 		vty->num_cfg_changes = 0;
 		return CMD_WARNING_CONFIG_FAILED;
 	}

@@ -11,6 +11,8 @@
 #include "memory.h"
 #include "module.h"
 #include "northbound.h"
+#include "northbound_cli.h"
+#include "vty.h"
 #include "yang.h"
 
 #include "vrs_frr.h"
@@ -184,4 +186,54 @@ const struct lyd_node *vrs_nb_running_dnode(const char *xpath)
 	if (!yang_dnode_exists(running_config->dnode, xpath))
 		return NULL;
 	return yang_dnode_get(running_config->dnode, xpath);
+}
+
+/*
+ * Before nb_cli_apply_changes(): ask the northbound whether the candidate
+ * with this command's changes is valid, so that a refusal reads
+ * "% <reason>" on one line; the rules themselves are the northbound's
+ * (the same for configuration load + commit and files). Returns -1
+ * (reason shown) if the northbound refuses.
+ */
+int vrs_nb_cli_precheck(struct vty *vty, const char *base)
+{
+	struct nb_context ctx = { .client = NB_CLIENT_CLI, .user = vty };
+	char xpath[XPATH_MAXLEN], errmsg[BUFSIZ] = "";
+	struct nb_config *cand = nb_config_dup(vty->candidate_config);
+	int ret;
+
+	for (size_t i = 0; i < vty->num_cfg_changes; i++) {
+		struct vty_cfg_change *change = &vty->cfg_changes[i];
+		const struct nb_node *nbn;
+		struct yang_data *data;
+		const char *value;
+
+		if (change->xpath[0] == '.') {
+			strlcpy(xpath, base, sizeof(xpath));
+			strlcat(xpath, change->xpath + 1, sizeof(xpath));
+		} else
+			strlcpy(xpath, change->xpath, sizeof(xpath));
+		nbn = nb_node_find(xpath);
+		if (!nbn)
+			goto edit_failed;
+		value = change->value ? change->value
+				      : yang_snode_get_default(nbn->snode);
+		data = yang_data_new(xpath, value);
+		ret = nb_candidate_edit(cand, nbn, change->operation, xpath,
+					NULL, data);
+		yang_data_free(data);
+		if (ret != NB_OK && ret != NB_ERR_NOT_FOUND)
+			goto edit_failed;
+	}
+	ret = nb_candidate_validate(&ctx, cand, errmsg, sizeof(errmsg));
+	nb_config_free(cand);
+	if (ret == NB_OK || ret == NB_ERR_NO_CHANGES)
+		return 0;
+	vty_out(vty, "%% %s\n", errmsg[0] ? errmsg : "invalid configuration");
+	return -1;
+
+edit_failed:
+	/* nb_cli_apply_changes() reports edit errors itself. */
+	nb_config_free(cand);
+	return 0;
 }

@@ -36,4 +36,8 @@ void vrs_nb_register(struct yang_module_embed *embed,
 /* Data node of a config xpath in the running configuration, or NULL. */
 const struct lyd_node *vrs_nb_running_dnode(const char *xpath);
 
+struct vty;
+/* One-line "% reason" refusal from the northbound before applying. */
+int vrs_nb_cli_precheck(struct vty *vty, const char *base);
+
 #endif /* VRS_FRR_H */
