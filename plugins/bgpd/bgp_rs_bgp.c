@@ -577,6 +577,14 @@ void rs_bgp_er_json(struct rs_instance *rsi, struct json_object *json)
 	struct vrs_outbound_settings set;
 
 	vrs_outbound_settings_init(&set);
+	/* Withdrawals are not evaluated by the outbound map: forget what
+	 * bgpd no longer advertises before counting (O(count), on demand). */
+	if (rsi->er) {
+		struct bgp *bgp = rs_bgp_lookup(rsi->er->vrf);
+
+		if (bgp)
+			rs_er_prune(bgp, rsi->er);
+	}
 	json_object_int_add(je, "cap", set.er_cap);
 	json_object_boolean_add(je, "active", rsi->branch_to_branch);
 	json_object_int_add(je, "advertised",
