@@ -82,12 +82,18 @@ DECLARE_HASH(rs_instances, struct rs_instance, itm, rs_instance_cmp,
 
 static struct rs_instances_head rs_instances[1];
 
+/* Bumped when an instance or a neighbor is created or deleted (bgp_rs.h). */
+uint32_t rs_config_gen = 1;
+
 struct rs_instance *rs_instance_find(const char *vrf)
 {
-	struct rs_instance ref = {};
+	struct rs_instance *rsi;
 
-	strlcpy(ref.vrf, vrf, sizeof(ref.vrf));
-	return rs_instances_find(rs_instances, &ref);
+	/* A handful of instances: no ~10 KB key struct to fill per lookup. */
+	frr_each (rs_instances, rs_instances, rsi)
+		if (strcmp(rsi->vrf, vrf) == 0)
+			return rsi;
+	return NULL;
 }
 
 struct rs_instance *rs_instance_get(const char *vrf)
@@ -108,6 +114,7 @@ struct rs_instance *rs_instance_get(const char *vrf)
 	rsi->startup.start_ms = rs_now_ms();
 	rs_neighbors_init(rsi->neighbors);
 	rs_instances_add(rs_instances, rsi);
+	rs_config_gen++;
 	return rsi;
 }
 
@@ -124,6 +131,7 @@ static void rs_instance_free(struct rs_instance *rsi)
 
 void rs_instance_del(struct rs_instance *rsi)
 {
+	rs_config_gen++;
 	rs_instances_del(rs_instances, rsi);
 	rs_instance_free(rsi);
 }
@@ -184,11 +192,13 @@ struct rs_neighbor *rs_neighbor_get(struct rs_instance *rsi, const char *addr)
 	nbr = XCALLOC(MTYPE_RS_NEIGHBOR, sizeof(*nbr));
 	strlcpy(nbr->addr, addr, sizeof(nbr->addr));
 	rs_neighbors_add(rsi->neighbors, nbr);
+	rs_config_gen++;
 	return nbr;
 }
 
 void rs_neighbor_del(struct rs_instance *rsi, struct rs_neighbor *nbr)
 {
+	rs_config_gen++;
 	rs_neighbors_del(rsi->neighbors, nbr);
 	XFREE(MTYPE_RS_NEIGHBOR, nbr);
 }
@@ -616,6 +626,7 @@ static int rs_bgp_inst_delete(struct bgp *bgp)
 	const char *vrf = rs_bgp_vrf_name(bgp);
 	struct rs_instance *rsi = rs_instance_find(vrf);
 
+	rs_bgp_forget(bgp);
 	if (rsi) {
 		if (rsi->fabric.socket[0] && !bm->terminating)
 			rs_fabric_configure(NULL, 0, NULL);

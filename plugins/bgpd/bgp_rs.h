@@ -147,6 +147,12 @@ DECLARE_HASH(rs_neighbors, struct rs_neighbor, itm, rs_neighbor_cmp,
 DECLARE_MGROUP(VRS_RS);
 
 /* bgp_rs.c */
+/*
+ * Generation of the instance and neighbor tables: bumped when an instance
+ * or a neighbor is created or deleted, so that the adapter's side tables
+ * (bgp_rs_bgp.c, keyed by struct peer / struct bgp) re-resolve once.
+ */
+extern uint32_t rs_config_gen;
 struct rs_instance *rs_instance_find(const char *vrf);
 struct rs_instance *rs_instance_get(const char *vrf);
 void rs_instance_del(struct rs_instance *rsi);
@@ -316,6 +322,8 @@ void rs_bgp_conf_show_instance(struct rs_instance *rsi, struct vty *vty,
 void rs_bgp_conf_write(struct rs_instance *rsi, struct vty *vty);
 /* Free what the adapter keeps per instance (ExpressRoute adverts). */
 void rs_bgp_instance_fini(struct rs_instance *rsi);
+/* A BGP instance goes away: drop the adapter's side-table entry. */
+void rs_bgp_forget(struct bgp *bgp);
 /* Send ROUTE-REFRESH (soft in) to every NVA of the instance. */
 void rs_bgp_refresh_nvas(struct rs_instance *rsi);
 

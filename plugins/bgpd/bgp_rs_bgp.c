@@ -19,6 +19,7 @@
  */
 #include <zebra.h>
 
+#include "jhash.h"
 #include "json.h"
 #include "linklist.h"
 #include "prefix.h"
@@ -47,6 +48,7 @@
 DEFINE_MTYPE_STATIC(VRS_RS, RS_BGP_TMP, "Route-server walk buffer");
 DEFINE_MTYPE_STATIC(VRS_RS, RS_DENIED, "Route-server drop record");
 DEFINE_MTYPE_STATIC(VRS_RS, RS_ER, "Route-server ExpressRoute adverts");
+DEFINE_MTYPE_STATIC(VRS_RS, RS_BGP_SIDE, "Route-server peer/instance side table");
 
 #define RS_WEIGHT_PREFERRED 200
 #define RS_WEIGHT_OTHER 100
@@ -86,22 +88,180 @@ static struct peer *rs_bgp_peer(struct bgp *bgp, const char *addr)
 	return peer_lookup(bgp, &su);
 }
 
+/*
+ * Side tables (the bgp_bmp.c pattern): what the per-route path needs to
+ * know about a bgpd peer (its route-server instance and neighbor record)
+ * and about a BGP instance (its route-server instance, the role peers
+ * whose accepted routes count against the total limit), keyed by the
+ * struct pointer. Entries are created on the peer's first status change
+ * (or first route), re-resolved once when rs_config_gen moves (a neighbor
+ * or an instance was created or deleted), and freed when the peer reaches
+ * Deleted / the instance is deleted. The per-route path thus does one
+ * pointer-hash lookup: no address formatting, no peer_lookup() (which
+ * zeroes a ~724 KB dummy peer in 8.4), no key struct to fill.
+ */
+PREDECL_HASH(rs_bgp_peers);
+PREDECL_HASH(rs_bgp_insts);
+
+struct rs_bgp_peer {
+	struct rs_bgp_peers_item itm;
+	struct peer *peer;
+	uint32_t gen;
+	struct rs_instance *rsi; /* NULL: the peer's instance has none */
+	struct rs_neighbor *nbr; /* NULL: no role */
+};
+
+struct rs_bgp_inst {
+	struct rs_bgp_insts_item itm;
+	struct bgp *bgp;
+	uint32_t gen, peers_gen;
+	struct rs_instance *rsi;
+	/* Configured peers with a role (pcount summed for the total cap). */
+	struct peer **role_peers;
+	size_t n_role_peers;
+};
+
+static uint32_t rs_ptr_hash(const void *ptr)
+{
+	uintptr_t v = (uintptr_t)ptr;
+
+	return jhash_2words((uint32_t)v, (uint32_t)((uint64_t)v >> 32), 0x7273);
+}
+
+static int rs_bgp_peer_cmp(const struct rs_bgp_peer *a,
+			   const struct rs_bgp_peer *b)
+{
+	return numcmp((uintptr_t)a->peer, (uintptr_t)b->peer);
+}
+
+static uint32_t rs_bgp_peer_hash(const struct rs_bgp_peer *a)
+{
+	return rs_ptr_hash(a->peer);
+}
+
+DECLARE_HASH(rs_bgp_peers, struct rs_bgp_peer, itm, rs_bgp_peer_cmp,
+	     rs_bgp_peer_hash);
+
+static int rs_bgp_inst_cmp(const struct rs_bgp_inst *a,
+			   const struct rs_bgp_inst *b)
+{
+	return numcmp((uintptr_t)a->bgp, (uintptr_t)b->bgp);
+}
+
+static uint32_t rs_bgp_inst_hash(const struct rs_bgp_inst *a)
+{
+	return rs_ptr_hash(a->bgp);
+}
+
+DECLARE_HASH(rs_bgp_insts, struct rs_bgp_inst, itm, rs_bgp_inst_cmp,
+	     rs_bgp_inst_hash);
+
+static struct rs_bgp_peers_head rs_bgp_peers[1];
+static struct rs_bgp_insts_head rs_bgp_insts[1];
+/* Bumped when a peer entry comes or goes (role peer lists re-built). */
+static uint32_t rs_bgp_peers_gen = 1;
+
+static struct rs_bgp_inst *rs_bgp_inst_get(struct bgp *bgp)
+{
+	struct rs_bgp_inst ref = { .bgp = bgp }, *bi;
+
+	bi = rs_bgp_insts_find(rs_bgp_insts, &ref);
+	if (!bi) {
+		bi = XCALLOC(MTYPE_RS_BGP_SIDE, sizeof(*bi));
+		bi->bgp = bgp;
+		rs_bgp_insts_add(rs_bgp_insts, bi);
+	}
+	if (bi->gen != rs_config_gen) {
+		bi->rsi = rs_instance_find(rs_bgp_vrf_name(bgp));
+		bi->gen = rs_config_gen;
+		bi->peers_gen = 0;
+	}
+	return bi;
+}
+
+/* The route-server instance of a BGP instance (NULL: none). */
+static struct rs_instance *rs_bgp_rsi(struct bgp *bgp)
+{
+	return bgp ? rs_bgp_inst_get(bgp)->rsi : NULL;
+}
+
+void rs_bgp_forget(struct bgp *bgp)
+{
+	struct rs_bgp_inst ref = { .bgp = bgp }, *bi;
+
+	bi = rs_bgp_insts_find(rs_bgp_insts, &ref);
+	if (!bi)
+		return;
+	rs_bgp_insts_del(rs_bgp_insts, bi);
+	XFREE(MTYPE_RS_BGP_SIDE, bi->role_peers);
+	XFREE(MTYPE_RS_BGP_SIDE, bi);
+}
+
+static struct rs_bgp_peer *rs_bgp_peer_entry(struct peer *peer)
+{
+	struct rs_bgp_peer ref = { .peer = peer }, *bp;
+
+	bp = rs_bgp_peers_find(rs_bgp_peers, &ref);
+	if (!bp) {
+		bp = XCALLOC(MTYPE_RS_BGP_SIDE, sizeof(*bp));
+		bp->peer = peer;
+		rs_bgp_peers_add(rs_bgp_peers, bp);
+		rs_bgp_peers_gen++;
+	}
+	if (bp->gen != rs_config_gen) {
+		char addr[SU_ADDRSTRLEN];
+
+		/* Once per peer and configuration change, not per route. */
+		bp->rsi = rs_bgp_rsi(peer->bgp);
+		bp->nbr = NULL;
+		if (bp->rsi && peer->su.sa.sa_family) {
+			sockunion2str(&peer->su, addr, sizeof(addr));
+			bp->nbr = rs_neighbor_find(bp->rsi, addr);
+		}
+		bp->gen = rs_config_gen;
+	}
+	return bp;
+}
+
+static void rs_bgp_peer_forget(struct peer *peer)
+{
+	struct rs_bgp_peer ref = { .peer = peer }, *bp;
+
+	bp = rs_bgp_peers_find(rs_bgp_peers, &ref);
+	if (!bp)
+		return;
+	rs_bgp_peers_del(rs_bgp_peers, bp);
+	XFREE(MTYPE_RS_BGP_SIDE, bp);
+	rs_bgp_peers_gen++;
+}
+
+static void rs_bgp_side_fini(void)
+{
+	struct rs_bgp_peer *bp;
+	struct rs_bgp_inst *bi;
+
+	while ((bp = rs_bgp_peers_pop(rs_bgp_peers)))
+		XFREE(MTYPE_RS_BGP_SIDE, bp);
+	while ((bi = rs_bgp_insts_pop(rs_bgp_insts))) {
+		XFREE(MTYPE_RS_BGP_SIDE, bi->role_peers);
+		XFREE(MTYPE_RS_BGP_SIDE, bi);
+	}
+}
+
 /* The route-server neighbor record of a bgpd peer, if it has a role. */
 static struct rs_neighbor *rs_bgp_nbr(struct peer *peer,
 				      struct rs_instance **rsip)
 {
-	struct rs_instance *rsi;
-	char addr[SU_ADDRSTRLEN];
+	struct rs_bgp_peer *bp;
 
 	if (!peer || !peer->bgp || peer == peer->bgp->peer_self)
 		return NULL;
-	rsi = rs_instance_find(rs_bgp_vrf_name(peer->bgp));
-	if (!rsi)
+	bp = rs_bgp_peer_entry(peer);
+	if (!bp->nbr)
 		return NULL;
 	if (rsip)
-		*rsip = rsi;
-	sockunion2str(&peer->su, addr, sizeof(addr));
-	return rs_neighbor_find(rsi, addr);
+		*rsip = bp->rsi;
+	return bp->nbr;
 }
 
 static const char *rs_peer_state(struct peer *peer)
@@ -160,19 +320,35 @@ static void rs_prefix_to(const struct vrs_prefix *in, struct prefix *p)
 	p->prefixlen = in->len;
 }
 
-/* Accepted routes of all route-server neighbors of an instance. */
-static uint32_t rs_bgp_total_accepted(struct rs_instance *rsi, struct bgp *bgp)
+/*
+ * Accepted routes of all route-server neighbors of an instance: bgpd's
+ * running per-peer counts (pcount) of the configured role peers, from a
+ * list re-built only when peers or neighbors come or go.
+ */
+static uint32_t rs_bgp_total_accepted(struct bgp *bgp)
 {
-	struct rs_neighbor *nbr;
+	struct rs_bgp_inst *bi = rs_bgp_inst_get(bgp);
 	uint32_t total = 0;
 
-	frr_each (rs_neighbors, rsi->neighbors, nbr) {
-		struct peer *peer = rs_bgp_peer(bgp, nbr->addr);
+	if (bi->peers_gen != rs_bgp_peers_gen) {
+		struct listnode *node;
+		struct peer *peer;
+		size_t n = 0;
 
-		if (peer)
-			total += peer->pcount[AFI_IP][SAFI_UNICAST] +
-				 peer->pcount[AFI_IP6][SAFI_UNICAST];
+		XFREE(MTYPE_RS_BGP_SIDE, bi->role_peers);
+		bi->role_peers = XCALLOC(MTYPE_RS_BGP_SIDE,
+					 (listcount(bgp->peer) + 1) *
+						 sizeof(*bi->role_peers));
+		for (ALL_LIST_ELEMENTS_RO(bgp->peer, node, peer))
+			if (CHECK_FLAG(peer->flags, PEER_FLAG_CONFIG_NODE) &&
+			    rs_bgp_nbr(peer, NULL))
+				bi->role_peers[n++] = peer;
+		bi->n_role_peers = n;
+		bi->peers_gen = rs_bgp_peers_gen;
 	}
+	for (size_t i = 0; i < bi->n_role_peers; i++)
+		total += bi->role_peers[i]->pcount[AFI_IP][SAFI_UNICAST] +
+			 bi->role_peers[i]->pcount[AFI_IP6][SAFI_UNICAST];
 	return total;
 }
 
@@ -189,53 +365,69 @@ static bool rs_bgp_has_path(struct bgp_dest *dest, struct peer *peer)
 	return false;
 }
 
-/* Drop records: why the route map refused a prefix (for learned-routes). */
+/*
+ * Drop records: why the route map refused a prefix (for learned-routes),
+ * keyed by (peer, prefix) in a table that grows with its content. Only
+ * dropped routes have one; an accepted route costs a look at the count.
+ */
+PREDECL_HASH(rs_denieds);
+
 struct rs_denied {
-	struct rs_denied *next;
+	struct rs_denieds_item itm;
 	struct peer *peer;
 	struct prefix p;
 	enum vrs_in_reason reason;
 };
 
-#define RS_DENIED_BUCKETS 1024
-static struct rs_denied *rs_denied_tab[RS_DENIED_BUCKETS];
-
-static unsigned int rs_denied_bucket(const struct peer *peer,
-				     const struct prefix *p)
+static int rs_denied_cmp(const struct rs_denied *a, const struct rs_denied *b)
 {
-	return (prefix_hash_key(p) ^ (uintptr_t)peer) % RS_DENIED_BUCKETS;
+	if (a->peer != b->peer)
+		return numcmp((uintptr_t)a->peer, (uintptr_t)b->peer);
+	return prefix_cmp(&a->p, &b->p);
 }
 
-static struct rs_denied **rs_denied_slot(struct peer *peer,
-					 const struct prefix *p)
+static uint32_t rs_denied_hash(const struct rs_denied *a)
 {
-	struct rs_denied **pp = &rs_denied_tab[rs_denied_bucket(peer, p)];
+	return prefix_hash_key(&a->p) ^ rs_ptr_hash(a->peer);
+}
 
-	for (; *pp; pp = &(*pp)->next)
-		if ((*pp)->peer == peer && prefix_same(&(*pp)->p, p))
-			break;
-	return pp;
+DECLARE_HASH(rs_denieds, struct rs_denied, itm, rs_denied_cmp,
+	     rs_denied_hash);
+
+static struct rs_denieds_head rs_denied_tab[1];
+
+static struct rs_denied *rs_denied_find(struct peer *peer,
+					const struct prefix *p)
+{
+	struct rs_denied ref;
+
+	if (!rs_denieds_count(rs_denied_tab))
+		return NULL;
+	ref.peer = peer;
+	prefix_copy(&ref.p, p);
+	return rs_denieds_find(rs_denied_tab, &ref);
 }
 
 static void rs_denied_set(struct peer *peer, const struct prefix *p,
 			  enum vrs_in_reason reason)
 {
-	struct rs_denied **pp = rs_denied_slot(peer, p);
+	struct rs_denied *d = rs_denied_find(peer, p);
 
-	if (!*pp) {
-		*pp = XCALLOC(MTYPE_RS_DENIED, sizeof(**pp));
-		(*pp)->peer = peer;
-		prefix_copy(&(*pp)->p, p);
+	if (!d) {
+		d = XCALLOC(MTYPE_RS_DENIED, sizeof(*d));
+		d->peer = peer;
+		prefix_copy(&d->p, p);
+		rs_denieds_add(rs_denied_tab, d);
 	}
-	(*pp)->reason = reason;
+	d->reason = reason;
 }
 
 static void rs_denied_clear(struct peer *peer, const struct prefix *p)
 {
-	struct rs_denied **pp = rs_denied_slot(peer, p), *d = *pp;
+	struct rs_denied *d = rs_denied_find(peer, p);
 
 	if (d) {
-		*pp = d->next;
+		rs_denieds_del(rs_denied_tab, d);
 		XFREE(MTYPE_RS_DENIED, d);
 	}
 }
@@ -243,30 +435,24 @@ static void rs_denied_clear(struct peer *peer, const struct prefix *p)
 static bool rs_denied_get(struct peer *peer, const struct prefix *p,
 			  enum vrs_in_reason *reason)
 {
-	struct rs_denied **pp = rs_denied_slot(peer, p);
+	struct rs_denied *d = rs_denied_find(peer, p);
 
-	if (!*pp)
+	if (!d)
 		return false;
-	*reason = (*pp)->reason;
+	*reason = d->reason;
 	return true;
 }
 
 /* Forget the records of a peer (NULL: all). */
 static void rs_denied_flush(struct peer *peer)
 {
-	for (size_t i = 0; i < RS_DENIED_BUCKETS; i++) {
-		struct rs_denied **pp = &rs_denied_tab[i];
+	struct rs_denied *d;
 
-		while (*pp) {
-			struct rs_denied *d = *pp;
-
-			if (peer && d->peer != peer) {
-				pp = &d->next;
-				continue;
-			}
-			*pp = d->next;
-			XFREE(MTYPE_RS_DENIED, d);
-		}
+	frr_each_safe (rs_denieds, rs_denied_tab, d) {
+		if (peer && d->peer != peer)
+			continue;
+		rs_denieds_del(rs_denied_tab, d);
+		XFREE(MTYPE_RS_DENIED, d);
 	}
 }
 
@@ -316,8 +502,8 @@ rs_match_drop(void *rule, const struct prefix *prefix, void *object)
 	rt.communities = comms;
 	rt.n_communities = rs_communities(path->attr, comms, array_size(comms));
 	rt.replaces_accepted = rs_bgp_has_path(path->net, peer);
-	if (vrs_inbound_decide(&set, rs_bgp_total_accepted(rsi, peer->bgp),
-			       &rt, &res)) {
+	if (vrs_inbound_decide(&set, rs_bgp_total_accepted(peer->bgp), &rt,
+			       &res)) {
 		rs_denied_clear(peer, prefix);
 		return RMAP_NOMATCH;
 	}
@@ -647,7 +833,7 @@ static bool rs_outbound(const enum vrs_role *dst,
 
 	if (!dst || !peer || !peer->bgp || !path->net)
 		return false;
-	rsi = rs_instance_find(rs_bgp_vrf_name(peer->bgp));
+	rsi = rs_bgp_rsi(peer->bgp);
 	if (!rsi)
 		return false;
 	p = bgp_dest_get_prefix(path->net);
@@ -810,9 +996,13 @@ static int rs_bgp_packet(struct peer *peer, uint8_t type, bgp_size_t size,
 
 static int rs_bgp_peer_status(struct peer *peer)
 {
-	if (peer->status == Deleted)
+	bool role = rs_bgp_nbr(peer, NULL) != NULL;
+
+	if (peer->status == Deleted) {
 		rs_denied_flush(peer);
-	if (rs_bgp_nbr(peer, NULL))
+		rs_bgp_peer_forget(peer);
+	}
+	if (role)
 		rs_schedule_publish();
 	return 0;
 }
@@ -1871,6 +2061,9 @@ void rs_bgp_conf_write(struct rs_instance *rsi, struct vty *vty)
 void rs_bgp_init(struct thread_master *tm)
 {
 	rs_bgp_master = tm;
+	rs_bgp_peers_init(rs_bgp_peers);
+	rs_bgp_insts_init(rs_bgp_insts);
+	rs_denieds_init(rs_denied_tab);
 	route_map_install_match(&rs_match_drop_cmd);
 	route_map_install_match(&rs_match_withhold_cmd);
 	route_map_install_set(&rs_set_ingress_cmd);
@@ -1887,4 +2080,8 @@ void rs_bgp_fini(void)
 	hook_unregister(peer_status_changed, rs_bgp_peer_status);
 	hook_unregister(bgp_process, rs_bgp_process);
 	rs_denied_flush(NULL);
+	rs_denieds_fini(rs_denied_tab);
+	rs_bgp_side_fini();
+	rs_bgp_peers_fini(rs_bgp_peers);
+	rs_bgp_insts_fini(rs_bgp_insts);
 }
