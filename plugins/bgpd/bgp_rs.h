@@ -355,4 +355,99 @@ size_t rs_bgp_vm_routes(struct rs_instance *rsi, struct vrs_bgp_route **routes,
 void rs_bgp_vm_routes_free(struct vrs_bgp_route *routes,
 			   struct vrs_addr *nexthops);
 
+/*
+ * Views for the explain and az-shaped shows (bgp_rs_explain.c,
+ * bgp_rs_az.c): plain structs filled by bgp_rs_bgp.c, so that the
+ * renderers never see a bgpd struct.
+ */
+#define RS_VIEW_ASPATH 256
+
+/* One route of a neighbor: learned (with the inbound verdict) or
+ * advertised (as the neighbor receives it: next hop and AS path as sent). */
+struct rs_route_view {
+	struct vrs_prefix prefix;
+	char nexthop[48];
+	char as_path[RS_VIEW_ASPATH]; /* space separated, as bgpd prints it */
+	uint32_t as_path_len;	      /* bgpd's count (an AS_SET counts 1) */
+	char communities[160];
+	uint32_t flags;		/* VRS_RT_* of the communities */
+	char local_addr[48];	/* the route server's end of the session */
+	char peer[48];		/* the neighbor */
+	bool ebgp;		/* the neighbor is an eBGP one */
+	bool accepted;		/* learned: in bgpd's table */
+	const char *reason;	/* learned and dropped: why (camelCase) */
+};
+
+typedef void (*rs_route_view_cb)(const struct rs_route_view *v, void *arg);
+
+/*
+ * Calls cb for every route learned from (advertised: sent to) neighbor
+ * addr, in prefix order. -1 (and a message in err) when there is no
+ * such neighbor.
+ */
+int rs_bgp_route_walk(struct rs_instance *rsi, const char *addr,
+		      bool advertised, rs_route_view_cb cb, void *arg,
+		      char *err, size_t errlen);
+/* The route server's own session addresses (its "virtualRouterIps"):
+ * distinct local addresses of the Established sessions; returns count. */
+size_t rs_bgp_local_addrs(struct rs_instance *rsi, char (*out)[48],
+			  size_t cap);
+
+/* What one neighbor has to do with one prefix (explain). */
+struct rs_explain_nbr {
+	char addr[48];
+	bool has_role;
+	enum vrs_role role;
+	uint32_t remote_as;
+	const char *state;
+	bool established;
+	char unmanaged[200]; /* why the module ignores it, "" if it does not */
+	uint32_t route_limit;
+	uint64_t limit_teardowns;
+	char last_limit[160];
+	bool limit_exceeded; /* bgpd holds the session down (overflow) */
+	/* inbound */
+	bool received;	/* in its adj-RIB-in (sent by the neighbor) */
+	bool usable;	/* accepted, valid and Established: a candidate */
+	bool bgp_best;	/* bgpd's selected path (the one it advertises) */
+	struct rs_route_view in;
+	/* outbound */
+	bool sent;	/* in what bgpd advertises to it */
+	bool er_has;	/* counted by the ExpressRoute cap */
+	struct rs_route_view out;
+};
+
+#define RS_EXPLAIN_MAX_NBRS 64
+
+struct rs_explain {
+	struct vrs_prefix prefix;
+	bool has_best;		 /* bgpd has a selected path */
+	enum vrs_source best_src; /* and where it came from */
+	char best_peer[48];	 /* "" for the VNet's own prefix */
+	uint32_t best_flags;	 /* VRS_RT_* of the selected path */
+	uint32_t er_sent;	 /* prefixes let through towards ER */
+	size_t n;
+	struct rs_explain_nbr nbr[RS_EXPLAIN_MAX_NBRS];
+};
+
+/* Fill ex for prefix p (neighbors with a role first, in address order). */
+void rs_bgp_explain(struct rs_instance *rsi, const struct vrs_prefix *p,
+		    struct rs_explain *ex);
+
+/* bgp_rs_explain.c: show route-server explain PREFIX [vm NAME]. */
+int rs_explain_show(struct rs_instance *rsi, const char *prefix,
+		    const char *vm, struct vty *vty, struct json_object *json);
+
+/* bgp_rs_az.c: the az CLI's shapes. */
+/* az network routeserver show */
+void rs_az_show(struct rs_instance *rsi, struct json_object *json);
+/* az network routeserver peering list-learned-routes / -advertised-routes */
+int rs_az_routes(struct rs_instance *rsi, const char *addr, bool advertised,
+		 struct vty *vty, struct json_object *json);
+/* az network nic show-effective-route-table (one VNet's VMs) */
+void rs_az_effective(const struct vrs_eff_route *eff, size_t n,
+		     struct json_object *json);
+/* "RouteServiceRole_IN_<instance>" */
+const char *rs_az_group(struct rs_instance *rsi, char *buf, size_t len);
+
 #endif /* BGP_RS_H */

@@ -38,6 +38,7 @@
 #include "bgpd/bgp_debug.h"
 #include "bgpd/bgp_fsm.h"
 #include "bgpd/bgp_mpath.h"
+#include "bgpd/bgp_nexthop.h"
 #include "bgpd/bgp_packet.h"
 #include "bgpd/bgp_route.h"
 #include "bgpd/bgp_table.h"
@@ -1456,6 +1457,10 @@ static void rs_route_json(json_object *jr, const struct attr *attr)
 				       community_str(com, false, false));
 }
 
+static void rs_view_fill(struct peer *peer, const struct prefix *p,
+			 const struct attr *attr, bool advertised,
+			 struct rs_route_view *v);
+
 int rs_bgp_show_routes(struct rs_instance *rsi, const char *addr,
 		       bool advertised, struct vty *vty, json_object *json)
 {
@@ -1499,6 +1504,7 @@ int rs_bgp_show_routes(struct rs_instance *rsi, const char *addr,
 		const struct attr *attr = NULL;
 		const char *status = "", *why = "";
 		char pbuf[PREFIX_STRLEN], nh[INET_ADDRSTRLEN];
+		struct rs_route_view sent;
 		enum vrs_in_reason r;
 
 		if (advertised) {
@@ -1531,11 +1537,19 @@ int rs_bgp_show_routes(struct rs_instance *rsi, const char *addr,
 			continue;
 		count++;
 		prefix2str(p, pbuf, sizeof(pbuf));
+		/* Advertised: what the neighbor receives (next hop, AS path). */
+		if (advertised)
+			rs_view_fill(peer, p, attr, true, &sent);
 		if (jroutes) {
 			json_object *jr = json_object_new_object();
 
 			rs_route_json(jr, attr);
-			if (!advertised) {
+			if (advertised) {
+				json_object_string_add(jr, "nextHop",
+						       sent.nexthop);
+				json_object_string_add(jr, "asPath",
+						       sent.as_path);
+			} else {
 				json_object_string_add(jr, "status", status);
 				if (*why)
 					json_object_string_add(jr, "reason",
@@ -1544,8 +1558,10 @@ int rs_bgp_show_routes(struct rs_instance *rsi, const char *addr,
 			json_object_object_add(jroutes, pbuf, jr);
 		} else {
 			inet_ntop(AF_INET, &attr->nexthop, nh, sizeof(nh));
-			vty_out(vty, "%-20s %-16s %-10s %-18s %s\n", pbuf, nh,
-				status, why, aspath_print(attr->aspath));
+			vty_out(vty, "%-20s %-16s %-10s %-18s %s\n", pbuf,
+				advertised ? sent.nexthop : nh, status, why,
+				advertised ? sent.as_path
+					   : aspath_print(attr->aspath));
 		}
 	}
 	if (jroutes) {
@@ -2084,4 +2100,303 @@ void rs_bgp_fini(void)
 	rs_bgp_side_fini();
 	rs_bgp_peers_fini(rs_bgp_peers);
 	rs_bgp_insts_fini(rs_bgp_insts);
+}
+
+/* Views for explain and the az-shaped shows --------------------------------
+ *
+ * Plain structs (bgp_rs.h) for bgp_rs_explain.c and bgp_rs_az.c: what a
+ * neighbor sent for a prefix and the verdict, what bgpd advertises to it
+ * and how the neighbor receives it.
+ */
+
+/* Does bgpd keep the route's next hop towards peer (else it sends its own)?
+ * The same rules as bgpd's UPDATE formatting for IPv4 unicast. */
+static bool rs_nh_kept(struct peer *peer, const struct attr *attr)
+{
+	if (attr->nexthop.s_addr == INADDR_ANY)
+		return false;
+	if (peer->sort != BGP_PEER_EBGP)
+		return true;
+	if (CHECK_FLAG(attr->rmap_change_flags, BATTR_RMAP_NEXTHOP_UNCHANGED) ||
+	    peer_af_flag_check(peer, AFI_IP, SAFI_UNICAST,
+			       PEER_FLAG_NEXTHOP_UNCHANGED))
+		return true;
+	return bgp_multiaccess_check_v4(attr->nexthop, peer);
+}
+
+/* Next hop and AS path of attr as peer receives them. */
+static void rs_view_as_sent(struct peer *peer, const struct attr *attr,
+			    struct rs_route_view *v)
+{
+	struct aspath *asp = attr->aspath, *sent = NULL;
+	bool prepend = peer->sort == BGP_PEER_EBGP &&
+		       !peer_af_flag_check(peer, AFI_IP, SAFI_UNICAST,
+					   PEER_FLAG_RSERVER_CLIENT) &&
+		       (!peer_af_flag_check(peer, AFI_IP, SAFI_UNICAST,
+					    PEER_FLAG_AS_PATH_UNCHANGED) ||
+			!asp || !asp->segments);
+
+	inet_ntop(AF_INET,
+		  rs_nh_kept(peer, attr) ? &attr->nexthop : &peer->nexthop.v4,
+		  v->nexthop, sizeof(v->nexthop));
+	if (prepend) {
+		sent = asp ? aspath_dup(asp) : aspath_empty();
+		sent = aspath_add_seq(sent, peer->change_local_as
+						    ? peer->change_local_as
+						    : peer->local_as);
+		asp = sent;
+	}
+	strlcpy(v->as_path, asp ? aspath_print(asp) : "", sizeof(v->as_path));
+	v->as_path_len = asp ? aspath_count_hops(asp) : 0;
+	if (sent)
+		aspath_free(sent);
+}
+
+static void rs_view_fill(struct peer *peer, const struct prefix *p,
+			 const struct attr *attr, bool advertised,
+			 struct rs_route_view *v)
+{
+	struct community *com = bgp_attr_get_community(attr);
+	uint32_t comms[64];
+	size_t nc;
+
+	memset(v, 0, sizeof(*v));
+	rs_prefix_from(p, &v->prefix);
+	sockunion2str(&peer->su, v->peer, sizeof(v->peer));
+	if (peer->su_local)
+		sockunion2str(peer->su_local, v->local_addr,
+			      sizeof(v->local_addr));
+	v->ebgp = peer->sort == BGP_PEER_EBGP;
+	if (com)
+		strlcpy(v->communities, community_str(com, false, false),
+			sizeof(v->communities));
+	nc = rs_communities(attr, comms, array_size(comms));
+	v->flags = vrs_inbound_community_flags(comms, nc);
+	if (advertised) {
+		rs_view_as_sent(peer, attr, v);
+		return;
+	}
+	inet_ntop(AF_INET, &attr->nexthop, v->nexthop, sizeof(v->nexthop));
+	strlcpy(v->as_path, attr->aspath ? aspath_print(attr->aspath) : "",
+		sizeof(v->as_path));
+	v->as_path_len = attr->aspath ? aspath_count_hops(attr->aspath) : 0;
+}
+
+/* The inbound verdict of a learned route (as show ... learned-routes). */
+static void rs_view_verdict(struct bgp_dest *dest, struct peer *peer,
+			    const struct prefix *p, const struct attr *attr,
+			    struct rs_route_view *v)
+{
+	enum vrs_in_reason r;
+
+	v->accepted = rs_bgp_has_path(dest, peer);
+	if (v->accepted)
+		v->reason = NULL;
+	else if (attr->aspath && aspath_loop_check(attr->aspath, RS_LOCAL_AS))
+		v->reason = vrs_in_reason_name(VRS_IN_AS_LOOP);
+	else if (rs_denied_get(peer, p, &r))
+		v->reason = vrs_in_reason_name(r);
+	else
+		v->reason = "policy";
+}
+
+/* bgpd's path of peer for dest, if it has one. */
+static struct bgp_path_info *rs_peer_path(struct bgp_dest *dest,
+					  struct peer *peer)
+{
+	for (struct bgp_path_info *pi = bgp_dest_get_bgp_path_info(dest); pi;
+	     pi = pi->next)
+		if (pi->peer == peer && !CHECK_FLAG(pi->flags, BGP_PATH_REMOVED))
+			return pi;
+	return NULL;
+}
+
+/* What bgpd advertises (or is about to) to peer for dest. */
+static const struct attr *rs_adj_out_attr(struct bgp_dest *dest,
+					  struct peer *peer)
+{
+	struct peer_af *paf = peer_af_find(peer, AFI_IP, SAFI_UNICAST);
+	struct update_subgroup *subgrp = paf ? PAF_SUBGRP(paf) : NULL;
+	struct bgp_adj_out *adj;
+
+	if (!subgrp)
+		return NULL;
+	RB_FOREACH (adj, bgp_adj_out_rb, &dest->adj_out)
+		if (adj->subgroup == subgrp && adj->attr)
+			return adj->attr;
+	return NULL;
+}
+
+/* What peer sent for dest: its adj-RIB-in, else its accepted path. */
+static const struct attr *rs_adj_in_attr(struct bgp_dest *dest,
+					 struct peer *peer)
+{
+	struct bgp_path_info *pi;
+
+	for (struct bgp_adj_in *ain = dest->adj_in; ain; ain = ain->next)
+		if (ain->peer == peer)
+			return ain->attr;
+	pi = rs_peer_path(dest, peer);
+	return pi ? pi->attr : NULL;
+}
+
+int rs_bgp_route_walk(struct rs_instance *rsi, const char *addr,
+		      bool advertised, rs_route_view_cb cb, void *arg,
+		      char *err, size_t errlen)
+{
+	struct bgp *bgp = rs_bgp_lookup(rsi->vrf);
+	struct peer *peer = rs_bgp_peer(bgp, addr);
+	struct rs_route_view v;
+
+	if (!peer) {
+		snprintf(err, errlen, "No neighbor %s in VRF %s", addr,
+			 rsi->vrf);
+		return -1;
+	}
+	for (struct bgp_dest *dest = bgp_table_top(bgp->rib[AFI_IP][SAFI_UNICAST]);
+	     dest; dest = bgp_route_next(dest)) {
+		const struct prefix *p = bgp_dest_get_prefix(dest);
+		const struct attr *attr = advertised
+						  ? rs_adj_out_attr(dest, peer)
+						  : rs_adj_in_attr(dest, peer);
+
+		if (!attr)
+			continue;
+		rs_view_fill(peer, p, attr, advertised, &v);
+		if (!advertised)
+			rs_view_verdict(dest, peer, p, attr, &v);
+		cb(&v, arg);
+	}
+	return 0;
+}
+
+size_t rs_bgp_local_addrs(struct rs_instance *rsi, char (*out)[48],
+			  size_t cap)
+{
+	struct bgp *bgp = rs_bgp_lookup(rsi->vrf);
+	struct listnode *node;
+	struct peer *peer;
+	size_t n = 0;
+
+	if (!bgp)
+		return 0;
+	for (ALL_LIST_ELEMENTS_RO(bgp->peer, node, peer)) {
+		char a[48];
+		bool dup = false;
+
+		if (peer->status != Established || !peer->su_local)
+			continue;
+		sockunion2str(peer->su_local, a, sizeof(a));
+		for (size_t i = 0; i < n && !dup; i++)
+			dup = strcmp(out[i], a) == 0;
+		if (!dup && n < cap)
+			strlcpy(out[n++], a, sizeof(out[0]));
+	}
+	return n;
+}
+
+static void rs_explain_nbr_fill(struct rs_explain *ex, struct rs_instance *rsi,
+				struct bgp *bgp, struct bgp_dest *dest,
+				const char *addr, struct rs_neighbor *nbr)
+{
+	struct rs_explain_nbr *e;
+	struct peer *peer = rs_bgp_peer(bgp, addr);
+	struct bgp_path_info *pi;
+	const struct attr *attr;
+	const struct prefix *p;
+
+	if (ex->n >= array_size(ex->nbr))
+		return;
+	e = &ex->nbr[ex->n++];
+	strlcpy(e->addr, addr, sizeof(e->addr));
+	e->state = peer ? rs_peer_state(peer) : "NotConfigured";
+	if (nbr) {
+		e->has_role = true;
+		e->role = nbr->role;
+		e->route_limit = rs_neighbor_limit(rsi, nbr);
+		e->limit_teardowns = nbr->cnt.limit_teardowns;
+		strlcpy(e->last_limit, nbr->cnt.last_limit_reason,
+			sizeof(e->last_limit));
+	}
+	if (!peer)
+		return;
+	e->remote_as = peer->as;
+	e->established = peer->status == Established;
+	e->limit_exceeded =
+		CHECK_FLAG(peer->sflags, PEER_STATUS_PREFIX_OVERFLOW);
+	rs_bgp_unmanaged(peer, nbr, e->unmanaged, sizeof(e->unmanaged));
+	if (!dest)
+		return;
+	p = bgp_dest_get_prefix(dest);
+	attr = rs_adj_in_attr(dest, peer);
+	pi = rs_peer_path(dest, peer);
+	if (attr) {
+		e->received = true;
+		rs_view_fill(peer, p, attr, false, &e->in);
+		rs_view_verdict(dest, peer, p, attr, &e->in);
+	}
+	e->usable = pi && nbr && e->established &&
+		    CHECK_FLAG(pi->flags, BGP_PATH_VALID);
+	e->bgp_best = pi && CHECK_FLAG(pi->flags, BGP_PATH_SELECTED);
+	attr = rs_adj_out_attr(dest, peer);
+	if (attr) {
+		e->sent = true;
+		rs_view_fill(peer, p, attr, true, &e->out);
+	}
+	if (nbr && nbr->role == VRS_ROLE_EXPRESSROUTE_GW && rsi->er)
+		e->er_has = rs_er_has(rsi->er, p);
+}
+
+void rs_bgp_explain(struct rs_instance *rsi, const struct vrs_prefix *p,
+		    struct rs_explain *ex)
+{
+	struct bgp *bgp = rs_bgp_lookup(rsi->vrf);
+	struct bgp_dest *dest = NULL;
+	struct rs_neighbor **arr;
+	struct listnode *node;
+	struct peer *peer;
+	struct prefix bp;
+	size_t n;
+
+	memset(ex, 0, sizeof(*ex));
+	ex->prefix = *p;
+	if (!bgp)
+		return;
+	if (rsi->er) {
+		rs_er_prune(bgp, rsi->er);
+		ex->er_sent = rs_er_pfxs_count(rsi->er->pfxs);
+	}
+	rs_prefix_to(p, &bp);
+	if (bp.family == AF_INET)
+		dest = bgp_node_lookup(bgp->rib[AFI_IP][SAFI_UNICAST], &bp);
+	if (dest)
+		for (struct bgp_path_info *pi = bgp_dest_get_bgp_path_info(dest);
+		     pi; pi = pi->next) {
+			uint32_t comms[64];
+			size_t nc;
+
+			if (!CHECK_FLAG(pi->flags, BGP_PATH_SELECTED))
+				continue;
+			ex->has_best = true;
+			ex->best_src = rs_route_source(pi);
+			if (pi->peer && pi->peer != bgp->peer_self)
+				sockunion2str(&pi->peer->su, ex->best_peer,
+					      sizeof(ex->best_peer));
+			nc = rs_communities(pi->attr, comms, array_size(comms));
+			ex->best_flags = vrs_inbound_community_flags(comms, nc);
+			break;
+		}
+	arr = rs_neighbor_array(rsi, &n);
+	for (size_t i = 0; i < n; i++)
+		rs_explain_nbr_fill(ex, rsi, bgp, dest, arr[i]->addr, arr[i]);
+	rs_neighbor_array_free(arr);
+	for (ALL_LIST_ELEMENTS_RO(bgp->peer, node, peer)) {
+		char addr[SU_ADDRSTRLEN];
+
+		sockunion2str(&peer->su, addr, sizeof(addr));
+		if (!rs_neighbor_find(rsi, addr))
+			rs_explain_nbr_fill(ex, rsi, bgp, dest, addr, NULL);
+	}
+	if (dest)
+		bgp_dest_unlock_node(dest);
 }

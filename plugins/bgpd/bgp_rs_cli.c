@@ -28,6 +28,7 @@
 	"ExpressRoute gateway (iBGP, AS 65515)\n"                              \
 	"VPN gateway (iBGP, AS 65515)\n"
 #define RS_PEERING_STR "A VNet peering of the route server's VNet\n"
+#define RS_AZ_STR "The Azure CLI's shape (az network routeserver / nic show-effective-route-table)\n"
 #define RS_HUB_PREF_HELP                                                       \
 	"Which source wins for a prefix learned from several (hubRoutingPreference)\n" \
 	"Prefer ExpressRoute (default)\n"                                      \
@@ -755,12 +756,22 @@ DEFPY(show_rs_bgp_config, show_rs_bgp_config_cmd,
 }
 
 DEFPY(show_rs, show_rs_cmd,
-      "show route-server [vrf NAME$vrf] [json$uj]",
-      SHOW_STR RS_STR VRF_CMD_HELP_STR JSON_STR)
+      "show route-server [vrf NAME$vrf] [<json$uj|az$az>]",
+      SHOW_STR RS_STR VRF_CMD_HELP_STR JSON_STR RS_AZ_STR)
 {
 	struct rs_show_ctx ctx = { .vty = vty, .vrf = vrf };
 	json_object *json = NULL;
 
+	if (az) {
+		struct rs_instance *rsi = rs_cli_show_instance_of(vty, vrf);
+
+		if (!rsi)
+			return CMD_WARNING;
+		json = json_object_new_object();
+		rs_az_show(rsi, json);
+		vty_json(vty, json);
+		return CMD_SUCCESS;
+	}
 	if (uj) {
 		json = json_object_new_object();
 		ctx.json = json_object_new_object();
@@ -781,13 +792,14 @@ DEFPY(show_rs, show_rs_cmd,
 }
 
 DEFPY(show_rs_routes, show_rs_routes_cmd,
-      "show route-server [vrf NAME$vrf] neighbor <A.B.C.D|X:X::X:X>$addr <learned-routes$learned|advertised-routes> [json$uj]",
+      "show route-server [vrf NAME$vrf] neighbor <A.B.C.D|X:X::X:X>$addr <learned-routes$learned|advertised-routes> [<json$uj|az$az>]",
       SHOW_STR RS_STR VRF_CMD_HELP_STR
       "A neighbor of the route server\n"
       "Neighbor IPv4 address\n"
       "Neighbor IPv6 address\n"
       "Routes learned from the neighbor, with the route server's verdict\n"
-      "Routes the route server advertises to the neighbor\n" JSON_STR)
+      "Routes the route server advertises to the neighbor, as it receives them\n"
+      JSON_STR RS_AZ_STR)
 {
 	struct rs_instance *rsi = rs_cli_show_instance_of(vty, vrf);
 	json_object *json = NULL;
@@ -795,6 +807,15 @@ DEFPY(show_rs_routes, show_rs_routes_cmd,
 
 	if (!rsi)
 		return CMD_WARNING;
+	if (az) {
+		json = json_object_new_object();
+		if (rs_az_routes(rsi, addr_str, !learned, vty, json) < 0) {
+			json_object_free(json);
+			return CMD_WARNING;
+		}
+		vty_json(vty, json);
+		return CMD_SUCCESS;
+	}
 	if (uj)
 		json = json_object_new_object();
 	ret = rs_bgp_show_routes(rsi, addr_str, !learned, vty, json);
@@ -811,7 +832,7 @@ DEFPY(show_rs_routes, show_rs_routes_cmd,
 static void rs_show_effective_vnet(struct vty *vty, const struct vrs_vnet *vnets,
 				   size_t n_vnets, const struct vrs_vnet *vnet,
 				   const struct vrs_bgp_route *bgp, size_t n_bgp,
-				   json_object *json)
+				   json_object *json, json_object *jaz)
 {
 	struct vrs_eff_opts opts;
 	struct vrs_eff_route *eff;
@@ -825,6 +846,11 @@ static void rs_show_effective_vnet(struct vty *vty, const struct vrs_vnet *vnets
 				 &opts, eff, cap);
 	if (n > cap)
 		n = cap;
+	if (jaz) {
+		rs_az_effective(eff, n, jaz);
+		XFREE(MTYPE_TMP, eff);
+		return;
+	}
 	if (json)
 		jroutes = json_object_new_array();
 	else
@@ -885,13 +911,13 @@ static void rs_show_effective_vnet(struct vty *vty, const struct vrs_vnet *vnets
 }
 
 DEFPY(show_rs_effective, show_rs_effective_cmd,
-      "show route-server [vrf NAME$vrf] effective-routes [<vnet WORD$vnet|vm WORD$vm>] [json$uj]",
+      "show route-server [vrf NAME$vrf] effective-routes [<vnet WORD$vnet|vm WORD$vm>] [<json$uj|az$az>]",
       SHOW_STR RS_STR VRF_CMD_HELP_STR
       "Routes programmed into the VMs (like the cloud's effective routes)\n"
       "Only the VMs of one VNet\n"
       "VNet name\n"
       "Only one VM (its VNet's routes)\n"
-      "VM name\n" JSON_STR)
+      "VM name\n" JSON_STR RS_AZ_STR)
 {
 	struct rs_instance *rsi = rs_cli_show_instance_of(vty, vrf);
 	struct vrs_vnet vnets[RS_MAX_PEERINGS + 1];
@@ -904,6 +930,11 @@ DEFPY(show_rs_effective, show_rs_effective_cmd,
 
 	if (!rsi)
 		return CMD_WARNING;
+	if (az && !vm && !vnet) {
+		vty_out(vty,
+			"%% the az shape is one NIC's table: add 'vm NAME' (or 'vnet NAME')\n");
+		return CMD_WARNING;
+	}
 	if (vm) {
 		struct rs_vm *v = rs_vm_find(rsi, vm);
 
@@ -919,16 +950,16 @@ DEFPY(show_rs_effective, show_rs_effective_cmd,
 	n_prog = vrs_rs_programmed_vnets(vnets, n_vnets, &vnets[0], prog,
 					 array_size(prog));
 	n_bgp = rs_bgp_vm_routes(rsi, &bgp, &nhs);
-	if (uj) {
+	if (uj || az)
 		json = json_object_new_object();
+	if (uj)
 		jv = json_object_new_object();
-	}
 	for (size_t i = 0; i < n_prog && i < array_size(prog); i++) {
 		if (vnet && strcmp(vnet, prog[i]->name) != 0)
 			continue;
 		found = true;
 		rs_show_effective_vnet(vty, vnets, n_vnets, prog[i], bgp, n_bgp,
-				       jv);
+				       jv, az ? json : NULL);
 	}
 	rs_bgp_vm_routes_free(bgp, nhs);
 	if (vnet && !found) {
@@ -939,12 +970,40 @@ DEFPY(show_rs_effective, show_rs_effective_cmd,
 			vnet);
 		return CMD_WARNING;
 	}
-	if (uj) {
+	if (az) {
+		vty_json(vty, json);
+	} else if (uj) {
 		json_object_string_add(json, "vrf", rsi->vrf);
 		json_object_object_add(json, "vnets", jv);
 		vty_json(vty, json);
 	}
 	return CMD_SUCCESS;
+}
+
+/* A status object as indented "label: value" lines (text output). */
+static void rs_show_text(struct vty *vty, json_object *obj, int depth)
+{
+	json_object_object_foreach (obj, key, val) {
+		if (json_object_is_type(val, json_type_object)) {
+			vty_out(vty, "%*s%s:\n", depth * 2, "", key);
+			rs_show_text(vty, val, depth + 1);
+			continue;
+		}
+		if (json_object_is_type(val, json_type_array)) {
+			size_t n = json_object_array_length(val);
+
+			vty_out(vty, "%*s%s:", depth * 2, "", key);
+			for (size_t i = 0; i < n; i++)
+				vty_out(vty, "%s%s", i ? ", " : " ",
+					json_object_get_string(
+						json_object_array_get_idx(val,
+									  i)));
+			vty_out(vty, "%s\n", n ? "" : " none");
+			continue;
+		}
+		vty_out(vty, "%*s%s: %s\n", depth * 2, "", key,
+			val ? json_object_get_string(val) : "-");
+	}
 }
 
 DEFPY(show_rs_fabric, show_rs_fabric_cmd,
@@ -960,9 +1019,33 @@ DEFPY(show_rs_fabric, show_rs_fabric_cmd,
 		vty_json(vty, json);
 		return CMD_SUCCESS;
 	}
-	vty_out(vty, "%s\n",
-		json_object_to_json_string_ext(json, JSON_C_TO_STRING_PRETTY));
+	vty_out(vty, "Route-server fabric (VM programming through the vnet-agent)\n");
+	rs_show_text(vty, json, 1);
 	json_object_free(json);
+	return CMD_SUCCESS;
+}
+
+DEFPY(show_rs_explain, show_rs_explain_cmd,
+      "show route-server [vrf NAME$vrf] explain A.B.C.D/M$prefix [vm WORD$vm] [json$uj]",
+      SHOW_STR RS_STR VRF_CMD_HELP_STR
+      "Why a route is (not) on the VMs: candidates, verdicts, selection, coverage, outbound\n"
+      "IPv4 prefix\n"
+      "And whether the fabric programmed it for one VM\n"
+      "VM name\n" JSON_STR)
+{
+	struct rs_instance *rsi = rs_cli_show_instance_of(vty, vrf);
+	json_object *json = NULL;
+
+	if (!rsi)
+		return CMD_WARNING;
+	if (uj)
+		json = json_object_new_object();
+	if (rs_explain_show(rsi, prefix_str, vm, vty, json) < 0) {
+		json_object_free(json);
+		return CMD_WARNING;
+	}
+	if (uj)
+		vty_json(vty, json);
 	return CMD_SUCCESS;
 }
 
@@ -995,4 +1078,5 @@ void rs_cli_init(void)
 	install_element(VIEW_NODE, &show_rs_cmd);
 	install_element(VIEW_NODE, &show_rs_routes_cmd);
 	install_element(VIEW_NODE, &show_rs_effective_cmd);
+	install_element(VIEW_NODE, &show_rs_explain_cmd);
 }

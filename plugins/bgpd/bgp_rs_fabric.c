@@ -1186,3 +1186,68 @@ void rs_fabric_status_json(struct json_object *json)
 	json_object_int_add(json, "lastPublishToAckMs",
 			    fab.st.publish_to_ack_ms);
 }
+
+/* One VM's table in a published state (tables are sorted by name). */
+static const struct vrs_fabric_vm_table *
+rs_fabric_find_vm(const struct rs_fabric_state *s, const char *vm)
+{
+	struct vrs_fabric_vm_table key = {};
+
+	if (!s || !s->n_vms)
+		return NULL;
+	strlcpy(key.name, vm, sizeof(key.name));
+	return bsearch(&key, s->vms, s->n_vms, sizeof(*s->vms),
+		       rs_fabric_vm_qcmp);
+}
+
+static const struct vrs_fabric_route *
+rs_fabric_find_route(const struct vrs_fabric_vm_table *t, int family,
+		     const uint8_t *addr, uint8_t plen)
+{
+	size_t alen = family == AF_INET ? 4 : 16;
+
+	for (size_t i = 0; t && i < t->rs.n; i++) {
+		const struct vrs_fabric_route *r = &t->rs.routes[i];
+
+		if (r->family == family && r->plen == plen &&
+		    memcmp(r->prefix, addr, alen) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+void rs_fabric_route_info(const char *vm, int family, const uint8_t *addr,
+			  uint8_t plen, struct rs_fabric_route_info *out)
+{
+	const struct vrs_fabric_vm_table *t;
+	const struct vrs_fabric_route *r, *rs;
+
+	memset(out, 0, sizeof(*out));
+	out->enabled = fab.path != NULL;
+	out->connected = fab.conn == RS_FAB_UP;
+	out->in_sync = fab.conn == RS_FAB_UP && fab.desired &&
+		       fab.sent == fab.desired && !fab.batch.type &&
+		       fab.last_ack >= fab.data_seq;
+	out->published = fab.desired != NULL;
+	out->instance_id = fab.instance_id;
+	strlcpy(out->instance_name, fab.instance_name,
+		sizeof(out->instance_name));
+	strlcpy(out->socket, fab.path ? fab.path : "", sizeof(out->socket));
+	out->state = rs_fabric_conn_names[fab.conn];
+	t = rs_fabric_find_vm(fab.desired, vm);
+	out->vm_published = t != NULL;
+	r = rs_fabric_find_route(t, family, addr, plen);
+	if (!r)
+		return;
+	out->route = true;
+	out->active = r->state == VRS_STATE_ACTIVE;
+	for (size_t i = 0; i < r->n_nh && i < array_size(out->nexthops); i++) {
+		if (!inet_ntop(family, r->nh[i].addr, out->nexthops[i],
+			       sizeof(out->nexthops[i])))
+			continue;
+		out->n_nexthops++;
+	}
+	rs = rs_fabric_find_route(rs_fabric_find_vm(fab.sent, vm), family,
+				  addr, plen);
+	out->route_sent = rs && memcmp(rs, r, sizeof(*r)) == 0;
+}

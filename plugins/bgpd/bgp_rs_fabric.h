@@ -9,6 +9,7 @@
 #define BGP_RS_FABRIC_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct thread_master;
@@ -70,5 +71,27 @@ void rs_fabric_publish(const struct rs_fabric_vm *vms, size_t n_vms);
  * number of VMs and routes published. camelCase keys.
  */
 void rs_fabric_status_json(struct json_object *json);
+
+/* What the fabric client knows of one VM's route for one prefix (explain). */
+struct rs_fabric_route_info {
+	bool enabled;	     /* a socket is configured */
+	bool connected;	     /* session with the agent established */
+	bool in_sync;	     /* the agent acked the last published state */
+	bool published;	     /* anything was published yet */
+	uint32_t instance_id;
+	char instance_name[32];
+	char socket[108];
+	const char *state;   /* connection state, as in show ... fabric */
+	bool vm_published;   /* the VM is in the published state */
+	bool route;	     /* the prefix is in the VM's published table */
+	bool route_sent;     /* the same route is in what the agent was sent */
+	bool active;	     /* its state is Active */
+	size_t n_nexthops;
+	char nexthops[8][48];
+};
+
+/* family is AF_INET or AF_INET6, addr the prefix bytes (network order). */
+void rs_fabric_route_info(const char *vm, int family, const uint8_t *addr,
+			  uint8_t plen, struct rs_fabric_route_info *out);
 
 #endif /* BGP_RS_FABRIC_H */
