@@ -38,7 +38,8 @@ KINDS = ("router", "host", "vm")
 VM_TABLE_BASE = 100
 DAEMONS = ("zebra", "staticd", "bfdd", "bgpd")
 MODULES = {"rs": "bgpd_rs.so", "nva": "bgpd_nva.so"}
-NAME_RE = re.compile(r"^[a-z][a-z0-9]{0,7}$")
+SCHEMA_PATH = os.path.join(CONFIGS, "topology.schema.json")
+IFNAMSIZ = 16  # Linux interface names: at most 15 characters
 
 
 class LabError(Exception):
@@ -58,6 +59,124 @@ def _jtype(value):
     if isinstance(value, list):
         return "a list"
     return "an object"
+
+
+# ---------------------------------------------------------------- schema
+#
+# configs/topology.schema.json is the format's reference; the lab checks
+# every topology against it with this validator of the JSON Schema subset
+# the file uses (Debian's python3 has no validator in the standard library;
+# the one error found first becomes one line: the key path, what is
+# allowed there -- the schema's "description" -- and what came).
+
+_SCHEMA = None
+
+
+def schema():
+    global _SCHEMA
+    if _SCHEMA is None:
+        try:
+            with open(SCHEMA_PATH) as f:
+                _SCHEMA = json.load(f)
+        except (OSError, ValueError) as e:
+            raise LabError("{}: cannot load the topology schema: {}".format(SCHEMA_PATH, e))
+    return _SCHEMA
+
+
+def key_path(path):
+    """A key path for messages: nodes.r1.links[0].ip."""
+    out = ""
+    for p in path:
+        if isinstance(p, int):
+            out += "[{}]".format(p)
+        elif re.match(r"^[A-Za-z0-9_-]+$", p):
+            out += ("." if out else "") + p
+        else:
+            out += "[{}]".format(json.dumps(p))
+    return out or "the top level"
+
+
+_TYPES = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+}
+_KNOWN_KEYWORDS = {"$schema", "$id", "$comment", "$defs", "$ref", "title", "description", "type",
+                   "properties", "required", "additionalProperties", "propertyNames", "items",
+                   "enum", "pattern", "minimum", "maximum", "exclusiveMinimum", "minProperties"}
+
+
+def _resolve(sch, root):
+    while "$ref" in sch:
+        ref = sch["$ref"]
+        if not ref.startswith("#/"):
+            raise LabError("{}: unsupported $ref {!r}".format(SCHEMA_PATH, ref))
+        node = root
+        for part in ref[2:].split("/"):
+            node = node[part]
+        sch = node
+    unknown = set(sch) - _KNOWN_KEYWORDS
+    if unknown:
+        # The validator must not silently ignore a rule of the file.
+        raise LabError("{}: keyword(s) {} not supported by scripts/vrslab.py".format(
+            SCHEMA_PATH, ", ".join(sorted(unknown))))
+    return sch
+
+
+def _got(value):
+    return "{} {}".format(_jtype(value), json.dumps(value)[:60])
+
+
+def schema_error(value, sch=None, root=None, path=()):
+    """The first violation of the schema as "path: message", or None."""
+    root = root if root is not None else schema()
+    sch = _resolve(sch if sch is not None else root, root)
+    allowed = sch.get("description") or sch.get("type", "a value")
+    where = key_path(path)
+    if "enum" in sch and not any(value == e and type(value) is type(e) for e in sch["enum"]):
+        return "{}: must be {}, got {}".format(where, allowed, _got(value))
+    if "type" in sch and not _TYPES[sch["type"]](value):
+        return "{}: must be {}, got {}".format(where, allowed, _got(value))
+    if isinstance(value, dict):
+        props = sch.get("properties", {})
+        for key in sch.get("required", []):
+            if key not in value:
+                what = _resolve(props[key], root).get("description", "") if key in props else ""
+                return "{}: missing '{}'{}".format(where, key, " ({})".format(what) if what else "")
+        if len(value) < sch.get("minProperties", 0):
+            return "{}: must be {}, got {}".format(where, allowed, _got(value))
+        names = sch.get("propertyNames")
+        for key in value:
+            if names is not None and schema_error(key, names, root) is not None:
+                return "{}: name {} is not allowed: must be {}".format(
+                    where, json.dumps(key), _resolve(names, root).get("description"))
+            if key in props:
+                err = schema_error(value[key], props[key], root, path + (key,))
+            elif sch.get("additionalProperties") is False:
+                return "{}: unknown key {!r} (known: {})".format(where, key, ", ".join(props))
+            elif isinstance(sch.get("additionalProperties"), dict):
+                err = schema_error(value[key], sch["additionalProperties"], root, path + (key,))
+            else:
+                err = None
+            if err:
+                return err
+    if isinstance(value, list) and "items" in sch:
+        for i, item in enumerate(value):
+            err = schema_error(item, sch["items"], root, path + (i,))
+            if err:
+                return err
+    if isinstance(value, str) and "pattern" in sch and not re.search(sch["pattern"], value):
+        return "{}: must be {}, got {}".format(where, allowed, _got(value))
+    if _TYPES["number"](value):
+        if ("minimum" in sch and value < sch["minimum"]) or \
+           ("maximum" in sch and value > sch["maximum"]) or \
+           ("exclusiveMinimum" in sch and value <= sch["exclusiveMinimum"]):
+            return "{}: must be {}, got {}".format(where, allowed, _got(value))
+    return None
 
 
 def build_dir():
@@ -130,7 +249,7 @@ class Topology:
         self._validate(data)
         self.data = data
         self.name = data["name"]
-        self.segments = data["segments"]
+        self.segments = data.get("segments", {})
         self.nodes = data["nodes"]
         self.vnets = data.get("vnets", {})
 
@@ -167,119 +286,65 @@ class Topology:
             self._err("'extends': no topology {!r} under configs/ (known: {})".format(name, ", ".join(names)))
         return base_path
 
-    def _type(self, value, types, where, what):
-        """Fail unless value is of one of the JSON types (str, int, list,
-        dict, ...); the message says where, what was expected, what came."""
-        types = types if isinstance(types, tuple) else (types,)
-        if isinstance(value, bool) and bool not in types:
-            ok = False
-        else:
-            ok = isinstance(value, types)
-        if not ok:
-            self._err("{}: must be {}, got {} {}".format(where, what, _jtype(value),
-                                                          json.dumps(value)[:60]))
-        return value
-
     def _validate(self, data):
-        t = self._type
-        t(data, dict, "the top level", "an object")
-        for key in ("name", "segments", "nodes"):
-            if key not in data:
-                self._err("missing '{}'".format(key))
-        t(data["name"], str, "'name'", "a string")
-        if not re.match(r"^[a-z0-9][a-z0-9-]{0,31}$", data["name"]):
-            self._err("'name' must be 1-32 chars of a-z, 0-9, '-'")
-        for key in ("description",):
-            if key in data:
-                t(data[key], str, "'{}'".format(key), "a string")
-        if "agentGrace" in data:
-            t(data["agentGrace"], (int, float), "'agentGrace'", "a number of seconds")
-            if not 0 < data["agentGrace"] <= 3600:
-                self._err("'agentGrace': must be 1-3600 seconds, got {}".format(data["agentGrace"]))
-        vnets = t(data.get("vnets", {}), dict, "'vnets'", "an object of VNet name -> {space, peerings}")
+        """The schema (types, names, known keys) first, then what needs
+        more than one value: addresses inside their VNet and unique,
+        peerings both ways, known segments and VNets, interface names."""
+        err = schema_error(data)
+        if err:
+            self._err(err)
+        vnets = data.get("vnets", {})
         for v, spec in vnets.items():
-            # Every VNet's shape first: a peering looks at the other side.
-            t(spec, dict, "vnet '{}'".format(v), "an object {space, peerings}")
-            t(spec.get("peerings", []), list, "vnet '{}': 'peerings'".format(v), "a list of VNet names")
-        for v, spec in vnets.items():
-            if not NAME_RE.match(v):
-                self._err("vnet '{}': names are 1-8 chars a-z0-9 starting with a letter".format(v))
-            space = t(spec.get("space"), str, "vnet '{}': 'space'".format(v), "an IPv4 prefix like 10.2.0.0/16")
             try:
-                net = ipaddress.ip_network(space)
+                net = ipaddress.ip_network(spec["space"])
             except ValueError:
-                self._err("vnet '{}': 'space' must be an IPv4 prefix like 10.2.0.0/16, got {!r}".format(v, space))
+                self._err("vnets.{}.space: must be an IPv4 prefix like 10.2.0.0/16 (host bits zero), "
+                          "got {!r}".format(v, spec["space"]))
             if net.num_addresses < 4:
-                self._err("vnet '{}': space {} is too small".format(v, net))
-            for peer in t(spec.get("peerings", []), list, "vnet '{}': 'peerings'".format(v), "a list of VNet names"):
-                t(peer, str, "vnet '{}': 'peerings' entry".format(v), "a VNet name")
+                self._err("vnets.{}.space: {} is too small".format(v, net))
+            for peer in spec.get("peerings", []):
                 if peer not in vnets:
                     self._err("vnet '{}': peering to unknown vnet {!r}".format(v, peer))
                 if v not in vnets[peer].get("peerings", []):
                     self._err("vnet '{}': peering to '{}' has no peering back (add \"{}\" to {}'s peerings)".format(v, peer, v, peer))
         self._vnets = vnets
-        segs = t(data["segments"], dict, "'segments'", "an object of segment name -> {}")
-        for s, spec in segs.items():
-            if not NAME_RE.match(s):
-                self._err("segment '{}': names are 1-8 chars a-z0-9 starting with a letter".format(s))
-            t(spec, dict, "segment '{}'".format(s), "an object (e.g. {\"description\": ...})")
-        nodes = t(data["nodes"], dict, "'nodes'", "an object of node name -> {kind, links, ...}")
-        if not nodes:
-            self._err("'nodes' must be a non-empty object")
+        segs = data.get("segments", {})
+        nodes = data["nodes"]
         seen_ips = {}
         gateways = {}
         for v, spec in vnets.items():
             net = ipaddress.ip_network(spec["space"])
             gateways[v] = (net.network_address + 1, net.network_address, net.broadcast_address)
         for n, node in nodes.items():
-            if not NAME_RE.match(n):
-                self._err("node '{}': names are 1-8 chars a-z0-9 starting with a letter".format(n))
-            t(node, dict, "node '{}'".format(n), "an object {kind, links, ...}")
-            kind = node.get("kind")
-            if not isinstance(kind, str) or kind not in KINDS:
-                self._err("node '{}': 'kind' must be one of {}, got {!r}".format(n, ", ".join(KINDS), kind))
-            for key in ("hub", "description"):
-                if key in node:
-                    t(node[key], str, "node '{}': '{}'".format(n, key), "a string")
-            for d in t(node.get("daemons", []), list, "node '{}': 'daemons'".format(n), "a list of daemon names"):
-                if not isinstance(d, str) or d not in DAEMONS:
-                    self._err("node '{}': unknown daemon {!r} (known: {})".format(n, d, ", ".join(DAEMONS)))
+            kind = node["kind"]
+            links = node.get("links", [])
+            longest = self.ifname(n, max(len(links) - 1, 0))
+            if len(longest) >= IFNAMSIZ:
+                self._err("node '{}': its interface {} would be longer than Linux's 15 characters; "
+                          "with {} links a node name may have at most {} characters".format(
+                              n, longest, len(links), IFNAMSIZ - 1 - (len(longest) - len(n))))
             if kind in ("host", "vm") and node.get("daemons"):
                 self._err("node '{}': hosts run no FRR daemons".format(n))
-            for m in t(node.get("modules", []), list, "node '{}': 'modules'".format(n), "a list of module names"):
-                if not isinstance(m, str) or m not in MODULES:
-                    self._err("node '{}': unknown module {!r} (known: {})".format(n, m, ", ".join(MODULES)))
-            links = t(node.get("links", []), list, "node '{}': 'links'".format(n), "a list of links")
-            for i, link in enumerate(links):
-                t(link, dict, "node '{}' link {}".format(n, i),
-                  "an object like {\"segment\": \"s1\", \"ip\": \"10.0.0.4/24\"}")
             if kind == "vm" and not any("vnet" in l for l in links):
                 self._err("node '{}': a vm needs a link with a 'vnet'".format(n))
             for i, link in enumerate(links):
                 where = "node '{}' link {}".format(n, i)
-                for key in link:
-                    if key not in ("segment", "vnet", "ip"):
-                        self._err("{}: unknown key {!r} (known: segment, vnet, ip)".format(where, key))
                 seg = link.get("segment")
                 vnet = link.get("vnet")
                 if (seg is None) == (vnet is None):
                     self._err("{}: give exactly one of 'segment' or 'vnet'".format(where))
-                if seg is not None:
-                    t(seg, str, where + ": 'segment'", "a segment name")
-                    if seg not in segs:
-                        self._err("{}: unknown segment {!r}".format(where, seg))
-                if vnet is not None:
-                    t(vnet, str, where + ": 'vnet'", "a VNet name")
-                    if vnet not in vnets:
-                        self._err("{}: unknown vnet {!r}".format(where, vnet))
+                if seg is not None and seg not in segs:
+                    self._err("{}: unknown segment {!r} (segments: {})".format(
+                        where, seg, ", ".join(segs) or "none"))
+                if vnet is not None and vnet not in vnets:
+                    self._err("{}: unknown vnet {!r} (vnets: {})".format(where, vnet, ", ".join(vnets) or "none"))
                 ip = link.get("ip")
                 if ip is None:
                     if vnet is not None:
                         self._err("{}: 'ip' must be an address of vnet {} ({})".format(where, vnet, vnets[vnet]["space"]))
                     continue
-                t(ip, str, where + ": 'ip'", "an address with prefix length like 10.0.0.4/24")
                 try:
-                    iface = ipaddress.ip_interface(ip)
+                    iface = ipaddress.IPv4Interface(ip)
                 except ValueError:
                     self._err("{}: 'ip' must be an address with prefix length like 10.0.0.4/24, got {!r}".format(where, ip))
                 if "/" not in ip:
@@ -298,16 +363,11 @@ class Topology:
                 if str(iface.ip) in seen_ips:
                     self._err("{}: address {} already used by node '{}'".format(where, iface.ip, seen_ips[str(iface.ip)]))
                 seen_ips[str(iface.ip)] = n
-            routes = t(node.get("routes", []), list, "node '{}': 'routes'".format(n),
-                       "a list of {\"prefix\": ..., \"via\": ...}")
-            for r in routes:
+            for r in node.get("routes", []):
                 try:
-                    ipaddress.ip_network(r["prefix"])
-                    ipaddress.ip_address(r["via"])
-                    ok = isinstance(r["prefix"], str) and isinstance(r["via"], str)
-                except (KeyError, ValueError, TypeError):
-                    ok = False
-                if not ok:
+                    ipaddress.IPv4Network(r["prefix"])
+                    ipaddress.IPv4Address(r["via"])
+                except ValueError:
                     self._err("node '{}': routes need 'prefix' (e.g. 0.0.0.0/0) and 'via' (an address), got {!r}".format(n, r))
 
     def node_conf(self, node, daemon):
@@ -411,10 +471,50 @@ class Lab:
     def is_up(self):
         return self.load_state() is not None
 
+    def owner(self):
+        """The topology file of the lab that holds this topology's name,
+        when it is another file than ours (two files with one "name" would
+        share namespaces and state); None when free or ours. A lab made
+        from a file that no longer exists (a test's temporary copy) is not
+        anybody's any more: up/down may clean it up."""
+        st = self.load_state()
+        if not st:
+            return None
+        other = st.get("topology", "")
+        if not os.path.exists(other):
+            return None
+        if os.path.realpath(other) == os.path.realpath(self.topo.path):
+            return None
+        return other
+
+    def _check_owner(self):
+        other = self.owner()
+        if other:
+            rel = os.path.relpath(other, TOP) if other.startswith(TOP + os.sep) else other
+            raise LabError("a lab named '{}' is up from another file, {}: namespaces and state are named "
+                           "after the topology's \"name\", so give {} another \"name\", or take that lab "
+                           "down first (scripts/lab down {})".format(self.topo.name, rel, self.topo.where, rel))
+
+    def running(self):
+        """Keys of the recorded processes that still run."""
+        st = self.load_state() or {}
+        return sorted(k for k, pid in st.get("pids", {}).items() if self._alive(pid))
+
     # lifecycle ---------------------------------------------------------
-    def up(self, log=print):
+    def up(self, log=print, force=True):
+        """Bring the lab up. A lab of this name that is up already (or
+        crashed) is rebuilt when force (the topotests: a previous run may
+        have crashed), refused otherwise (scripts/lab up without --force).
+        A lab of the same name from another file is always refused."""
+        self._check_owner()
         if self.is_up():
-            log("lab: cleaning up a previous run of {}".format(self.topo.name))
+            if not force:
+                alive = self.running()
+                raise LabError("{} is already up ({} of {} processes running, state {}): scripts/lab down {} "
+                               "first, or scripts/lab up --force {} to rebuild it".format(
+                                   self.topo.name, len(alive), len(self.state.get("pids", {})),
+                                   self.state_file, self.topo.name, self.topo.name))
+            log("lab: {} was up: rebuilding it (down, then up)".format(self.topo.name))
             self.down(log=lambda *a: None)
         for prog in (vtysh_path(),) + tuple(module_path(m) for m in MODULES):
             if not os.path.exists(prog):
@@ -566,6 +666,31 @@ class Lab:
         self._kill("agent")
         self._start_agent()
 
+    def restart_agent_synced(self, timeout=30.0):
+        """Restart a running lab's vnet-agent and wait until the route-server
+        instances that were connected before are connected again and have
+        resent their state (lastSeq > 0). Returns (new pid, seconds,
+        the instances waited for)."""
+        if not self.is_up():
+            raise LabError("{} is not up (scripts/lab up {})".format(self.topo.name, self.topo.name))
+        self._check_owner()
+        if not self.topo.vms():
+            raise LabError("{} has no VMs: it runs no vnet-agent".format(self.topo.name))
+        before = sorted(i for i, p in self.agent_status().get("publishers", {}).items() if p.get("connected"))
+        start = time.monotonic()
+        self.restart_agent()
+
+        def synced():
+            pubs = self.agent_status().get("publishers", {})
+            return all(pubs.get(i, {}).get("connected") is True and pubs[i].get("lastSeq", 0) > 0
+                       for i in before)
+
+        ok, _ = wait_for(synced, timeout=timeout, interval=0.1)
+        if not ok:
+            raise LabError("vnet-agent restarted but instances {} did not resync in {:.0f} s; see {}".format(
+                ", ".join(before), timeout, os.path.join(self.rundir, "vnet-agent.log")))
+        return self.state["pids"]["agent"], time.monotonic() - start, before
+
     def _start_router(self, node, spec, only=None):
         ns = self.ns(node)
         nd = self.node_dir(node)
@@ -656,6 +781,7 @@ class Lab:
         self._save()
 
     def down(self, log=print):
+        self._check_owner()
         if not self.load_state():
             log("lab: {} is not up".format(self.topo.name))
             return
@@ -679,8 +805,29 @@ class Lab:
     def _need(self, node):
         if not self.is_up():
             raise LabError("{} is not up (scripts/lab up {})".format(self.topo.name, self.topo.name))
+        self._check_owner()
         if node not in self.topo.nodes:
             raise LabError("no node '{}' in {} (nodes: {})".format(node, self.topo.name, ", ".join(self.topo.nodes)))
+
+    def routers(self):
+        return [n for n, spec in self.topo.nodes.items() if spec["kind"] == "router"]
+
+    def need_router(self, node):
+        """node must be a router: hosts and VMs run no FRR daemons."""
+        self._need(node)
+        kind = self.topo.nodes[node]["kind"]
+        if kind != "router":
+            raise LabError("{} is a {} of {}: it runs no FRR daemons, so there is no vtysh; routers: {}{}".format(
+                node, kind, self.topo.name, ", ".join(self.routers()) or "none",
+                " (its kernel routes: scripts/lab routes {} {})".format(self.topo.name, node)))
+
+    def vm_routes(self, vm):
+        """A VM's kernel routes: the fabric's per-VM table that holds its
+        effective routes (system routes, and proto 200: programmed by
+        vnet-agent from the route servers), as `ip route` prints them."""
+        self._need(vm)
+        ns, table = self.vm_table(vm)
+        return run(["ip", "-n", ns, "-4", "route", "show", "table", str(table)]).stdout
 
     def exec(self, node, cmd, check=False):
         self._need(node)
@@ -694,6 +841,23 @@ class Lab:
         for c in cmds:
             args += ["-c", c]
         return run(args, check=False).stdout
+
+    def vtysh_checked(self, node, *cmds):
+        """vtysh for people (scripts/lab vtysh): a router only; returns
+        (exit status, stdout, stderr) where the status is 1 when vtysh
+        failed or printed an error line ("% Unknown command", "% no VM
+        ...": FRR's vtysh -c exits 0 for most of them)."""
+        self.need_router(node)
+        args = ["ip", "netns", "exec", self.ns(node), vtysh_path(), "-N", self.pathspace(node)]
+        for c in cmds:
+            args += ["-c", c]
+        res = run(args, check=False)
+        # vtysh looks for /etc/frr/<pathspace>/vtysh.conf, which the lab
+        # does not make: that complaint on stderr is noise, not an error.
+        err = "".join(l + "\n" for l in res.stderr.splitlines()
+                      if not re.match(r"^% Can't open configuration file \S+/vtysh\.conf", l))
+        errors = [l for l in (res.stdout + err).splitlines() if l.startswith("%")]
+        return (1 if res.returncode != 0 or errors else 0), res.stdout, err
 
     def vtysh_json(self, node, cmd, daemon=None):
         out = self.vtysh(node, cmd, daemon=daemon)
