@@ -6,6 +6,7 @@ and what is wrong, and every topology shipped in configs/ is valid."""
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -260,3 +261,61 @@ def test_shipped_topologies_are_valid(path):
     for node, spec in topo.nodes.items():
         if spec["kind"] == "router" and "bgpd" in spec.get("daemons", []):
             assert topo.node_conf(node, "bgpd"), "{}: no bgpd.conf for {}".format(path, node)
+
+
+def test_shipped_names_unique_and_match_directories():
+    """Namespaces and state are named after "name": the shipped topologies
+    use their directory's name, so no two of them collide."""
+    names = {}
+    for path in sorted(glob.glob(os.path.join(vrstest.TOP, "configs", "*", "topology.json"))):
+        d = os.path.basename(os.path.dirname(path))
+        topo = vrslab.Topology(path)
+        assert topo.name == d, "{}: name {!r} is not its directory's".format(path, topo.name)
+        assert topo.name not in names, "{} and {} share the name {}".format(names.get(topo.name), path, topo.name)
+        names[topo.name] = path
+
+
+def test_segments_optional(tmp_path):
+    data = json.loads(json.dumps(GOOD))
+    del data["segments"]
+    data["nodes"]["r1"]["links"] = [{"vnet": "a", "ip": "10.1.0.4/16"}]
+    f = tmp_path / "topology.json"
+    f.write_text(json.dumps(data))
+    assert vrslab.Topology(str(f)).segments == {}
+    data["nodes"]["r1"]["links"] = [{"segment": "s1", "ip": "10.0.0.1/24"}]
+    f.write_text(json.dumps(data))
+    with pytest.raises(vrslab.LabError, match=r"node 'r1' link 0: unknown segment 's1' \(segments: none\)"):
+        vrslab.Topology(str(f))
+
+
+def test_configs_readme_example_and_keys(tmp_path):
+    """configs/README.md: its example loads, and it describes every key the
+    schema knows (and the schema no key the README leaves out)."""
+    with open(os.path.join(vrstest.TOP, "configs", "README.md")) as fh:
+        text = fh.read()
+    example = text.split("## Example", 1)[1].split("```json\n", 1)[1].split("```", 1)[0]
+    f = tmp_path / "topology.json"
+    f.write_text(example)
+    assert vrslab.Topology(str(f)).name == "mini"
+    schema = vrslab.schema()
+    keys = set(schema["properties"])
+    for d in ("vnet", "segment", "node", "link", "route"):
+        keys |= set(schema["$defs"][d].get("properties", {}))
+    documented = set(re.findall(r"^\| `(\w+)` \|", text, re.M))
+    assert keys == documented, "schema only: {}; README only: {}".format(
+        sorted(keys - documented), sorted(documented - keys))
+
+
+def test_schema_uses_only_supported_keywords():
+    """The validator refuses keywords it does not implement: walk the whole
+    schema through it once."""
+    def walk(node):
+        if isinstance(node, dict):
+            if "type" in node or "enum" in node or "$ref" in node:
+                vrslab._resolve(node, vrslab.schema())
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(vrslab.schema())
