@@ -169,3 +169,14 @@ def test_one_nva_down_keeps_the_frontend():
     finally:
         LAB.restore("bgpd", "nva1")
     starting_state()
+
+
+def test_lab_routes_shows_it():
+    """scripts/lab routes: the VM's kernel routes use the frontend; the
+    frontend node (no bgpd) shows its RIB with both NVAs."""
+    starting_state()
+    lab = os.path.join(vrstest.TOP, "scripts", "lab")
+    res = vrslab.run([lab, "routes", TOPO.path, "vm1"])
+    assert re.search(r"^192\.168\.0\.0/16 via 10\.1\.0\.100 dev lan proto 200", res.stdout, re.M), res.stdout
+    res = vrslab.run([lab, "routes", TOPO.path, "ilb"])
+    assert "192.168.0.0/16" in res.stdout and all("via {}".format(n) in res.stdout for n in NVAS), res.stdout
