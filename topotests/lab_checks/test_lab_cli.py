@@ -13,8 +13,10 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -32,16 +34,20 @@ RETRY = ("ping", "routes", "vtysh", "status")  # converge: poll them
 
 
 @pytest.fixture(scope="module")
-def state_dir(tmp_path_factory):
-    d = tmp_path_factory.mktemp("vrs-lab-state")
-    yield str(d)
+def state_dir():
+    # Not under pytest's tmp_path (mode 0700): the daemons run as user frr
+    # and write their pid files into the lab's state directory.
+    d = tempfile.mkdtemp(prefix="vrs-lab-cli-{}-".format(os.getpid()), dir="/tmp")
+    os.chmod(d, 0o755)
+    yield d
     # Whatever a failed test left up: down by the recorded state (ids).
-    for f in os.listdir(str(d)):
+    for f in os.listdir(d):
         if f.endswith(".json"):
-            with open(os.path.join(str(d), f)) as fh:
+            with open(os.path.join(d, f)) as fh:
                 topo = json.load(fh).get("topology")
             if topo and os.path.exists(topo):
-                lab(str(d), "down", topo)
+                lab(d, "down", topo)
+    shutil.rmtree(d, ignore_errors=True)
 
 
 def lab(state, *args):
