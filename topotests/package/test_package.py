@@ -237,6 +237,26 @@ def pkg(request):
     return deb
 
 
+# The README's "Install on a router" steps, and what this test does for each.
+README_STEPS = {
+    "scripts/package": "scripts/package BUILD WORK (fixture)",
+    "apt install ./build/frr-vrs_*_amd64.deb": "apt-get install ./frr-vrs_..._amd64.deb (fixture)",
+    "vrs-daemons enable rs": "vrs-daemons --file /etc/frr/<ps>/daemons enable rs",
+    "systemctl restart frr": "frrinit.sh start <ps>, the unit's ExecStart",
+    "vtysh -c 'show route-server json'": "/usr/bin/vtysh -N <ps> -c 'show route-server json'",
+}
+
+
+def test_readme_install_steps_are_the_tested_ones():
+    text = open(os.path.join(vrstest.TOP, "README.md")).read()
+    m = re.search(r"<!-- example: install-router[^>]*-->\s*```sh\n(.*?)```", text, re.S)
+    assert m, "README: no install-router example"
+    steps = [l.split("  #")[0].strip() for l in m.group(1).splitlines() if l.strip()]
+    assert steps == list(README_STEPS), "README steps changed: {} (test: {})".format(
+        steps, list(README_STEPS))
+    assert "dpkg --purge frr-vrs" in text and "vrs-daemons disable" in text
+
+
 def test_package_fields_and_lintian(pkg):
     frr_ver = sh(["dpkg-query", "-W", "-f=${Version}", "frr"]).stdout.strip()
     depends = sh(["dpkg-deb", "-f", pkg, "Depends"]).stdout.strip()
