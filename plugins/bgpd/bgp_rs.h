@@ -447,6 +447,9 @@ int rs_az_routes(struct rs_instance *rsi, const char *addr, bool advertised,
 /* az network nic show-effective-route-table (one VNet's VMs) */
 void rs_az_effective(const struct vrs_eff_route *eff, size_t n,
 		     struct json_object *json);
+/* This bgpd's instance of the route server: the fabric's instance id,
+ * 0 without a fabric. */
+uint32_t rs_az_instance(const struct rs_instance *rsi);
 /* "RouteServiceRole_IN_<instance>" */
 const char *rs_az_group(struct rs_instance *rsi, char *buf, size_t len);
 

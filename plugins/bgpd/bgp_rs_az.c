@@ -35,9 +35,14 @@
 
 #include "bgp_rs.h"
 
+uint32_t rs_az_instance(const struct rs_instance *rsi)
+{
+	return rsi->fabric.socket[0] ? rsi->fabric.instance_id : 0;
+}
+
 const char *rs_az_group(struct rs_instance *rsi, char *buf, size_t len)
 {
-	snprintf(buf, len, "RouteServiceRole_IN_%u", rsi->fabric.instance_id);
+	snprintf(buf, len, "RouteServiceRole_IN_%u", rs_az_instance(rsi));
 	return buf;
 }
 

@@ -2367,8 +2367,14 @@ void rs_bgp_explain(struct rs_instance *rsi, const struct vrs_prefix *p,
 		ex->er_sent = rs_er_pfxs_count(rsi->er->pfxs);
 	}
 	rs_prefix_to(p, &bp);
-	if (bp.family == AF_INET)
-		dest = bgp_node_lookup(bgp->rib[AFI_IP][SAFI_UNICAST], &bp);
+	/* Also a destination without paths: routes dropped inbound keep
+	 * only their adj-RIB-in entry (bgp_node_lookup skips those). */
+	if (bp.family == AF_INET) {
+		struct route_node *rn = route_node_lookup_maynull(
+			bgp->rib[AFI_IP][SAFI_UNICAST]->route_table, &bp);
+
+		dest = rn ? bgp_dest_from_rnode(rn) : NULL;
+	}
 	if (dest)
 		for (struct bgp_path_info *pi = bgp_dest_get_bgp_path_info(dest);
 		     pi; pi = pi->next) {

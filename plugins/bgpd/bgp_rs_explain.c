@@ -194,17 +194,29 @@ static int rs_cand_of(const struct rs_sel *s, size_t nbr)
 	return -1;
 }
 
-/* Why candidate ci lost to the selected set. */
+/*
+ * Why candidate ci lost to the selected set: the first key of the
+ * preference's order on which it differs from the winner. Asked of the
+ * policy core: with the winner's AS-path length it would tie (lost on
+ * the length), with the winner's role it would tie (lost on the source);
+ * when both differ, the preference's order decides (as-path: length
+ * first, the others: source first).
+ */
 static const char *rs_loss_reason(const struct rs_explain_ctx *c, size_t ci)
 {
 	const struct rs_sel *s = &c->sel;
-	struct vrs_candidate tmp = s->cand[ci];
 	const struct vrs_candidate *best = &s->cand[s->sel[0]];
+	struct vrs_candidate same_len = s->cand[ci], same_role = s->cand[ci];
+	enum vrs_hub_pref pref = c->rsi->hub_pref;
 
-	tmp.as_path_len = best->as_path_len;
-	return vrs_select_cmp(c->rsi->hub_pref, &tmp, best) == 0
-		       ? "asPathLength"
-		       : "hubRoutingPreference";
+	same_len.as_path_len = best->as_path_len;
+	same_role.role = best->role;
+	if (vrs_select_cmp(pref, &same_len, best) == 0)
+		return "asPathLength";
+	if (vrs_select_cmp(pref, &same_role, best) == 0)
+		return "hubRoutingPreference";
+	return pref == VRS_HUB_PREF_AS_PATH ? "asPathLength"
+					    : "hubRoutingPreference";
 }
 
 /* Coverage ------------------------------------------------------------------ */
@@ -737,7 +749,7 @@ int rs_explain_show(struct rs_instance *rsi, const char *prefix,
 
 		json_object_string_add(json, "prefix", c->pfx);
 		json_object_string_add(json, "vrf", rsi->vrf);
-		json_object_int_add(ji, "id", rsi->fabric.instance_id);
+		json_object_int_add(ji, "id", rs_az_instance(rsi));
 		json_object_string_add(ji, "name", rsi->fabric.instance_name);
 		json_object_string_add(ji, "azGroup", group);
 		json_object_string_add(
@@ -755,7 +767,7 @@ int rs_explain_show(struct rs_instance *rsi, const char *prefix,
 	} else {
 		vty_out(vty,
 			"Route server explain %s (VRF %s, instance %u = %s; this bgpd's sessions only)\n",
-			c->pfx, rsi->vrf, rsi->fabric.instance_id, group);
+			c->pfx, rsi->vrf, rs_az_instance(rsi), group);
 		vty_out(vty, "Verdict: %s\n", summary);
 	}
 	rs_explain_candidates(c);
