@@ -134,8 +134,10 @@ def test_vm_routes_and_vtysh_errors(tmp_path, state_dir):
     try:
         def routed():
             r = lab(state_dir, "routes", topo, "vm1")
-            hops = sorted(re.findall(r"^192\.168\.0\.0/16 .*", r.stdout, re.M))
-            return r if hops and "via 10.1.0.10" in hops[0] and "via 10.3.0.10" in hops[0] else None
+            # ECMP: "192.168.0.0/16 proto 200" then one "nexthop via" line each
+            m = re.search(r"^192\.168\.0\.0/16 .*(\n\s+nexthop .*)*", r.stdout, re.M)
+            block = m.group(0) if m else ""
+            return r if "via 10.1.0.10 " in block and "via 10.3.0.10 " in block else None
 
         r, _ = vrslab.wait_for(routed, timeout=60, interval=0.5)
         assert r, lab(state_dir, "routes", topo, "vm1").stdout
