@@ -140,14 +140,20 @@ void nva_config_write_vrf(const char *vrf, struct vty *vty)
 		nb_cli_show_dnode_cmds(vty, dnode, false);
 }
 
-/* The instance is going away: its peers go with it, forget the expansion. */
-void nva_inst_delete_vrf(const char *vrf)
+/*
+ * "no router bgp": the templates of that instance go with it. Their YANG
+ * data is dropped (the destroy callbacks delete their route-maps), so
+ * that a re-created instance starts clean. At shutdown bgpd frees the
+ * route-maps itself and nva_fini() the templates.
+ */
+void nva_inst_delete_vrf(const char *vrf, bool terminating)
 {
-	struct nva_template *tpl;
+	char xpath[XPATH_MAXLEN];
 
-	frr_each (nva_templates, nva_templates, tpl)
-		if (strcmp(tpl->vrf, vrf) == 0)
-			tpl->applied = false;
+	if (terminating)
+		return;
+	snprintf(xpath, sizeof(xpath), NVA_XPATH_INSTANCE, vrf);
+	vrs_nb_forget(NVA_XPATH_BASE "/instance", xpath, "bgpd_nva");
 }
 
 static int nva_late_init(struct thread_master *tm)
@@ -156,7 +162,6 @@ static int nva_late_init(struct thread_master *tm)
 			&frr_route_server_nva_info);
 	nva_cli_init();
 	nva_bgp_init();
-	nva_frr_workaround_init();
 	zlog_info("bgpd_nva: NVA peering module %s ready (FRR %s)",
 		  VRS_VERSION, vrs_frr_running_version());
 	return 0;
@@ -166,8 +171,7 @@ static int nva_fini(void)
 {
 	struct nva_template *tpl;
 
-	nva_frr_workaround_fini();
-	/* bgpd frees its peers and route-maps itself. */
+	/* bgpd frees the route-maps itself. */
 	while ((tpl = nva_templates_pop(nva_templates)))
 		XFREE(MTYPE_NVA_TEMPLATE, tpl);
 	nva_templates_fini(nva_templates);

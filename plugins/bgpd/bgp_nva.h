@@ -4,11 +4,12 @@
  * peer an NVA with both instances of a route server correctly.
  *
  * A template ("route-server-peering NAME ...") is YANG data
- * (frr-route-server-nva.yang). Its expansion (a peer-group with both
- * instances as members and route-maps, all named VRS-NVA-<name>[-...]) is
- * derived from that data and never written to running-config: the
- * template lines re-create it when the file is read. A template never
- * sends a route learned from its route server back to it (bgp_nva_bgp.c).
+ * (frr-route-server-nva.yang). It owns two route-maps, VRS-NVA-<name>-IN
+ * and -OUT, built from that data (not in running-config: the template
+ * lines re-create them). The neighbors are the user's own bgpd lines
+ * (one owner per setting): the template declares what they need and the
+ * show commands report what is missing (bgp_nva_bgp.c). A template never
+ * sends a route learned from its route server back to it.
  */
 #ifndef BGP_NVA_H
 #define BGP_NVA_H
@@ -72,7 +73,7 @@ struct nva_template {
 	char vrf[37];
 	char name[NVA_NAME_MAX + 1];
 	struct nva_tpl_conf conf;
-	/* The expansion exists in bgpd (conf was applied). */
+	/* The template's route-maps exist (conf was applied). */
 	bool applied;
 	/* Why (part of) the template could not be applied, or "". */
 	char error[256];
@@ -91,8 +92,8 @@ const char *nva_profile_str(enum nva_profile p);
 const char *nva_role_str(enum nva_role r);
 /* Template lines of a VRF's instance for running-config. */
 void nva_config_write_vrf(const char *vrf, struct vty *vty);
-/* A VRF's BGP instance is being deleted (its peers go with it). */
-void nva_inst_delete_vrf(const char *vrf);
+/* A VRF's BGP instance is being deleted (at shutdown: terminating). */
+void nva_inst_delete_vrf(const char *vrf, bool terminating);
 
 /* bgp_nva_nb.c: the table of XPaths and callbacks. */
 extern const struct frr_yang_module_info frr_route_server_nva_info;
@@ -142,8 +143,8 @@ void nva_cli_show_peering(struct vty *vty, const struct lyd_node *dnode,
 			  bool show_defaults);
 
 /*
- * bgp_nva_bgp.c: reads bgpd's internal structs, builds the expansion
- * through bgpd's API (writes into no private struct).
+ * bgp_nva_bgp.c: reads bgpd's internal structs, builds the template's
+ * route-maps through libfrr's API (writes into no private struct).
  */
 /* Calls cb for each BGP instance with its VRF name and local AS. */
 void nva_bgp_walk(void (*cb)(const char *vrf, uint32_t local_as, void *arg),
@@ -164,10 +165,14 @@ int nva_bgp_check_instances(const char *vrf, const char *tpl_name,
 			    const struct in_addr *addrs, int n, char *errmsg,
 			    size_t len);
 int nva_bgp_check_update_source(const char *src, char *errmsg, size_t len);
-/* Create or update a template's expansion from tpl->conf (old: last). */
+/* Create or update a template's route-maps from tpl->conf (old: last). */
 void nva_bgp_apply(struct nva_template *tpl, const struct nva_tpl_conf *old);
-/* Remove everything the template created. */
+/* Remove everything the template created (its route-maps). */
 void nva_bgp_remove(struct nva_template *tpl);
+/* "bgpConfig" (missing / drift bgpd lines of the instance neighbors). */
+void nva_bgp_conf_json(struct nva_template *tpl, struct json_object *jt);
+/* The bgpd lines the template declares, as a block to paste. */
+void nva_bgp_conf_lines(struct nva_template *tpl, struct vty *vty);
 /* Per-instance state of a template, as JSON. */
 void nva_bgp_template_json(struct nva_template *tpl,
 			   struct json_object *instances,
@@ -176,16 +181,4 @@ void nva_bgp_template_json(struct nva_template *tpl,
 void nva_bgp_hooks_register(void);
 /* From late init: the module's route-map rules. */
 void nva_bgp_init(void);
-struct bgp;
-/* The peer-group is an applied template's expansion. */
-bool nva_bgp_group_owned(struct bgp *bgp, const char *group);
-
-/*
- * bgp_nva_frr_workaround.c: the one file that writes into FRR's private
- * structs (no public hook exists in 8.4): hides template-owned peers and
- * peer-groups from bgpd's own running-config. From late init / fini.
- */
-void nva_frr_workaround_init(void);
-void nva_frr_workaround_fini(void);
-
 #endif /* BGP_NVA_H */

@@ -1,34 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * bgpd_nva: the file that reads bgpd's internal structures and builds a
- * template's expansion through bgpd's and libfrr's API. It writes into no
- * private FRR struct; the one workaround that does (hiding the expansion
- * from running-config) is bgp_nva_frr_workaround.c.
+ * bgpd_nva: the file that reads bgpd's internal structures. It builds a
+ * template's route-maps through libfrr's API, checks the user's bgpd
+ * lines of the instance neighbors, and writes into no FRR struct.
  *
- * A template's expansion, all named VRS-NVA-<name>[-...]:
- *   peer-group VRS-NVA-<name>: remote-as 65515, ebgp-multihop, update-source,
- *     timers of the profile, as-override, soft-reconfiguration inbound,
- *     route-map VRS-NVA-<name>-IN in and VRS-NVA-<name>-OUT out;
- *   members: the instance addresses (BFD on each with the fast profile);
+ * One owner per setting: the neighbors (remote-as 65515, multihop,
+ * update-source, timers and BFD of the profile, as-override, the two
+ * route-maps) are the user's bgpd lines, written by bgpd in its
+ * running-config as for any neighbor. The template declares them
+ * ("show route-server-peering NAME bgp-config" prints the block) and
+ * reports what is missing or differs ("bgpConfig"); it never sets them,
+ * so frr-reload.py and the module never fight. The template owns:
  *   route-map VRS-NVA-<name>-OUT:
- *     deny 5    match vrs-nva-learned-from VRS-NVA-<name>
+ *     deny 5    match vrs-nva-learned-from <instance addresses>
  *     deny 10   match vrs-nva-prefix <vnet-prefix...>
  *     permit 20 match vrs-nva-prefix <no-advertise...>
  *               set community no-advertise additive [+ prepend]
  *     permit 30 [set as-path prepend <local AS> x prepend] (passive role)
  *   route-map VRS-NVA-<name>-IN: permit 10.
+ * Route-maps built through the library API are not YANG data: FRR does
+ * not write them, the template lines re-create them.
  *
  * No echo: "deny 5" drops every route whose selected path was learned
- * from a member of the template's own peer-group, i.e. from one of the
- * route server's instances. Without it, a route the route server passed on
- * (another NVA's prefix, the VNet) would go back to both instances, and
- * as-override (applied by bgpd before the outbound route-map) replaces
- * 65515 in its AS path, so the route server would accept it as new. The
- * rule looks at where the route came from, not at its attributes: it
- * needs no tag on the route (nothing reaches zebra or other peers) and
- * does not depend on the AS path that as-override rewrites. Routes learned
- * through another template (another route server) still go out: that is
- * how an NVA carries routes between two route servers.
+ * from one of the template's instance neighbors. Without it, a route the
+ * route server passed on (another NVA's prefix, the VNet) would go back
+ * to both instances, and as-override (applied by bgpd before the
+ * outbound route-map) replaces 65515 in its AS path, so the route server
+ * would accept it as new. The rule looks at where the route came from,
+ * not at its attributes: it needs no tag on the route (nothing reaches
+ * zebra or other peers) and does not depend on the AS path that
+ * as-override rewrites. Routes learned through another template (another
+ * route server) still go out: that is how an NVA carries routes between
+ * two route servers.
  *
  * vrs-nva-learned-from and vrs-nva-prefix are this module's route-map
  * match rules (routemap.h API): the public prefix-list API (plist.h) has
@@ -103,7 +106,8 @@ uint32_t nva_bgp_local_as(const char *vrf)
 	return bgp ? bgp->as : 0;
 }
 
-/* Names of the objects a template owns. */
+/* Names of what a template declares: its route-maps (built here) and the
+ * peer-group its bgpd lines use (written by the user). */
 struct nva_names {
 	char group[64];
 	char rmap_in[64];
@@ -118,15 +122,48 @@ static void nva_names(const char *tpl, struct nva_names *n)
 		 tpl);
 }
 
-/* The template owning a peer-group, if it is one of ours. */
-static struct nva_template *nva_group_template(struct bgp *bgp,
-					       const char *group)
+static bool nva_conf_has_addr(const struct nva_tpl_conf *c, struct in_addr a)
 {
-	size_t plen = strlen(NVA_OBJ_PREFIX);
+	for (int i = 0; i < c->n_inst; i++)
+		if (c->inst[i].s_addr == a.s_addr)
+			return true;
+	return false;
+}
 
-	if (strncmp(group, NVA_OBJ_PREFIX, plen) != 0)
+struct nva_addr_find {
+	struct in_addr a;
+	struct nva_template *tpl;
+};
+
+static void nva_addr_find_cb(struct nva_template *tpl, void *arg)
+{
+	struct nva_addr_find *f = arg;
+
+	if (!f->tpl && nva_conf_has_addr(&tpl->conf, f->a))
+		f->tpl = tpl;
+}
+
+/* The template whose instances include a neighbor, if any. */
+static struct nva_template *nva_peer_template(struct bgp *bgp,
+					      const struct peer *peer)
+{
+	struct nva_addr_find f = {};
+
+	if (peer->su.sa.sa_family != AF_INET)
 		return NULL;
-	return nva_template_find(nva_vrf_name(bgp), group + plen);
+	f.a = peer->su.sin.sin_addr;
+	nva_template_walk(nva_vrf_name(bgp), nva_addr_find_cb, &f);
+	return f.tpl;
+}
+
+/* An instance's neighbor in bgpd (configured by the user), or NULL. */
+static struct peer *nva_inst_peer(struct bgp *bgp, struct in_addr a)
+{
+	union sockunion su = {};
+
+	su.sin.sin_family = AF_INET;
+	su.sin.sin_addr = a;
+	return bgp ? peer_lookup(bgp, &su) : NULL;
 }
 
 /* ---------------------------------------------------------------- checks */
@@ -177,13 +214,17 @@ static int nva_check_addr(struct bgp *bgp, struct in_addr a, char *errmsg,
 	return -1;
 }
 
+/*
+ * The neighbors themselves are the user's bgpd lines (declared model):
+ * whether they exist, or how they are configured, is reported by the
+ * show commands (bgpConfig), never refused here, since either side may
+ * change later.
+ */
 int nva_bgp_check_instances(const char *vrf, const char *tpl_name,
 			    const struct in_addr *addrs, int n, char *errmsg,
 			    size_t len)
 {
 	struct bgp *bgp = nva_bgp_lookup(vrf);
-	struct nva_names names;
-	struct peer_group *group;
 
 	if (!bgp) {
 		snprintfrr(errmsg, len, "no BGP instance in VRF %s", vrf);
@@ -195,49 +236,9 @@ int nva_bgp_check_instances(const char *vrf, const char *tpl_name,
 			 &addrs[0]);
 		return -1;
 	}
-	nva_names(tpl_name, &names);
-	group = peer_group_lookup(bgp, names.group);
-	if (group && !nva_group_template(bgp, names.group)) {
-		snprintfrr(errmsg, len,
-			 "peer-group %s exists and was not created by this template; names starting with " NVA_OBJ_PREFIX
-			 " are reserved: remove it (no neighbor %s peer-group) or pick another template name",
-			 names.group, names.group);
-		return -1;
-	}
-	for (int i = 0; i < n; i++) {
-		union sockunion su = {};
-		struct peer *peer;
-		struct nva_template *other;
-
+	for (int i = 0; i < n; i++)
 		if (nva_check_addr(bgp, addrs[i], errmsg, len) < 0)
 			return -1;
-		su.sin.sin_family = AF_INET;
-		su.sin.sin_addr = addrs[i];
-		peer = peer_lookup(bgp, &su);
-		if (!peer)
-			continue;
-		if (peer->group && strcmp(peer->group->name, names.group) == 0)
-			continue;
-		other = peer->group ? nva_group_template(bgp, peer->group->name)
-				    : NULL;
-		if (other) {
-			snprintfrr(errmsg, len,
-				 "%pI4 is already an instance of route-server-peering %s; an address belongs to one template",
-				 &addrs[i], other->name);
-			return -1;
-		}
-		if (peer->as_type == AS_SPECIFIED && peer->as != NVA_RS_AS)
-			snprintfrr(errmsg, len,
-				 "neighbor %pI4 is configured by hand with remote-as %u, but a route-server instance is remote-as %u; the template creates and owns its neighbors: remove it first (no neighbor %pI4)",
-				 &addrs[i], peer->as, NVA_RS_AS, &addrs[i]);
-		else
-			snprintfrr(errmsg, len,
-				 "neighbor %pI4 is already configured by hand%s; the template creates and owns its neighbors: remove it first (no neighbor %pI4)",
-				 &addrs[i],
-				 peer->group ? " (in a peer-group)" : "",
-				 &addrs[i]);
-		return -1;
-	}
 	return 0;
 }
 
@@ -319,22 +320,43 @@ static const struct route_map_rule_cmd nva_pfx_cmd = {
 };
 
 /*
- * "vrs-nva-learned-from GROUP": the route about to be advertised was
- * learned from a member of peer-group GROUP. In an outbound route-map,
- * path->peer is the receiving peer; path->net is the route's destination,
- * and the path advertised is its selected one (the template's peer-group
- * uses no addpath). A walk of the destination's few paths and one string
- * compare per route: no lookup.
+ * "vrs-nva-learned-from A [B]": the route about to be advertised was
+ * learned from one of the listed neighbors (a template's instances). In
+ * an outbound route-map, path->peer is the receiving peer; path->net is
+ * the route's destination, and the path advertised is its selected one
+ * (the template's neighbors use no addpath). A walk of the destination's
+ * few paths and an address compare per route: no lookup, no allocation.
  */
+struct nva_learned_rule {
+	uint8_t n;
+	struct in_addr a[2];
+};
+
 static void *nva_learned_compile(const char *arg)
 {
-	return XSTRDUP(MTYPE_NVA_RULE, arg);
+	struct nva_learned_rule *r;
+	char buf[2 * INET_ADDRSTRLEN + 2];
+	char *tok, *save = NULL;
+
+	if (strlcpy(buf, arg, sizeof(buf)) >= sizeof(buf))
+		return NULL;
+	r = XCALLOC(MTYPE_NVA_RULE, sizeof(*r));
+	for (tok = strtok_r(buf, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save)) {
+		if (r->n >= array_size(r->a) ||
+		    inet_pton(AF_INET, tok, &r->a[r->n]) != 1) {
+			XFREE(MTYPE_NVA_RULE, r);
+			return NULL;
+		}
+		r->n++;
+	}
+	return r;
 }
 
 static enum route_map_cmd_result_t
 nva_learned_match(void *rule, const struct prefix *p, void *object)
 {
-	const char *group = rule;
+	const struct nva_learned_rule *r = rule;
 	struct bgp_path_info *path = object;
 	struct bgp_path_info *pi;
 
@@ -343,9 +365,11 @@ nva_learned_match(void *rule, const struct prefix *p, void *object)
 	for (pi = bgp_dest_get_bgp_path_info(path->net); pi; pi = pi->next) {
 		if (!CHECK_FLAG(pi->flags, BGP_PATH_SELECTED))
 			continue;
-		if (pi->peer && pi->peer->group &&
-		    strcmp(pi->peer->group->name, group) == 0)
-			return RMAP_MATCH;
+		if (!pi->peer || pi->peer->su.sa.sa_family != AF_INET)
+			return RMAP_NOMATCH;
+		for (int i = 0; i < r->n; i++)
+			if (pi->peer->su.sin.sin_addr.s_addr == r->a[i].s_addr)
+				return RMAP_MATCH;
 		return RMAP_NOMATCH;
 	}
 	return RMAP_NOMATCH;
@@ -393,9 +417,16 @@ static void nva_policy_build(struct nva_template *tpl, as_t local_as)
 	map = route_map_get(n.rmap_out);
 	nva_rmap_clear(map);
 	/* Never back to the route server it came from (see the top). */
-	idx = route_map_index_get(map, RMAP_DENY, 5);
-	route_map_add_match(idx, NVA_RULE_LEARNED, n.group,
-			    RMAP_EVENT_MATCH_ADDED);
+	if (c->n_inst) {
+		idx = route_map_index_get(map, RMAP_DENY, 5);
+		snprintfrr(arg, sizeof(arg), "%pI4%s", &c->inst[0],
+			   c->n_inst > 1 ? " " : "");
+		if (c->n_inst > 1)
+			snprintfrr(arg + strlen(arg), sizeof(arg) - strlen(arg),
+				   "%pI4", &c->inst[1]);
+		route_map_add_match(idx, NVA_RULE_LEARNED, arg,
+				    RMAP_EVENT_MATCH_ADDED);
+	}
 	if (c->n_vnet) {
 		idx = route_map_index_get(map, RMAP_DENY, 10);
 		nva_pfx_arg(c->vnet, c->n_vnet, arg, sizeof(arg));
@@ -428,100 +459,39 @@ static bool nva_policy_changed(const struct nva_tpl_conf *a,
 {
 	return a->role != b->role || a->prepend != b->prepend ||
 	       a->n_vnet != b->n_vnet || a->n_noadv != b->n_noadv ||
+	       a->n_inst != b->n_inst ||
+	       memcmp(a->inst, b->inst, sizeof(a->inst)) != 0 ||
 	       memcmp(a->vnet, b->vnet, sizeof(a->vnet)) != 0 ||
 	       memcmp(a->noadv, b->noadv, sizeof(a->noadv)) != 0;
 }
 
 /* ---------------------------------------------------------------- apply */
 
-static bool nva_conf_has_addr(const struct nva_tpl_conf *c, struct in_addr a)
+/* Re-run the template's policy on its established neighbors (no reset). */
+static void nva_soft_clear(struct bgp *bgp, const struct nva_tpl_conf *c)
 {
-	for (int i = 0; i < c->n_inst; i++)
-		if (c->inst[i].s_addr == a.s_addr)
-			return true;
-	return false;
-}
+	for (int i = 0; i < c->n_inst; i++) {
+		struct peer *p = nva_inst_peer(bgp, c->inst[i]);
 
-static void nva_group_settings(struct nva_template *tpl,
-			       const struct nva_tpl_conf *old, bool fresh,
-			       struct peer_group *group)
-{
-	const struct nva_tpl_conf *c = &tpl->conf;
-	struct peer *conf = group->conf;
-	struct bgp_filter *filter;
-	struct nva_names n;
-
-	nva_names(tpl->name, &n);
-	if (conf->ttl != MAXTTL)
-		peer_ebgp_multihop_set(conf, MAXTTL);
-	if (fresh || strcmp(old->update_source, c->update_source) != 0) {
-		union sockunion su;
-
-		if (!c->update_source[0]) {
-			if (CHECK_FLAG(conf->flags, PEER_FLAG_UPDATE_SOURCE))
-				peer_update_source_unset(conf);
-		} else if (str2sockunion(c->update_source, &su) == 0)
-			peer_update_source_addr_set(conf, &su);
-		else
-			peer_update_source_if_set(conf, c->update_source);
+		if (p && peer_established(p))
+			peer_clear_soft(p, AFI_IP, SAFI_UNICAST,
+					BGP_CLEAR_SOFT_BOTH);
 	}
-	if (fresh || old->profile != c->profile) {
-		if (c->profile == NVA_PROFILE_FAST)
-			peer_timers_set(conf, 1, 3);
-		else
-			peer_timers_set(conf, 60, 180);
-	}
-	if (!conf->afc[AFI_IP][SAFI_UNICAST])
-		peer_activate(conf, AFI_IP, SAFI_UNICAST);
-	if (!CHECK_FLAG(conf->af_flags[AFI_IP][SAFI_UNICAST],
-			PEER_FLAG_AS_OVERRIDE))
-		peer_af_flag_set(conf, AFI_IP, SAFI_UNICAST,
-				 PEER_FLAG_AS_OVERRIDE);
-	if (!CHECK_FLAG(conf->af_flags[AFI_IP][SAFI_UNICAST],
-			PEER_FLAG_SOFT_RECONFIG))
-		peer_af_flag_set(conf, AFI_IP, SAFI_UNICAST,
-				 PEER_FLAG_SOFT_RECONFIG);
-	filter = &conf->filter[AFI_IP][SAFI_UNICAST];
-	if (!filter->map[RMAP_IN].name ||
-	    strcmp(filter->map[RMAP_IN].name, n.rmap_in) != 0)
-		peer_route_map_set(conf, AFI_IP, SAFI_UNICAST, RMAP_IN,
-				   n.rmap_in, route_map_lookup_by_name(n.rmap_in));
-	if (!filter->map[RMAP_OUT].name ||
-	    strcmp(filter->map[RMAP_OUT].name, n.rmap_out) != 0)
-		peer_route_map_set(conf, AFI_IP, SAFI_UNICAST, RMAP_OUT,
-				   n.rmap_out,
-				   route_map_lookup_by_name(n.rmap_out));
 }
 
-static void nva_member_bfd(struct peer *p, enum nva_profile profile)
-{
-	if (profile == NVA_PROFILE_FAST && !p->bfd_config) {
-		bgp_peer_configure_bfd(p, true);
-		bgp_peer_config_apply(p, NULL);
-	} else if (profile != NVA_PROFILE_FAST && p->bfd_config)
-		bgp_peer_remove_bfd_config(p);
-}
-
+/*
+ * The template's own objects are its two route-maps; the neighbors are
+ * the user's bgpd lines, checked (not written) by nva_bgp_conf_json().
+ */
 void nva_bgp_apply(struct nva_template *tpl, const struct nva_tpl_conf *old)
 {
-	const struct nva_tpl_conf *c = &tpl->conf;
 	struct bgp *bgp = nva_bgp_lookup(tpl->vrf);
-	struct listnode *node, *nnode;
-	struct peer_group *group;
-	struct nva_names n;
-	struct peer *p;
-	bool fresh, policy;
-	as_t as = NVA_RS_AS;
+	bool fresh;
 
 	tpl->error[0] = '\0';
 	if (!bgp) {
 		snprintfrr(tpl->error, sizeof(tpl->error),
 			 "no BGP instance in VRF %s", tpl->vrf);
-		return;
-	}
-	if (c->n_inst == 0) {
-		if (tpl->applied)
-			nva_bgp_remove(tpl);
 		return;
 	}
 	if (nva_bgp_check_local_as(tpl->vrf, tpl->error, sizeof(tpl->error)) <
@@ -530,82 +500,295 @@ void nva_bgp_apply(struct nva_template *tpl, const struct nva_tpl_conf *old)
 			  tpl->name, tpl->error);
 		return;
 	}
-	nva_names(tpl->name, &n);
 	fresh = !tpl->applied;
-	policy = fresh || nva_policy_changed(old, c);
-	if (policy)
-		nva_policy_build(tpl, bgp->as);
-
-	group = peer_group_lookup(bgp, n.group);
-	if (!group) {
-		group = peer_group_get(bgp, n.group);
-		peer_group_remote_as(bgp, n.group, &as, AS_SPECIFIED);
-		fresh = true;
-	}
-	nva_group_settings(tpl, old, fresh, group);
+	if (!fresh && !nva_policy_changed(old, &tpl->conf))
+		return;
+	nva_policy_build(tpl, bgp->as);
 	tpl->applied = true;
-
-	/* Members: drop the addresses no longer listed, add the new ones. */
-	for (ALL_LIST_ELEMENTS(group->peer, node, nnode, p))
-		if (!nva_conf_has_addr(c, p->su.sin.sin_addr))
-			peer_delete(p);
-	for (int i = 0; i < c->n_inst; i++) {
-		union sockunion su = {};
-		int ret;
-
-		su.sin.sin_family = AF_INET;
-		su.sin.sin_addr = c->inst[i];
-		p = peer_lookup(bgp, &su);
-		if (p && p->group == group)
-			continue;
-		if (p) {
-			snprintfrr(tpl->error, sizeof(tpl->error),
-				 "neighbor %pI4 is configured by hand; remove it so that the template can peer it",
-				 &c->inst[i]);
-			zlog_warn("bgpd_nva: route-server-peering %s: %s",
-				  tpl->name, tpl->error);
-			continue;
-		}
-		ret = peer_group_bind(bgp, &su, NULL, group, &as);
-		if (ret < 0) {
-			snprintfrr(tpl->error, sizeof(tpl->error),
-				 "cannot create neighbor %pI4 (bgpd error %d)",
-				 &c->inst[i], ret);
-			zlog_warn("bgpd_nva: route-server-peering %s: %s",
-				  tpl->name, tpl->error);
-		}
-	}
-	for (ALL_LIST_ELEMENTS(group->peer, node, nnode, p)) {
-		nva_member_bfd(p, c->profile);
-		/* Policy changed in place: re-run it, no session reset. */
-		if (policy && !fresh)
-			peer_clear_soft(p, AFI_IP, SAFI_UNICAST,
-					BGP_CLEAR_SOFT_BOTH);
-	}
+	/* Old instances lose the echo rule, new ones get it: both re-run. */
+	if (!fresh)
+		nva_soft_clear(bgp, old);
+	nva_soft_clear(bgp, &tpl->conf);
 }
 
 void nva_bgp_remove(struct nva_template *tpl)
 {
-	struct bgp *bgp = nva_bgp_lookup(tpl->vrf);
-	struct peer_group *group = NULL;
 	struct route_map *map;
 	struct nva_names n;
 
 	nva_names(tpl->name, &n);
-	if (bgp)
-		group = peer_group_lookup(bgp, n.group);
-	if (group) {
-		/* Unreference the route-maps before they go. */
-		peer_route_map_unset(group->conf, AFI_IP, SAFI_UNICAST, RMAP_IN);
-		peer_route_map_unset(group->conf, AFI_IP, SAFI_UNICAST,
-				     RMAP_OUT);
-		peer_group_delete(group);
-	}
 	if ((map = route_map_lookup_by_name(n.rmap_in)))
 		route_map_delete(map);
 	if ((map = route_map_lookup_by_name(n.rmap_out)))
 		route_map_delete(map);
 	tpl->applied = false;
+}
+
+/* ---------------------------------------------------------------- bgpd lines */
+
+/*
+ * What a template needs from the user's bgpd lines for each instance
+ * neighbor: required rows (without them the template's rules do not
+ * apply: the sessions, the echo rule, as-override between route
+ * servers) and profile rows (timers and BFD of the template's profile;
+ * "drift" when they differ). The lines suggested name the neighbor's
+ * peer-group if it has one, else the neighbor.
+ */
+enum nva_conf_level { NVA_CONF_REQUIRED, NVA_CONF_PROFILE };
+
+struct nva_conf_ctx {
+	const struct nva_template *tpl;
+	const struct nva_names *n;
+	const struct peer *peer;
+};
+
+struct nva_conf_row {
+	const char *key;
+	enum nva_conf_level level;
+	bool af;
+	/* NULL when fine, else the line (without "neighbor X "). */
+	const char *(*check)(const struct nva_conf_ctx *c, char *buf,
+			     size_t len);
+};
+
+static const char *nva_row_remote_as(const struct nva_conf_ctx *c, char *buf,
+				     size_t len)
+{
+	if (c->peer->as_type == AS_SPECIFIED && c->peer->as == NVA_RS_AS)
+		return NULL;
+	snprintf(buf, len, "remote-as %u", NVA_RS_AS);
+	return buf;
+}
+
+static const char *nva_row_multihop(const struct nva_conf_ctx *c, char *buf,
+				    size_t len)
+{
+	if (c->peer->ttl > 1)
+		return NULL;
+	snprintf(buf, len, "ebgp-multihop 255");
+	return buf;
+}
+
+static bool nva_same_source(const struct peer *peer, const char *want)
+{
+	char have[SU_ADDRSTRLEN];
+
+	if (peer->update_if)
+		return strcmp(peer->update_if, want) == 0;
+	if (!peer->update_source)
+		return false;
+	sockunion2str(peer->update_source, have, sizeof(have));
+	return strcmp(have, want) == 0;
+}
+
+static const char *nva_row_source(const struct nva_conf_ctx *c, char *buf,
+				  size_t len)
+{
+	const char *want = c->tpl->conf.update_source;
+
+	if (!want[0] || nva_same_source(c->peer, want))
+		return NULL;
+	snprintf(buf, len, "update-source %s", want);
+	return buf;
+}
+
+static void nva_profile_timers(enum nva_profile p, uint32_t *ka,
+			       uint32_t *hold)
+{
+	*ka = p == NVA_PROFILE_FAST ? 1 : 60;
+	*hold = p == NVA_PROFILE_FAST ? 3 : 180;
+}
+
+static const char *nva_row_timers(const struct nva_conf_ctx *c, char *buf,
+				  size_t len)
+{
+	const struct peer *peer = c->peer;
+	uint32_t ka, hold, want_ka, want_hold;
+
+	if (CHECK_FLAG(peer->flags, PEER_FLAG_TIMER)) {
+		ka = peer->keepalive;
+		hold = peer->holdtime;
+	} else {
+		ka = peer->bgp->default_keepalive;
+		hold = peer->bgp->default_holdtime;
+	}
+	nva_profile_timers(c->tpl->conf.profile, &want_ka, &want_hold);
+	if (ka == want_ka && hold == want_hold)
+		return NULL;
+	snprintf(buf, len, "timers %u %u", want_ka, want_hold);
+	return buf;
+}
+
+static const char *nva_row_bfd(const struct nva_conf_ctx *c, char *buf,
+			       size_t len)
+{
+	bool want = c->tpl->conf.profile == NVA_PROFILE_FAST;
+
+	if ((c->peer->bfd_config != NULL) == want)
+		return NULL;
+	snprintf(buf, len, "%sbfd", want ? "" : "no ");
+	return buf;
+}
+
+static const char *nva_row_activate(const struct nva_conf_ctx *c, char *buf,
+				    size_t len)
+{
+	if (c->peer->afc[AFI_IP][SAFI_UNICAST])
+		return NULL;
+	snprintf(buf, len, "activate");
+	return buf;
+}
+
+static const char *nva_row_override(const struct nva_conf_ctx *c, char *buf,
+				    size_t len)
+{
+	if (CHECK_FLAG(c->peer->af_flags[AFI_IP][SAFI_UNICAST],
+		       PEER_FLAG_AS_OVERRIDE))
+		return NULL;
+	snprintf(buf, len, "as-override");
+	return buf;
+}
+
+static const char *nva_row_map(const struct nva_conf_ctx *c, int dir,
+			       const char *want, char *buf, size_t len)
+{
+	const char *have = c->peer->filter[AFI_IP][SAFI_UNICAST].map[dir].name;
+
+	if (have && strcmp(have, want) == 0)
+		return NULL;
+	snprintf(buf, len, "route-map %s %s", want,
+		 dir == RMAP_IN ? "in" : "out");
+	return buf;
+}
+
+static const char *nva_row_map_in(const struct nva_conf_ctx *c, char *buf,
+				  size_t len)
+{
+	return nva_row_map(c, RMAP_IN, c->n->rmap_in, buf, len);
+}
+
+static const char *nva_row_map_out(const struct nva_conf_ctx *c, char *buf,
+				   size_t len)
+{
+	return nva_row_map(c, RMAP_OUT, c->n->rmap_out, buf, len);
+}
+
+static const struct nva_conf_row nva_conf_rows[] = {
+	{ "remoteAs", NVA_CONF_REQUIRED, false, nva_row_remote_as },
+	{ "ebgpMultihop", NVA_CONF_REQUIRED, false, nva_row_multihop },
+	{ "updateSource", NVA_CONF_REQUIRED, false, nva_row_source },
+	{ "timers", NVA_CONF_PROFILE, false, nva_row_timers },
+	{ "bfd", NVA_CONF_PROFILE, false, nva_row_bfd },
+	{ "activate", NVA_CONF_REQUIRED, true, nva_row_activate },
+	{ "asOverride", NVA_CONF_REQUIRED, true, nva_row_override },
+	{ "routeMapIn", NVA_CONF_REQUIRED, true, nva_row_map_in },
+	{ "routeMapOut", NVA_CONF_REQUIRED, true, nva_row_map_out },
+};
+
+static void nva_conf_add(json_object *arr, const char *line)
+{
+	size_t n = json_object_array_length(arr);
+
+	/* Members of one peer-group report the same group line once. */
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(json_object_get_string(
+				   json_object_array_get_idx(arr, i)),
+			   line) == 0)
+			return;
+	json_object_array_add(arr, json_object_new_string(line));
+}
+
+/*
+ * "bgpConfig" of a template: the bgpd lines to add so that each instance
+ * neighbor is configured as the template declares ("missing": required;
+ * "drift": the profile's timers and BFD). AF lines are prefixed with
+ * "address-family ipv4 unicast: ".
+ */
+void nva_bgp_conf_json(struct nva_template *tpl, struct json_object *jt)
+{
+	struct bgp *bgp = nva_bgp_lookup(tpl->vrf);
+	const struct nva_tpl_conf *c = &tpl->conf;
+	json_object *je = json_object_new_object();
+	json_object *jm = json_object_new_array();
+	json_object *jd = json_object_new_array();
+	struct nva_names n;
+	char buf[96], line[200];
+
+	nva_names(tpl->name, &n);
+	for (int i = 0; bgp && i < c->n_inst; i++) {
+		struct peer *peer = nva_inst_peer(bgp, c->inst[i]);
+		struct nva_conf_ctx ctx = { .tpl = tpl, .n = &n, .peer = peer };
+		const char *target;
+
+		if (!peer) {
+			snprintfrr(line, sizeof(line),
+				   "neighbor %pI4 peer-group %s", &c->inst[i],
+				   n.group);
+			nva_conf_add(jm, line);
+			continue;
+		}
+		target = peer->group ? peer->group->name : peer->host;
+		for (size_t r = 0; r < array_size(nva_conf_rows); r++) {
+			const struct nva_conf_row *row = &nva_conf_rows[r];
+			const char *what = row->check(&ctx, buf, sizeof(buf));
+
+			if (!what)
+				continue;
+			if (strncmp(what, "no ", 3) == 0)
+				snprintf(line, sizeof(line),
+					 "%sno neighbor %s %s",
+					 row->af ? "address-family ipv4 unicast: "
+						 : "",
+					 target, what + 3);
+			else
+				snprintf(line, sizeof(line),
+					 "%sneighbor %s %s",
+					 row->af ? "address-family ipv4 unicast: "
+						 : "",
+					 target, what);
+			nva_conf_add(row->level == NVA_CONF_REQUIRED ? jm : jd,
+				     line);
+		}
+	}
+	json_object_boolean_add(je, "complete",
+				bgp && json_object_array_length(jm) == 0);
+	json_object_object_add(je, "missing", jm);
+	json_object_object_add(je, "drift", jd);
+	json_object_object_add(jt, "bgpConfig", je);
+}
+
+/*
+ * The bgpd lines a template declares, as a block to paste (one
+ * peer-group VRS-NVA-<name> holding the instance neighbors).
+ */
+void nva_bgp_conf_lines(struct nva_template *tpl, struct vty *vty)
+{
+	const struct nva_tpl_conf *c = &tpl->conf;
+	struct nva_names n;
+	uint32_t ka, hold;
+
+	nva_names(tpl->name, &n);
+	nva_profile_timers(c->profile, &ka, &hold);
+	vty_out(vty, " ! route-server-peering %s\n", tpl->name);
+	vty_out(vty, " neighbor %s peer-group\n", n.group);
+	/* In the order bgpd writes them in running-config. */
+	vty_out(vty, " neighbor %s remote-as %u\n", n.group, NVA_RS_AS);
+	if (c->profile == NVA_PROFILE_FAST)
+		vty_out(vty, " neighbor %s bfd\n", n.group);
+	vty_out(vty, " neighbor %s ebgp-multihop 255\n", n.group);
+	if (c->update_source[0])
+		vty_out(vty, " neighbor %s update-source %s\n", n.group,
+			c->update_source);
+	if (c->profile == NVA_PROFILE_FAST)
+		vty_out(vty, " neighbor %s timers %u %u\n", n.group, ka, hold);
+	for (int i = 0; i < c->n_inst; i++)
+		vty_out(vty, " neighbor %pI4 peer-group %s\n", &c->inst[i],
+			n.group);
+	vty_out(vty, " address-family ipv4 unicast\n");
+	vty_out(vty, "  neighbor %s as-override\n", n.group);
+	vty_out(vty, "  neighbor %s route-map %s in\n", n.group, n.rmap_in);
+	vty_out(vty, "  neighbor %s route-map %s out\n", n.group, n.rmap_out);
+	vty_out(vty, " exit-address-family\n");
 }
 
 /* ---------------------------------------------------------------- show */
@@ -638,6 +821,7 @@ void nva_bgp_rs_peers_json(const char *vrf, struct json_object *peers,
 	if (!bgp)
 		return;
 	for (ALL_LIST_ELEMENTS_RO(bgp->peer, node, peer)) {
+		struct nva_template *tpl;
 		json_object *jp;
 		bool override;
 
@@ -652,10 +836,9 @@ void nva_bgp_rs_peers_json(const char *vrf, struct json_object *peers,
 				      PEER_FLAG_AS_OVERRIDE);
 		jp = json_object_new_object();
 		nva_peer_json(peer, jp);
-		if (peer->group && nva_group_template(bgp, peer->group->name))
-			json_object_string_add(
-				jp, "template",
-				peer->group->name + strlen(NVA_OBJ_PREFIX));
+		tpl = nva_peer_template(bgp, peer);
+		if (tpl)
+			json_object_string_add(jp, "template", tpl->name);
 		json_object_object_add(peers, peer->host, jp);
 		if (!override) {
 			snprintfrr(buf, sizeof(buf),
@@ -678,39 +861,27 @@ void nva_bgp_template_json(struct nva_template *tpl,
 {
 	struct bgp *bgp = nva_bgp_lookup(tpl->vrf);
 	const struct nva_tpl_conf *c = &tpl->conf;
-	struct nva_names n;
 	char buf[64];
 
-	nva_names(tpl->name, &n);
 	for (int i = 0; i < c->n_inst; i++) {
 		json_object *jp = json_object_new_object();
-		union sockunion su = {};
-		struct peer *peer = NULL;
+		struct peer *peer = nva_inst_peer(bgp, c->inst[i]);
 
-		su.sin.sin_family = AF_INET;
-		su.sin.sin_addr = c->inst[i];
-		if (bgp)
-			peer = peer_lookup(bgp, &su);
-		if (peer && peer->group &&
-		    strcmp(peer->group->name, n.group) == 0) {
+		if (peer) {
 			nva_peer_json(peer, jp);
 			json_object_boolean_add(jp, "bfd",
 						peer->bfd_config != NULL);
+			if (peer->group)
+				json_object_string_add(jp, "peerGroup",
+						       peer->group->name);
 		} else
-			json_object_string_add(jp, "state", "notCreated");
+			json_object_string_add(jp, "state", "notConfigured");
 		snprintfrr(buf, sizeof(buf), "%pI4", &c->inst[i]);
 		json_object_object_add(instances, buf, jp);
 	}
 }
 
 /* ---------------------------------------------------------------- glue */
-
-bool nva_bgp_group_owned(struct bgp *bgp, const char *group)
-{
-	struct nva_template *tpl = nva_group_template(bgp, group);
-
-	return tpl && tpl->applied;
-}
 
 static int nva_inst_config_write(struct bgp *bgp, struct vty *vty)
 {
@@ -720,7 +891,7 @@ static int nva_inst_config_write(struct bgp *bgp, struct vty *vty)
 
 static int nva_inst_delete(struct bgp *bgp)
 {
-	nva_inst_delete_vrf(nva_vrf_name(bgp));
+	nva_inst_delete_vrf(nva_vrf_name(bgp), bm->terminating);
 	return 0;
 }
 

@@ -43,6 +43,20 @@ static const char *nva_cli_vrf(struct vty *vty, const char *name)
 	return vrf;
 }
 
+/* The template in the candidate (what this transaction sees), or NULL. */
+static const struct lyd_node *nva_cli_cand(struct vty *vty, const char *vrf,
+					   const char *name)
+{
+	char xpath[XPATH_MAXLEN];
+
+	if (!vty->candidate_config || !vty->candidate_config->dnode)
+		return NULL;
+	snprintf(xpath, sizeof(xpath), NVA_XPATH_PEERING, vrf, name);
+	if (!yang_dnode_exists(vty->candidate_config->dnode, xpath))
+		return NULL;
+	return yang_dnode_get(vty->candidate_config->dnode, xpath);
+}
+
 static int nva_cli_apply(struct vty *vty, const char *vrf, const char *name)
 {
 	char base[XPATH_MAXLEN];
@@ -56,6 +70,20 @@ static int nva_cli_apply(struct vty *vty, const char *vrf, const char *name)
 	return nb_cli_apply_changes(vty, "%s", base);
 }
 
+/* Collects the candidate's instance addresses (at most two). */
+static int nva_cli_old_addr(const struct lyd_node *dnode, void *arg)
+{
+	char (*old)[INET_ADDRSTRLEN] = arg;
+
+	for (int i = 0; i < 2; i++)
+		if (!old[i][0]) {
+			strlcpy(old[i], yang_dnode_get_string(dnode, NULL),
+				INET_ADDRSTRLEN);
+			return YANG_ITER_CONTINUE;
+		}
+	return YANG_ITER_STOP;
+}
+
 DEFPY_YANG(nva_instances, nva_instances_cmd,
 	   "route-server-peering NAME$name instances A.B.C.D$a1 [A.B.C.D$a2] [single-instance$single]",
 	   NVA_PEERING_STR
@@ -66,8 +94,8 @@ DEFPY_YANG(nva_instances, nva_instances_cmd,
 	   "Peer one instance only (part of the VMs miss the routes)\n")
 {
 	const char *vrf = nva_cli_vrf(vty, name);
-	struct nva_template *tpl;
-	char old[2][INET_ADDRSTRLEN];
+	const struct lyd_node *cand;
+	char old[2][INET_ADDRSTRLEN] = {};
 	int ret;
 
 	if (!vrf)
@@ -80,13 +108,18 @@ DEFPY_YANG(nva_instances, nva_instances_cmd,
 		return CMD_WARNING_CONFIG_FAILED;
 	}
 	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
-	tpl = nva_template_find(vrf, name);
-	/* Leaf-list values are given as the value, not as a predicate. */
-	for (int i = 0; tpl && i < tpl->conf.n_inst; i++) {
-		inet_ntop(AF_INET, &tpl->conf.inst[i], old[i], sizeof(old[i]));
+	/*
+	 * The new list replaces the one in the candidate (not the applied
+	 * one: inside a transaction or a file they differ). Leaf-list values
+	 * are given as the value, not as a predicate.
+	 */
+	cand = nva_cli_cand(vty, vrf, name);
+	if (cand)
+		yang_dnode_iterate(nva_cli_old_addr, old, cand,
+				   "./instance-address");
+	for (int i = 0; i < 2 && old[i][0]; i++)
 		nb_cli_enqueue_change(vty, "./instance-address", NB_OP_DESTROY,
 				      old[i]);
-	}
 	/* The change keeps a pointer to its value: one string per address. */
 	nb_cli_enqueue_change(vty, "./instance-address", NB_OP_CREATE, a1_str);
 	if (a2_str)
@@ -150,7 +183,7 @@ static int nva_cli_prefix_list(struct vty *vty, const char *name,
 	if (!vrf)
 		return CMD_WARNING_CONFIG_FAILED;
 	if (no) {
-		if (!nva_template_find(vrf, name)) {
+		if (!nva_cli_cand(vty, vrf, name)) {
 			vty_out(vty, "%% no route-server-peering %s\n", name);
 			return CMD_WARNING_CONFIG_FAILED;
 		}
@@ -213,7 +246,7 @@ DEFPY_YANG(no_nva_update_source, no_nva_update_source_cmd,
 {
 	const char *vrf = nva_bgp_vty_vrf(vty);
 
-	if (!vrf || !nva_template_find(vrf, name)) {
+	if (!vrf || !nva_cli_cand(vty, vrf, name)) {
 		vty_out(vty, "%% no route-server-peering %s\n", name);
 		return CMD_WARNING_CONFIG_FAILED;
 	}
@@ -228,7 +261,7 @@ DEFPY_YANG(no_nva_peering, no_nva_peering_cmd,
 {
 	const char *vrf = nva_bgp_vty_vrf(vty);
 
-	if (!vrf || !nva_template_find(vrf, name)) {
+	if (!vrf || !nva_cli_cand(vty, vrf, name)) {
 		vty_out(vty, "%% no route-server-peering %s\n", name);
 		return CMD_WARNING_CONFIG_FAILED;
 	}
@@ -302,6 +335,15 @@ static void nva_pfx_array(json_object *jt, const char *key,
 	json_object_object_add(jt, key, ja);
 }
 
+static bool nva_conf_incomplete(json_object *jt)
+{
+	json_object *je, *jc;
+
+	return json_object_object_get_ex(jt, "bgpConfig", &je) &&
+	       json_object_object_get_ex(je, "complete", &jc) &&
+	       !json_object_get_boolean(jc);
+}
+
 static void nva_show_template(struct nva_template *tpl, void *arg)
 {
 	json_object *templates = arg;
@@ -312,14 +354,15 @@ static void nva_show_template(struct nva_template *tpl, void *arg)
 	jt = json_object_new_object();
 	jinst = json_object_new_object();
 	jw = json_object_new_array();
-	snprintf(buf, sizeof(buf), NVA_OBJ_PREFIX "%s", tpl->name);
-	json_object_string_add(jt, "peerGroup", buf);
 	json_object_boolean_add(jt, "applied", tpl->applied);
+	snprintf(buf, sizeof(buf), NVA_OBJ_PREFIX "%s-IN", tpl->name);
+	json_object_string_add(jt, "routeMapIn", buf);
+	snprintf(buf, sizeof(buf), NVA_OBJ_PREFIX "%s-OUT", tpl->name);
+	json_object_string_add(jt, "routeMapOut", buf);
 	json_object_string_add(jt, "profile", nva_profile_str(c->profile));
 	json_object_string_add(jt, "role", nva_role_str(c->role));
 	json_object_int_add(jt, "prepend",
 			    c->role == NVA_ROLE_PASSIVE ? c->prepend : 0);
-	json_object_boolean_add(jt, "asOverride", true);
 	json_object_boolean_add(jt, "singleInstance", c->single_instance);
 	if (c->update_source[0])
 		json_object_string_add(jt, "updateSource", c->update_source);
@@ -327,6 +370,13 @@ static void nva_show_template(struct nva_template *tpl, void *arg)
 	nva_pfx_array(jt, "noAdvertise", c->noadv, c->n_noadv);
 	nva_bgp_template_json(tpl, jinst, jw);
 	json_object_object_add(jt, "instances", jinst);
+	nva_bgp_conf_json(tpl, jt);
+	if (nva_conf_incomplete(jt)) {
+		snprintf(buf, sizeof(buf),
+			 "bgpd lines missing for the instance neighbors: the template's rules do not apply to them until added (show route-server-peering %s bgp-config)",
+			 tpl->name);
+		json_object_array_add(jw, json_object_new_string(buf));
+	}
 	if (c->n_inst == 0)
 		json_object_array_add(
 			jw, json_object_new_string(
@@ -372,6 +422,19 @@ static const char *nva_jstr(json_object *jo, const char *key)
 	return json_object_get_string(jv);
 }
 
+static void nva_show_lines(struct vty *vty, json_object *je, const char *key,
+			   const char *what)
+{
+	json_object *ja;
+
+	if (!json_object_object_get_ex(je, key, &ja))
+		return;
+	for (size_t i = 0; i < json_object_array_length(ja); i++)
+		vty_out(vty, "    bgpd line %s: '%s'\n", what,
+			json_object_get_string(
+				json_object_array_get_idx(ja, i)));
+}
+
 /* Text rendering of the same JSON objects (rendered once, shown twice). */
 static void nva_show_templates_vty(struct vty *vty, json_object *ji)
 {
@@ -380,9 +443,12 @@ static void nva_show_templates_vty(struct vty *vty, json_object *ji)
 	json_object_object_get_ex(ji, "templates", &templates);
 	json_object_object_foreach(templates, name, jt)
 	{
+		json_object *je;
+
 		vty_out(vty,
-			"  Template %s: peer-group %s, profile %s, role %s, prepend %s, applied %s\n",
-			name, nva_jstr(jt, "peerGroup"), nva_jstr(jt, "profile"),
+			"  Template %s: route-maps %s/%s, profile %s, role %s, prepend %s, applied %s\n",
+			name, nva_jstr(jt, "routeMapIn"),
+			nva_jstr(jt, "routeMapOut"), nva_jstr(jt, "profile"),
 			nva_jstr(jt, "role"), nva_jstr(jt, "prepend"),
 			nva_jstr(jt, "applied"));
 		json_object_object_get_ex(jt, "vnetPrefixes", &jw);
@@ -398,6 +464,11 @@ static void nva_show_templates_vty(struct vty *vty, json_object *ji)
 			vty_out(vty, "    %-15s %-12s PfxRcd %s PfxSnt %s\n", addr,
 				nva_jstr(jp, "state"), nva_jstr(jp, "pfxRcd"),
 				nva_jstr(jp, "pfxSnt"));
+		}
+		if (json_object_object_get_ex(jt, "bgpConfig", &je)) {
+			nva_show_lines(vty, je, "missing", "missing, add");
+			nva_show_lines(vty, je, "drift",
+				       "differs from the profile, add");
 		}
 		json_object_object_get_ex(jt, "warnings", &jw);
 		for (size_t i = 0; i < json_object_array_length(jw); i++)
@@ -468,6 +539,47 @@ DEFPY(show_nva_peering, show_nva_peering_cmd,
 	return CMD_SUCCESS;
 }
 
+struct nva_lines_ctx {
+	struct vty *vty;
+	const char *name;
+	int shown;
+};
+
+static void nva_lines_one(struct nva_template *tpl, void *arg)
+{
+	struct nva_lines_ctx *ctx = arg;
+
+	if (ctx->name && strcmp(ctx->name, tpl->name) != 0)
+		return;
+	nva_bgp_conf_lines(tpl, ctx->vty);
+	ctx->shown++;
+}
+
+DEFPY(show_nva_bgp_config, show_nva_bgp_config_cmd,
+      "show route-server-peering [vrf NAME$vrf] [WORD$name] bgp-config",
+      SHOW_STR NVA_STR VRF_CMD_HELP_STR
+      "Template name\n"
+      "The bgpd lines the templates declare (add them to router bgp)\n")
+{
+	struct nva_lines_ctx ctx = { .vty = vty, .name = name };
+	const char *v = vrf ? vrf : VRF_DEFAULT_NAME;
+
+	if (!nva_bgp_local_as(v)) {
+		vty_out(vty, "%% no BGP instance in VRF %s\n", v);
+		return CMD_WARNING;
+	}
+	vty_out(vty, "router bgp %u%s%s\n", nva_bgp_local_as(v),
+		vrf ? " vrf " : "", vrf ? vrf : "");
+	nva_template_walk(v, nva_lines_one, &ctx);
+	vty_out(vty, "exit\n");
+	if (name && !ctx.shown) {
+		vty_out(vty, "%% no route-server-peering %s in VRF %s\n", name,
+			v);
+		return CMD_WARNING;
+	}
+	return CMD_SUCCESS;
+}
+
 void nva_cli_init(void)
 {
 	install_element(BGP_NODE, &nva_instances_cmd);
@@ -479,4 +591,5 @@ void nva_cli_init(void)
 	install_element(BGP_NODE, &no_nva_update_source_cmd);
 	install_element(BGP_NODE, &no_nva_peering_cmd);
 	install_element(VIEW_NODE, &show_nva_peering_cmd);
+	install_element(VIEW_NODE, &show_nva_bgp_config_cmd);
 }

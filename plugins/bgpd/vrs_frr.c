@@ -237,3 +237,36 @@ edit_failed:
 	nb_config_free(cand);
 	return 0;
 }
+
+/* Remove the subtree at xpath from one configuration; true if it was there. */
+static bool vrs_nb_config_destroy(struct nb_config *config,
+				  const struct nb_node *nbn, const char *xpath)
+{
+	return config && nb_candidate_edit(config, nbn, NB_OP_DESTROY, xpath,
+					   NULL, NULL) == NB_OK;
+}
+
+void vrs_nb_forget(const char *schema_xpath, const char *xpath,
+		   const char *who)
+{
+	const struct nb_node *nbn = nb_node_find(schema_xpath);
+	struct nb_context ctx = { .client = NB_CLIENT_NONE };
+	char errmsg[BUFSIZ] = "", comment[64];
+	struct nb_config *cand;
+	int ret;
+
+	if (!nbn)
+		return;
+	vrs_nb_config_destroy(vty_shared_candidate_config, nbn, xpath);
+	cand = nb_config_dup(running_config);
+	if (vrs_nb_config_destroy(cand, nbn, xpath)) {
+		snprintf(comment, sizeof(comment), "%s: BGP instance deleted",
+			 who);
+		ret = nb_candidate_commit(&ctx, cand, true, comment, NULL,
+					  errmsg, sizeof(errmsg));
+		if (ret != NB_OK && ret != NB_ERR_NO_CHANGES)
+			zlog_warn("%s: could not remove the configuration of the deleted BGP instance (%s): %s (%s)",
+				  who, xpath, nb_err_name(ret), errmsg);
+	}
+	nb_config_free(cand);
+}

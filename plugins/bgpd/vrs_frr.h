@@ -40,4 +40,14 @@ struct vty;
 /* One-line "% reason" refusal from the northbound before applying. */
 int vrs_nb_cli_precheck(struct vty *vty, const char *base);
 
+/*
+ * A BGP instance was deleted ("no router bgp"): drop a module's subtree
+ * at xpath (schema_xpath: its list node) from the running configuration
+ * (one northbound transaction on a copy of running) and from the shared
+ * candidate that classic-mode vtysh commits from, so that a re-created
+ * instance starts clean. who names the module in logs.
+ */
+void vrs_nb_forget(const char *schema_xpath, const char *xpath,
+		   const char *who);
+
 #endif /* VRS_FRR_H */

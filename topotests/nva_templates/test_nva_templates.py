@@ -113,13 +113,23 @@ def test_both_instances_peered():
                 "10.0.0.12": {"state": "Established"}}}}}, count=120)
         assert result is None, "{}: {}".format(rs, result)
     result = vrstest.expect_json(tgen.gears["nva1"], SHOW, {"instances": {"default": {"templates": {
-        "spoke": {"peerGroup": "VRS-NVA-spoke", "applied": True, "profile": "fast", "role": "active",
-                  "asOverride": True, "vnetPrefixes": [SPOKE_VNET],
-                  "instances": {"10.0.0.4": {"state": "Established", "bfd": True, "asOverride": True},
+        "spoke": {"routeMapOut": "VRS-NVA-spoke-OUT", "applied": True, "profile": "fast",
+                  "role": "active", "vnetPrefixes": [SPOKE_VNET],
+                  "bgpConfig": {"complete": True},
+                  "instances": {"10.0.0.4": {"state": "Established", "bfd": True, "asOverride": True,
+                                             "peerGroup": "VRS-NVA-spoke"},
                                 "10.0.0.5": {"state": "Established", "bfd": True}}},
         "hub": {"singleInstance": True, "profile": "azure-compat",
                 "instances": {"10.0.1.4": {"state": "Established", "bfd": False}}}}}}})
     assert result is None, result
+    # The bgpd lines of nva1's file are what the templates declare: nothing
+    # missing, nothing differing from the profiles.
+    for name in ("nva1", "nva2"):
+        tpls = vrstest.vtysh_json(tgen.gears[name], SHOW)["instances"]["default"]["templates"]
+        for tname, t in tpls.items():
+            if tname == "jsonok":
+                continue
+            assert t["bgpConfig"] == {"complete": True, "missing": [], "drift": []}, (name, tname, t)
     # Routes are exchanged both ways: the NVA learns the spoke VNet.
     for rs_ip in ("10.0.0.4", "10.0.0.5"):
         ok, _ = vrstest.wait_for(lambda: _path_from(tgen.gears["nva1"], SPOKE_VNET, rs_ip), timeout=30)
@@ -287,6 +297,11 @@ def test_as_override_between_route_servers():
     assert "%" not in out, out
     ok, _ = vrstest.wait_for(lambda: _path_from(rs0, HUB_ONPREM, "10.0.0.11") is None, timeout=30)
     assert ok, "route still accepted without as-override: {}".format(_paths(rs0, HUB_ONPREM))
+    # The template reports the line it needs (it does not put it back).
+    conf = vrstest.vtysh_json(nva1, SHOW)["instances"]["default"]["templates"]["spoke"]["bgpConfig"]
+    assert conf["complete"] is False, conf
+    assert conf["missing"] == ["address-family ipv4 unicast: neighbor VRS-NVA-spoke as-override"], conf
+    assert " neighbor VRS-NVA-spoke as-override" not in nva1.vtysh_cmd("show running-config")
     # The NVA does send it (65001 65515): rs0 drops it on the AS loop.
     adv = nva1.vtysh_cmd("show bgp ipv4 unicast neighbors 10.0.0.4 advertised-routes json", isjson=True)
     assert HUB_ONPREM in adv.get("advertisedRoutes", {}), adv
@@ -316,27 +331,92 @@ def test_no_advertise_marks_community():
     assert ok, _paths(rs0, ONPREM)
 
 
-def test_running_config_shows_template_once():
+def _conf_file_lines(name):
+    path = os.path.join(vrstest.TOP, "configs", "nva-templates", name, "bgpd.conf")
+    with open(path) as f:
+        return [line.rstrip("\n") for line in f if line.strip() and not line.startswith("debug")]
+
+
+def test_running_config_is_what_the_user_wrote():
+    """One owner per setting: bgpd writes the user's neighbor lines, the
+    module its template lines, each exactly once, and nothing else: the
+    template's route-maps are its own objects, not configuration."""
     tgen = _tgen()
     nva1 = tgen.gears["nva1"]
     running = nva1.vtysh_cmd("show running-config")
-    for line in (" route-server-peering spoke instances 10.0.0.4 10.0.0.5\n",
-                 " route-server-peering spoke profile fast\n",
-                 " route-server-peering spoke update-source 10.0.0.11\n",
-                 " route-server-peering spoke vnet-prefix 10.1.0.0/16\n",
-                 " route-server-peering hub instances 10.0.1.4 single-instance\n",
-                 " route-server-peering hub vnet-prefix 10.2.0.0/16\n"):
-        assert running.count(line) == 1, "{!r} not exactly once:\n{}".format(line, running)
-    # The expansion is not written ...
-    for bad in ("VRS-NVA-", "neighbor 10.0.0.4", "neighbor 10.0.0.5", "neighbor 10.0.1.4"):
-        assert bad not in running, "{!r} in running-config:\n{}".format(bad, running)
-    # ... hand-written config is.
-    assert " neighbor 10.0.0.99 remote-as 65100\n" in running, running
-    # But it exists in bgpd.
-    pg = nva1.vtysh_cmd("show bgp peer-group VRS-NVA-spoke json", isjson=True)
-    assert "VRS-NVA-spoke" in pg, pg
+    run_lines = running.splitlines()
+    for line in _conf_file_lines("nva1"):
+        if line.startswith("hostname") or line == "exit":
+            continue
+        assert run_lines.count(line) == 1, "{!r} not exactly once:\n{}".format(line, running)
+    assert "route-map VRS-NVA-spoke-OUT deny" not in running, running
+    assert "route-map VRS-NVA-spoke-OUT permit" not in running, running
     rm = nva1.vtysh_cmd("show route-map VRS-NVA-spoke-OUT")
-    assert "VRS-NVA-spoke-OUT" in rm and "deny" in rm, rm
+    assert "VRS-NVA-spoke-OUT" in rm and "deny" in rm and "vrs-nva-learned-from 10.0.0.4 10.0.0.5" in rm, rm
+
+
+def test_bgp_config_block_matches_the_file():
+    """show route-server-peering bgp-config prints the block the templates
+    declare; nva1's file holds exactly those lines (the README's recipe)."""
+    tgen = _tgen()
+    nva1 = tgen.gears["nva1"]
+    out = nva1.vtysh_cmd("show route-server-peering bgp-config")
+    assert out.startswith("router bgp 65001"), out
+    running = nva1.vtysh_cmd("show running-config").splitlines()
+    declared = [l for l in out.splitlines() if l.startswith(" neighbor") or l.startswith("  neighbor")]
+    assert len(declared) >= 16, out
+    for line in declared:
+        assert line in running, "declared {!r} not in running-config".format(line)
+    one = nva1.vtysh_cmd("show route-server-peering hub bgp-config")
+    assert "VRS-NVA-hub" in one and "VRS-NVA-spoke" not in one, one
+    assert " neighbor VRS-NVA-hub bfd" not in one, one  # azure-compat: no BFD
+    bad = nva1.vtysh_cmd("show route-server-peering nosuch bgp-config")
+    assert "% no route-server-peering nosuch" in bad, bad
+    # The README's NVA example is that block for its addresses (nva1's
+    # spoke template with the README's numbers).
+    with open(os.path.join(vrstest.TOP, "README.md")) as f:
+        m = re.search(r"<!-- example: nva-frr.conf[^>]*-->\s*```\n(.*?)```", f.read(), re.S)
+    assert m, "README: no nva-frr.conf example"
+    subst = {"10.2.0.4": "10.0.0.4", "10.2.0.5": "10.0.0.5", "10.1.0.10": "10.0.0.11"}
+    readme = []
+    for line in m.group(1).splitlines():
+        for a, b in subst.items():
+            line = line.replace(a, b)
+        if line.strip().startswith("neighbor"):
+            readme.append(line)
+    spoke = [l for l in nva1.vtysh_cmd("show route-server-peering spoke bgp-config").splitlines()
+             if l.strip().startswith("neighbor")]
+    assert readme == spoke, "README:\n{}\nbgp-config:\n{}".format("\n".join(readme), "\n".join(spoke))
+
+
+def test_profile_drift_and_hand_written_neighbor():
+    """A line that differs from the profile is reported as drift; an
+    instance neighbor written with another remote-as is reported as
+    missing its line, never refused nor rewritten."""
+    tgen = _tgen()
+    nva1 = tgen.gears["nva1"]
+    out = _conf(nva1, "router bgp 65001", "no neighbor VRS-NVA-spoke timers 1 3")
+    assert "%" not in out, out
+    try:
+        conf = vrstest.vtysh_json(nva1, SHOW)["instances"]["default"]["templates"]["spoke"]["bgpConfig"]
+        assert conf["complete"] is True and conf["drift"] == ["neighbor VRS-NVA-spoke timers 1 3"], conf
+        text = nva1.vtysh_cmd("show route-server-peering")
+        assert "differs from the profile, add: 'neighbor VRS-NVA-spoke timers 1 3'" in text, text
+    finally:
+        _conf(nva1, "router bgp 65001", "neighbor VRS-NVA-spoke timers 1 3")
+    nva2 = tgen.gears["nva2"]
+    out = _conf(nva2, "router bgp 65002", "neighbor 10.0.0.9 remote-as 65100",
+                "route-server-peering hand instances 10.0.0.9 10.0.0.10")
+    assert "%" not in out, out
+    try:
+        conf = vrstest.vtysh_json(nva2, SHOW)["instances"]["default"]["templates"]["hand"]["bgpConfig"]
+        assert conf["complete"] is False, conf
+        assert "neighbor 10.0.0.9 remote-as 65515" in conf["missing"], conf
+        assert "neighbor 10.0.0.10 peer-group VRS-NVA-hand" in conf["missing"], conf
+        nb = vrstest.vtysh_json(nva2, "show bgp neighbors 10.0.0.9 json")["10.0.0.9"]
+        assert nb["remoteAs"] == 65100, nb
+    finally:
+        _conf(nva2, "router bgp 65002", "no route-server-peering hand", "no neighbor 10.0.0.9")
 
 
 def test_bad_input_errors():
@@ -356,9 +436,6 @@ def test_bad_input_errors():
          "0.0.0.0 is the unspecified address"),
         (("router bgp 65002", "route-server-peering x instances 10.0.0.4 10.0.0.8"),
          "10.0.0.4 is already an instance of route-server-peering spoke"),
-        (("router bgp 65002", "neighbor 10.0.0.9 remote-as 65100",
-          "route-server-peering x instances 10.0.0.9 10.0.0.10"),
-         "neighbor 10.0.0.9 is configured by hand with remote-as 65100"),
         (("router bgp 65002", "route-server-peering x vnet-prefix 10.1.2.3/16"),
          "10.1.2.3/16 has host bits set; did you mean 10.1.0.0/16?"),
         (("router bgp 65002", "route-server-peering x role active prepend 2"),
@@ -384,7 +461,6 @@ def test_bad_input_errors():
         assert _tpl_lines(nva2) == tpl_before, "{}: running-config changed".format(lines)
     for vrf, asn in (("resv", 65520), ("resv2", 12076), ("resv3", 64500), ("four", 4200000000)):
         _conf(nva2, "no router bgp {} vrf {}".format(asn, vrf))
-    _conf(nva2, "router bgp 65002", "no neighbor 10.0.0.9")
     # A refused command leaves the running state untouched.
     after = vrstest.vtysh_json(nva2, SHOW)["instances"]["default"]["templates"]
     assert sorted(after) == sorted(before) == ["spoke"], after
@@ -503,7 +579,8 @@ def test_restart_from_saved_config():
     out = nva1.run("{} -c 'write memory'".format(vrstest.VTYSH))
     saved = nva1.run("cat /etc/frr/bgpd.conf /etc/frr/frr.conf 2>/dev/null")
     assert " route-server-peering spoke instances 10.0.0.4 10.0.0.5" in saved, out + saved
-    assert "VRS-NVA-" not in saved, saved
+    # The template's route-maps are not configuration.
+    assert not re.search(r"^route-map VRS-NVA-", saved, re.M), saved
 
     nva1.killDaemons(["bgpd"])
     nva1.startDaemons(["bgpd"])
@@ -540,17 +617,25 @@ def test_failover_to_passive():
     assert ok, "rs0 did not return to the active NVA"
 
 
+def _bgp_lines(router):
+    running = router.vtysh_cmd("show running-config", daemon="bgpd")
+    return [l for l in running.splitlines()
+            if l.strip() and not l.startswith("!") and "Current configuration" not in l
+            and not l.startswith("frr version")]
+
+
 def test_clean_removal():
+    """no route-server-peering removes what the template made (its
+    route-maps) and nothing of the user's: running-config is the one
+    before minus the template lines."""
     tgen = _tgen()
     nva1 = tgen.gears["nva1"]
+    before = _bgp_lines(nva1)
     out = _conf(nva1, "router bgp 65001", "no route-server-peering spoke")
     assert "%" not in out, out
-    summary = nva1.vtysh_cmd("show bgp ipv4 unicast summary json", isjson=True)
-    peers = summary.get("peers", {})
-    assert "10.0.0.4" not in peers and "10.0.0.5" not in peers, peers
-    assert "10.0.1.4" in peers and "10.0.0.99" in peers, peers
-    pgs = nva1.vtysh_cmd("show bgp peer-group json", isjson=True)
-    assert "VRS-NVA-spoke" not in pgs and "VRS-NVA-hub" in pgs, pgs
+    after = _bgp_lines(nva1)
+    assert after == [l for l in before if "route-server-peering spoke" not in l], \
+        "before:\n{}\nafter:\n{}".format("\n".join(before), "\n".join(after))
     # bgpd frees a deleted route-map when its route-map update timer
     # (bgp route-map delay-timer, 5 s by default) has processed it.
     ok, _ = vrstest.wait_for(lambda: "VRS-NVA-spoke" not in nva1.vtysh_cmd("show route-map"), timeout=20)
@@ -560,17 +645,34 @@ def test_clean_removal():
     assert "vrs-nva-prefix 10.2.0.0/16" in nva1.vtysh_cmd("show route-map VRS-NVA-hub-OUT"), rms
     pls = nva1.vtysh_cmd("show ip prefix-list")
     assert "VRS-NVA-" not in pls, pls
-    running = nva1.vtysh_cmd("show running-config")
-    assert "route-server-peering spoke" not in running, running
-    assert " neighbor 10.0.0.99 description hand-written" in running, running
     js = vrstest.vtysh_json(nva1, SHOW)
     assert sorted(js["instances"]["default"]["templates"]) == ["hub"], js
-    # The spoke route servers lose nva1.
-    result = vrstest.expect_json(tgen.gears["rs0"], "show route-server json", {
-        "instances": {"default": {"neighbors": {"10.0.0.11": {"state": "Active"}}}}}, count=60)
-    result2 = vrstest.expect_json(tgen.gears["rs0"], "show route-server json", {
-        "instances": {"default": {"neighbors": {"10.0.0.11": {"state": "Connect"}}}}}, count=1)
-    assert result is None or result2 is None, result
+    # The user's neighbors reference a route-map that no longer exists:
+    # bgpd sends them nothing, so the spoke route servers lose nva1's routes.
+    ok, _ = vrstest.wait_for(lambda: _path_from(tgen.gears["rs0"], NVA1_ONLY, "10.0.0.11") is None,
+                             timeout=30)
+    assert ok, _paths(tgen.gears["rs0"], NVA1_ONLY)
+
+
+def test_no_router_bgp_leaves_nothing():
+    """no router bgp drops the instance's templates and their route-maps;
+    a re-created instance starts clean."""
+    tgen = _tgen()
+    nva2 = tgen.gears["nva2"]
+    assert "VRS-NVA-spoke-OUT" in nva2.vtysh_cmd("show route-map")
+    out = _conf(nva2, "no router bgp 65002")
+    assert "%" not in out, out
+    out = _conf(nva2, "router bgp 65002", "bgp router-id 10.0.0.12")
+    assert "%" not in out, out
+    js = vrstest.vtysh_json(nva2, SHOW)
+    assert js["instances"]["default"]["templates"] == {}, js
+    assert "route-server-peering" not in nva2.vtysh_cmd("show running-config")
+    ok, _ = vrstest.wait_for(lambda: "VRS-NVA-" not in nva2.vtysh_cmd("show route-map"), timeout=20)
+    assert ok, nva2.vtysh_cmd("show route-map")
+    # A template in the new instance works again.
+    out = _conf(nva2, "router bgp 65002", "route-server-peering spoke instances 10.0.0.4 10.0.0.5")
+    assert "%" not in out, out
+    assert "VRS-NVA-spoke-OUT" in nva2.vtysh_cmd("show route-map")
 
 
 def test_clean_shutdown_no_module_leaks():
