@@ -162,10 +162,15 @@ static struct rs_bgp_insts_head rs_bgp_insts[1];
 /* Bumped when a peer entry comes or goes (role peer lists re-built). */
 static uint32_t rs_bgp_peers_gen = 1;
 
+static struct rs_bgp_inst *rs_bgp_inst_last;
+
 static struct rs_bgp_inst *rs_bgp_inst_get(struct bgp *bgp)
 {
 	struct rs_bgp_inst ref = { .bgp = bgp }, *bi;
 
+	bi = rs_bgp_inst_last;
+	if (bi && bi->bgp == bgp && bi->gen == rs_config_gen)
+		return bi;
 	bi = rs_bgp_insts_find(rs_bgp_insts, &ref);
 	if (!bi) {
 		bi = XCALLOC(MTYPE_RS_BGP_SIDE, sizeof(*bi));
@@ -177,6 +182,7 @@ static struct rs_bgp_inst *rs_bgp_inst_get(struct bgp *bgp)
 		bi->gen = rs_config_gen;
 		bi->peers_gen = 0;
 	}
+	rs_bgp_inst_last = bi;
 	return bi;
 }
 
@@ -193,15 +199,23 @@ void rs_bgp_forget(struct bgp *bgp)
 	bi = rs_bgp_insts_find(rs_bgp_insts, &ref);
 	if (!bi)
 		return;
+	if (rs_bgp_inst_last == bi)
+		rs_bgp_inst_last = NULL;
 	rs_bgp_insts_del(rs_bgp_insts, bi);
 	XFREE(MTYPE_RS_BGP_SIDE, bi->role_peers);
 	XFREE(MTYPE_RS_BGP_SIDE, bi);
 }
 
+/* The entry of the last peer asked about: routes come in runs per peer. */
+static struct rs_bgp_peer *rs_bgp_peer_last;
+
 static struct rs_bgp_peer *rs_bgp_peer_entry(struct peer *peer)
 {
 	struct rs_bgp_peer ref = { .peer = peer }, *bp;
 
+	bp = rs_bgp_peer_last;
+	if (bp && bp->peer == peer && bp->gen == rs_config_gen)
+		return bp;
 	bp = rs_bgp_peers_find(rs_bgp_peers, &ref);
 	if (!bp) {
 		bp = XCALLOC(MTYPE_RS_BGP_SIDE, sizeof(*bp));
@@ -221,6 +235,7 @@ static struct rs_bgp_peer *rs_bgp_peer_entry(struct peer *peer)
 		}
 		bp->gen = rs_config_gen;
 	}
+	rs_bgp_peer_last = bp;
 	return bp;
 }
 
@@ -231,6 +246,8 @@ static void rs_bgp_peer_forget(struct peer *peer)
 	bp = rs_bgp_peers_find(rs_bgp_peers, &ref);
 	if (!bp)
 		return;
+	if (rs_bgp_peer_last == bp)
+		rs_bgp_peer_last = NULL;
 	rs_bgp_peers_del(rs_bgp_peers, bp);
 	XFREE(MTYPE_RS_BGP_SIDE, bp);
 	rs_bgp_peers_gen++;
@@ -241,6 +258,8 @@ static void rs_bgp_side_fini(void)
 	struct rs_bgp_peer *bp;
 	struct rs_bgp_inst *bi;
 
+	rs_bgp_peer_last = NULL;
+	rs_bgp_inst_last = NULL;
 	while ((bp = rs_bgp_peers_pop(rs_bgp_peers)))
 		XFREE(MTYPE_RS_BGP_SIDE, bp);
 	while ((bi = rs_bgp_insts_pop(rs_bgp_insts))) {
@@ -821,7 +840,7 @@ static void rs_er_recheck(struct thread *t)
 
 static bool rs_outbound(const enum vrs_role *dst,
 			struct bgp_path_info *path,
-			struct vrs_outbound_result *res)
+			struct vrs_outbound_result *res, enum vrs_source *srcp)
 {
 	struct peer *peer = path->peer;
 	struct rs_instance *rsi;
@@ -856,6 +875,7 @@ static bool rs_outbound(const enum vrs_role *dst,
 			q.dst_sent = rs_er_pfxs_count(er->pfxs);
 	}
 	vrs_outbound_decide(&set, &q, res);
+	*srcp = q.src;
 	if (er) {
 		rs_er_set(er, p, res->advertise);
 		er->evaluations++;
@@ -868,14 +888,43 @@ static bool rs_outbound(const enum vrs_role *dst,
 	return true;
 }
 
+/*
+ * The outbound map asks the same question twice per route and update
+ * group: its deny entry (vrs-rs-withhold) and, when that lets the route
+ * through, its permit entry (vrs-rs-egress) in the same route_map_apply()
+ * on the same path copy. The match leaves its answer here for the set,
+ * which takes it (and clears it) if the key is the same. Not for the
+ * ExpressRoute role, whose evaluations are counted per rule call.
+ */
+static struct {
+	const struct bgp_path_info *path;
+	const struct bgp_dest *dest;
+	const struct attr *attr;
+	enum vrs_role dst;
+	struct vrs_outbound_result res;
+	enum vrs_source src;
+} rs_out_memo;
+
 /* match vrs-rs-withhold ROLE: the policy core keeps the route from the peer. */
 static enum route_map_cmd_result_t
 rs_match_withhold(void *rule, const struct prefix *prefix, void *object)
 {
+	struct bgp_path_info *path = object;
+	const enum vrs_role *dst = rule;
 	struct vrs_outbound_result res;
+	enum vrs_source src;
 
-	if (!rs_outbound(rule, object, &res))
+	rs_out_memo.path = NULL;
+	if (!rs_outbound(dst, path, &res, &src))
 		return RMAP_NOMATCH;
+	if (res.advertise && *dst != VRS_ROLE_EXPRESSROUTE_GW) {
+		rs_out_memo.path = path;
+		rs_out_memo.dest = path->net;
+		rs_out_memo.attr = path->attr;
+		rs_out_memo.dst = *dst;
+		rs_out_memo.res = res;
+		rs_out_memo.src = src;
+	}
 	return res.advertise ? RMAP_NOMATCH : RMAP_MATCH;
 }
 
@@ -889,10 +938,20 @@ static enum route_map_cmd_result_t
 rs_set_egress(void *rule, const struct prefix *prefix, void *object)
 {
 	struct bgp_path_info *path = object;
+	const enum vrs_role *dst = rule;
 	struct vrs_outbound_result res;
+	enum vrs_source src = VRS_SRC_NVA;
+	bool known;
 
-	if (rs_outbound(rule, path, &res) && res.nexthop == VRS_NH_UNCHANGED &&
-	    rs_route_source(path) != VRS_SRC_VNET)
+	if (dst && rs_out_memo.path == path && rs_out_memo.dest == path->net &&
+	    rs_out_memo.attr == path->attr && rs_out_memo.dst == *dst) {
+		res = rs_out_memo.res;
+		src = rs_out_memo.src;
+		known = true;
+	} else
+		known = rs_outbound(dst, path, &res, &src);
+	rs_out_memo.path = NULL;
+	if (known && res.nexthop == VRS_NH_UNCHANGED && src != VRS_SRC_VNET)
 		SET_FLAG(path->attr->rmap_change_flags,
 			 BATTR_RMAP_NEXTHOP_UNCHANGED);
 	return RMAP_OKAY;
