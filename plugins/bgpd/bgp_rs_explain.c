@@ -104,6 +104,9 @@ static const char *rs_out_reason_text(enum vrs_out_reason r)
 	return "";
 }
 
+#define RS_ECHO_TEXT                                                           \
+	"learned from this neighbor: bgpd sends it back with 65515 prepended and the neighbor's AS-loop check drops it (with as-override the NVA must filter routes learned from the route server)"
+
 static const char *rs_nbr_role(const struct rs_explain_nbr *e)
 {
 	return e->has_role ? vrs_role_name(e->role) : "unassigned";
@@ -433,6 +436,9 @@ static void rs_explain_cov_render(struct rs_explain_ctx *c)
 
 		if (!cv->programmed)
 			st = "notProgrammed";
+		else if (!c->sel.n_sel && c->ex->has_best &&
+			 c->ex->best_src == VRS_SRC_VNET && !c->ex->best_peer[0])
+			st = "systemRoute";
 		else if (!c->sel.n_sel)
 			st = "noRoute";
 		else if (cv->active)
@@ -497,11 +503,6 @@ static void rs_explain_outbound(struct rs_explain_ctx *c)
 			verdict = "withheld";
 			reason = "sessionDown";
 			text = "the session is not Established";
-		} else if (ex->best_peer[0] &&
-			   strcmp(ex->best_peer, e->addr) == 0) {
-			verdict = "withheld";
-			reason = vrs_out_reason_name(VRS_OUT_SPLIT_HORIZON);
-			text = rs_out_reason_text(VRS_OUT_SPLIT_HORIZON);
 		} else {
 			q.src = ex->best_src;
 			q.flags = ex->best_flags;
@@ -513,6 +514,19 @@ static void rs_explain_outbound(struct rs_explain_ctx *c)
 			reason = vrs_out_reason_name(res.reason);
 			if (!res.advertise)
 				text = rs_out_reason_text(res.reason);
+			/* The neighbor bgpd's best path came from: bgpd sends
+			 * eBGP routes back (the receiver's AS-loop check drops
+			 * them), never iBGP ones to their originator. */
+			if (res.advertise && ex->best_peer[0] &&
+			    strcmp(ex->best_peer, e->addr) == 0) {
+				verdict = e->sent ? "advertised" : "withheld";
+				reason = e->sent ? "echo"
+						 : vrs_out_reason_name(
+							   VRS_OUT_SPLIT_HORIZON);
+				text = e->sent ? RS_ECHO_TEXT
+					       : rs_out_reason_text(
+							 VRS_OUT_SPLIT_HORIZON);
+			}
 		}
 		if (ja) {
 			json_object *jo = json_object_new_object();
@@ -708,6 +722,8 @@ static void rs_explain_summary(struct rs_explain_ctx *c, char *buf,
 	if (!any_rx && off < len)
 		snprintf(buf + off, len - off,
 			 " no usable neighbor advertises it");
+	else if (off < len && off && buf[off - 1] == ';')
+		buf[off - 1] = '\0';
 }
 
 int rs_explain_show(struct rs_instance *rsi, const char *prefix,

@@ -262,7 +262,8 @@ def test_explain_no_advertise():
     for peer in (NVA2, ER, VPN):
         o = outb(js, peer)
         assert o["verdict"] == "withheld" and o["reason"] == "noAdvertise" and not o["sent"], o
-    assert outb(js, NVA1)["reason"] == "splitHorizon", js["outbound"]
+    # nva1 is withheld for NO_ADVERTISE too (before any other rule).
+    assert outb(js, NVA1)["reason"] == "noAdvertise", js["outbound"]
     cov = {v["vnet"]: v for v in js["coverage"]}
     assert cov["hub"]["state"] == "active", cov
     assert "10.203.0.0/16" not in rsc.rs_paths_from("nva2")
@@ -278,7 +279,18 @@ def test_explain_branch_to_branch_off():
     o = outb(js, NVA1)
     assert o["verdict"] == "advertised" and o["sent"], o
     assert o["nextHop"] == NVA2 and o["asPath"] == "65515 65002", o
+    # bgpd echoes eBGP routes to their source; explain says so.
+    o = outb(js, NVA2)
+    assert o["reason"] == "echo" and o["sent"] and o["asPath"] == "65515 65002", o
     assert "10.210.0.0/16" not in rsc.rs_paths_from("er")
+    # The VNet's own space: a system route, advertised to the NVAs only.
+    js = explain("10.1.0.0/16")
+    assert {v["vnet"]: v["state"] for v in js["coverage"]} == {"hub": "systemRoute"}, js
+    for nva in (NVA1, NVA2):
+        o = outb(js, nva)
+        assert o["sent"] and o["nextHop"] == RS and o["asPath"] == "65515", o
+    for gw in (ER, VPN):
+        assert outb(js, gw)["reason"] == "branchToBranchOff", outb(js, gw)
     text = show("show route-server explain 10.210.0.0/16")
     assert "branchToBranchOff" in text, text
 
