@@ -84,7 +84,7 @@ def test_help_runs_nothing(tmp_path):
     for args in (["--help"], ["-h"], ["up", "--help"], ["up", "dual-homed-aa", "--help"]):
         res = lab(state, *args)
         assert res.returncode == 0, (args, res.stderr)
-        assert res.stdout.startswith("scripts/lab: run a topology"), res.stdout
+        assert res.stdout.startswith("usage: scripts/lab COMMAND TOPO"), res.stdout
         assert "lab restart TOPO agent" in res.stdout and "lab up [--force] TOPO" in res.stdout
         assert not res.stderr, res.stderr
     assert os.listdir(state) == [], "--help created state: {}".format(os.listdir(state))
