@@ -159,6 +159,14 @@ def remove_package():
 
 def cleanup_run(ps, work):
     stop_frr(ps)
+    # An agent of a run that was killed before its finalizer: by its pid file.
+    try:
+        pid = int(open(os.path.join(work, "agent.pid")).read())
+        if "vnet-agent" in open("/proc/{}/cmdline".format(pid)).read():
+            os.kill(pid, signal.SIGKILL)
+            vrstest.wait_for(lambda: not os.path.exists("/proc/{}".format(pid)), timeout=10)
+    except (OSError, ValueError):
+        pass
     sh(["ip", "netns", "del", ps], check=False)
     for d in (os.path.join("/etc/frr", ps), os.path.join("/var/run/frr", ps), work):
         shutil.rmtree(d, ignore_errors=True)
@@ -182,7 +190,7 @@ def machine_state():
     """What the test must give back: diversions, vtysh, the package's paths."""
     return {
         "diversions": sorted(sh(["dpkg-divert", "--list"]).stdout.splitlines()),
-        "vtysh": sha256(VTYSH),
+        "vtysh": sha256(VTYSH) if os.path.exists(VTYSH) else None,
         "distrib": os.path.exists(DISTRIB),
         "present": sorted(f for f in FILES if os.path.lexists(f)),
         "etc_vrs": os.path.exists("/etc/vrs"),
@@ -394,6 +402,8 @@ def test_agent_with_the_units_command_line_serves_bgpd(pkg):
     argv = shlex.split(execline.replace("$VNET_AGENT_OPTIONS", env)) + ["--socket", sock]
     log = open(os.path.join(WORK, "agent.log"), "w")
     STATE["agent"] = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+    with open(os.path.join(WORK, "agent.pid"), "w") as f:
+        f.write(str(STATE["agent"].pid))
     ok, _ = vrstest.wait_for(lambda: os.path.exists(sock), timeout=10)
     assert ok, open(os.path.join(WORK, "agent.log")).read()
     st = os.stat(sock)
@@ -423,9 +433,10 @@ def test_purge_gives_the_machine_back(pkg):
     res = sh(["dpkg", "--purge", PKG], check=False)
     assert res.returncode == 0, res.stdout + res.stderr
     assert not pkg_installed()
+    assert divert_owner() == "", "vtysh still diverted after purge"
+    assert os.path.exists(VTYSH), "no /usr/bin/vtysh after purge: Debian's is not back"
     after = machine_state()
     before = STATE["before"]
-    assert divert_owner() == ""
     assert not os.path.exists(DISTRIB)
     assert after["vtysh"] == before["vtysh"], "Debian's vtysh is not back"
     md5 = frr_md5(VTYSH)
