@@ -626,7 +626,6 @@ static int rs_bgp_inst_delete(struct bgp *bgp)
 	const char *vrf = rs_bgp_vrf_name(bgp);
 	struct rs_instance *rsi = rs_instance_find(vrf);
 
-	rs_bgp_forget(bgp);
 	if (rsi) {
 		if (rsi->fabric.socket[0] && !bm->terminating)
 			rs_fabric_configure(NULL, 0, NULL);
@@ -634,6 +633,8 @@ static int rs_bgp_inst_delete(struct bgp *bgp)
 	}
 	if (!bm->terminating)
 		rs_nb_forget(vrf);
+	/* Last: what ran above may have asked about bgp again. */
+	rs_bgp_forget(bgp);
 	return 0;
 }
 

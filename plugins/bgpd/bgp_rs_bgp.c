@@ -163,6 +163,13 @@ static struct rs_bgp_insts_head rs_bgp_insts[1];
 static uint32_t rs_bgp_peers_gen = 1;
 
 static struct rs_bgp_inst *rs_bgp_inst_last;
+/*
+ * Answers about a BGP instance that is being deleted (after its
+ * bgp_inst_delete hook) or a peer that reached Deleted are not stored:
+ * the entry would outlive the object.
+ */
+static struct rs_bgp_inst rs_bgp_inst_tmp;
+static struct rs_bgp_peer rs_bgp_peer_tmp;
 
 static struct rs_bgp_inst *rs_bgp_inst_get(struct bgp *bgp)
 {
@@ -172,6 +179,12 @@ static struct rs_bgp_inst *rs_bgp_inst_get(struct bgp *bgp)
 	if (bi && bi->bgp == bgp && bi->gen == rs_config_gen)
 		return bi;
 	bi = rs_bgp_insts_find(rs_bgp_insts, &ref);
+	if (!bi && CHECK_FLAG(bgp->flags, BGP_FLAG_DELETE_IN_PROGRESS)) {
+		bi = &rs_bgp_inst_tmp;
+		bi->bgp = bgp;
+		bi->rsi = rs_instance_find(rs_bgp_vrf_name(bgp));
+		return bi;
+	}
 	if (!bi) {
 		bi = XCALLOC(MTYPE_RS_BGP_SIDE, sizeof(*bi));
 		bi->bgp = bgp;
@@ -217,7 +230,12 @@ static struct rs_bgp_peer *rs_bgp_peer_entry(struct peer *peer)
 	if (bp && bp->peer == peer && bp->gen == rs_config_gen)
 		return bp;
 	bp = rs_bgp_peers_find(rs_bgp_peers, &ref);
-	if (!bp) {
+	if (!bp && (peer->status == Deleted ||
+		    CHECK_FLAG(peer->bgp->flags, BGP_FLAG_DELETE_IN_PROGRESS))) {
+		bp = &rs_bgp_peer_tmp;
+		bp->peer = peer;
+		bp->gen = 0;
+	} else if (!bp) {
 		bp = XCALLOC(MTYPE_RS_BGP_SIDE, sizeof(*bp));
 		bp->peer = peer;
 		rs_bgp_peers_add(rs_bgp_peers, bp);
@@ -235,7 +253,8 @@ static struct rs_bgp_peer *rs_bgp_peer_entry(struct peer *peer)
 		}
 		bp->gen = rs_config_gen;
 	}
-	rs_bgp_peer_last = bp;
+	if (bp != &rs_bgp_peer_tmp)
+		rs_bgp_peer_last = bp;
 	return bp;
 }
 
@@ -350,6 +369,18 @@ static uint32_t rs_bgp_total_accepted(struct bgp *bgp)
 	struct rs_bgp_inst *bi = rs_bgp_inst_get(bgp);
 	uint32_t total = 0;
 
+	if (bi == &rs_bgp_inst_tmp) {
+		struct listnode *node;
+		struct peer *peer;
+
+		/* An instance being deleted: walk, keep nothing. */
+		for (ALL_LIST_ELEMENTS_RO(bgp->peer, node, peer))
+			if (CHECK_FLAG(peer->flags, PEER_FLAG_CONFIG_NODE) &&
+			    rs_bgp_nbr(peer, NULL))
+				total += peer->pcount[AFI_IP][SAFI_UNICAST] +
+					 peer->pcount[AFI_IP6][SAFI_UNICAST];
+		return total;
+	}
 	if (bi->peers_gen != rs_bgp_peers_gen) {
 		struct listnode *node;
 		struct peer *peer;
