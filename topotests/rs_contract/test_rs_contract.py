@@ -44,6 +44,26 @@ def test_sessions_up():
 
 # 1. Identity ----------------------------------------------------------------
 
+def _up_seconds(addr):
+    js = vrstest.vtysh_json(r("rs"), "show bgp neighbors {} json".format(addr)).get(addr, {})
+    if js.get("bgpState") != "Established":
+        return 0
+    return js.get("bgpTimerUpMsec", 0) / 1000.0
+
+
+def test_bfdd_running_is_not_silent():
+    """Control of rs_northbound's bfdd-not-running warning: here bfdd
+    runs, so after the same 10 s of session the BFD state is known and
+    the neighbor is not reported silent."""
+    rsc.tgen_ok()
+    ok, _ = vrstest.wait_for(lambda: _up_seconds(NVA1) >= 11, timeout=60, interval=0.5)
+    assert ok, rsc.rs_neighbor(NVA1)
+    # bfdd answers: "up", or "down" when the NVA side runs no BFD (here).
+    eff = rsc.rs_neighbor(NVA1)["effective"]
+    assert eff["bfd"] in ("up", "down") and eff["bfddSilent"] is False, eff
+    assert "is bfdd running?" not in r("rs").vtysh_cmd("show route-server", daemon="bgpd")
+
+
 def test_route_server_refused_outside_65515():
     rsc.tgen_ok()
     rs = r("rs")

@@ -265,6 +265,28 @@ def test_bgpd_side_changes_make_neighbor_unmanaged():
     wait(lambda: rs_has_route("10.50.0.0/24"), "route not back after remote-as 65001")
 
 
+def _up_seconds(router, addr):
+    js = vrstest.vtysh_json(router, "show bgp neighbors {} json".format(addr)).get(addr, {})
+    if js.get("bgpState") != "Established":
+        return 0
+    return js.get("bgpTimerUpMsec", 0) / 1000.0
+
+
+def test_bfd_without_bfdd_is_reported():
+    """rs runs no bfdd (issue 9: 'warns on drift, e.g. bfdd not
+    running'): nva1's neighbor has bfd and an Established session; once
+    it has been up 10 s with nothing from bfdd, the neighbor says so in
+    JSON (effective.bfddSilent, effective.bfd unknown) and in text.
+    rs_contract (with bfdd) checks the opposite."""
+    tgen_ok()
+    wait(lambda: _up_seconds(r("rs"), NVA1) >= 11, "nva1 not up 11 s: {}".format(nbr()), timeout=60)
+    wait(lambda: nbr().get("effective", {}).get("bfddSilent") is True,
+         "bfddSilent not set without bfdd: {}".format(nbr()))
+    assert nbr()["effective"]["bfd"] == "unknown", nbr()
+    text = r("rs").vtysh_cmd("show route-server", daemon="bgpd")
+    assert "BFD configured but bfdd reports nothing: is bfdd running?" in text, text
+
+
 def vrs_memory():
     """Current allocation counts of the vrs memory groups of rs's bgpd."""
     out = r("rs").vtysh_cmd("show memory", daemon="bgpd")
