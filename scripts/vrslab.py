@@ -827,7 +827,12 @@ class Lab:
         vnet-agent from the route servers), as `ip route` prints them."""
         self._need(vm)
         ns, table = self.vm_table(vm)
-        return run(["ip", "-n", ns, "-4", "route", "show", "table", str(table)]).stdout
+        res = run(["ip", "-n", ns, "-4", "route", "show", "table", str(table)], check=False)
+        if res.returncode != 0 and "table does not exist" in res.stderr:
+            return ""  # nothing programmed (yet): the kernel has no such table
+        if res.returncode != 0:
+            raise LabError("ip -n {} route show table {}: {}".format(ns, table, res.stderr.strip()))
+        return res.stdout
 
     def exec(self, node, cmd, check=False):
         self._need(node)
