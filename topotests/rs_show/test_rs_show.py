@@ -392,6 +392,37 @@ def test_explain_one_instance_and_vm():
     assert set(js) == {"RouteServiceRole_IN_0"}, js
 
 
+def test_explain_expressroute_cap():
+    """Branch-to-branch on and 1,005 more prefixes from nva1: er gets at
+    most 1,000; explain names the cap for a prefix held back."""
+    rsc.tgen_ok()
+    extra = rsc.extra_prefixes(1005)
+    rs_conf("route-server branch-to-branch")
+    try:
+        out = rsc.speaker_file("nva1", ["router bgp 65001", "address-family ipv4 unicast"] +
+                               ["network " + p for p in extra])
+        assert "%" not in out, out
+        ok, _ = vrstest.wait_for(lambda: rsc.pfx_rcd("er") >= 1000, timeout=90, interval=0.5)
+        assert ok, rsc.pfx_rcd("er")
+        has = set(rsc.bgp_routes("er"))
+        held = [p for p in extra if p not in has]
+        assert held, "nothing held back"
+        js = explain(held[0])
+        o = outb(js, ER)
+        assert o["verdict"] == "withheld" and o["reason"] == "expressRouteCap", o
+        assert not o["sent"], o
+        assert outb(js, VPN)["verdict"] == "advertised", outb(js, VPN)
+        sent = [p for p in extra if p in has][0]
+        o = outb(explain(sent), ER)
+        assert o["verdict"] == "advertised" and o["sent"], o
+    finally:
+        rsc.speaker_file("nva1", ["router bgp 65001", "address-family ipv4 unicast"] +
+                         ["no network " + p for p in extra])
+        rs_conf("no route-server branch-to-branch")
+    ok, _ = vrstest.wait_for(lambda: rsc.pfx_rcd("er") <= 2, timeout=60, interval=0.5)
+    assert ok, rsc.pfx_rcd("er")
+
+
 def test_explain_errors():
     rsc.tgen_ok()
     assert show("show route-server explain 10.220.0.0/16 vm nosuchvm").startswith("%")
