@@ -295,6 +295,9 @@ def test_install_diverts_vtysh_and_places_files(pkg):
     for want in ("RuntimeDirectory=vrs", "Restart=on-failure", "--allow-user frr",
                  "ExecStart=/usr/sbin/vnet-agent ", "EnvironmentFile=-/etc/default/vnet-agent"):
         assert want in unit, want
+    # systemd's own check of the unit (works without systemd as PID 1).
+    res = sh(["systemd-analyze", "verify", UNIT], check=False)
+    assert res.returncode == 0, res.stdout + res.stderr
     assert sh(["man", "-w", "vnet-agent"]).stdout.strip() == "/usr/share/man/man8/vnet-agent.8.gz"
     assert sh(["man", "-w", "7", "vrs-bgpd-modules"]).returncode == 0
 
