@@ -2284,6 +2284,8 @@ static void rs_view_verdict(struct bgp_dest *dest, struct peer *peer,
 		v->reason = NULL;
 	else if (attr->aspath && aspath_loop_check(attr->aspath, RS_LOCAL_AS))
 		v->reason = vrs_in_reason_name(VRS_IN_AS_LOOP);
+	else if (rs_bgp_unmanaged(peer, rs_bgp_nbr(peer, NULL), NULL, 0))
+		v->reason = "notManaged";
 	else if (rs_denied_get(peer, p, &r))
 		v->reason = vrs_in_reason_name(r);
 	else

@@ -78,6 +78,8 @@ static const char *rs_in_reason_text(const char *reason)
 		return "not a valid prefix";
 	if (strcmp(reason, "familyDisabled") == 0)
 		return "IPv6 routes are off";
+	if (strcmp(reason, "notManaged") == 0)
+		return "the neighbor is not managed (its bgpd configuration no longer fits its role, see show route-server): every route from it is dropped";
 	if (strcmp(reason, "policy") == 0)
 		return "dropped by bgpd's inbound policy (neighbor not managed, or a route-map)";
 	return reason;

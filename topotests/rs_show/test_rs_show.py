@@ -423,6 +423,23 @@ def test_explain_expressroute_cap():
     assert ok, rsc.pfx_rcd("er")
 
 
+def test_explain_not_managed():
+    """allowas-in on nva2 (bgpd's own line) makes it unmanaged: its
+    routes are dropped, and explain says why."""
+    rsc.tgen_ok()
+    out = rs_conf("address-family ipv4 unicast", "neighbor {} allowas-in 1".format(NVA2))
+    assert "%" not in out, out
+    try:
+        js = wait_explain("10.210.0.0/16",
+                          lambda j: cand(j, NVA2).get("reason") == "notManaged")
+        c = cand(js, NVA2)
+        assert c["verdict"] == "dropped" and "not managed" in c["reasonText"], c
+        assert js["selection"]["ecmp"] == [], js["selection"]
+    finally:
+        rs_conf("address-family ipv4 unicast", "no neighbor {} allowas-in".format(NVA2))
+    wait_explain("10.210.0.0/16", lambda j: cand(j, NVA2)["selected"])
+
+
 def test_explain_errors():
     rsc.tgen_ok()
     assert show("show route-server explain 10.220.0.0/16 vm nosuchvm").startswith("%")
