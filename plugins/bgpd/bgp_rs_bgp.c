@@ -1144,7 +1144,7 @@ int rs_bgp_check_neighbor(const char *vrf, const char *addr,
  * bgpd's own config of a neighbor with a role changed after the role was
  * given (remote-as, allowas-in are not northbound-backed in 8.4): the
  * neighbor is no longer managed. Its routes are all dropped inbound
- * (counted as "policy"), so a 12076 or allowas-in peer never feeds the
+ * (counted as "notManaged"), so a 12076 or allowas-in peer never feeds the
  * route server; its session and what it is sent are left as they are.
  */
 static bool rs_bgp_unmanaged(struct peer *peer, const struct rs_neighbor *nbr,
@@ -1346,10 +1346,11 @@ struct rs_peer_counts {
 	uint32_t received, accepted;
 	uint32_t dropped[VRS_IN_REASON_COUNT];
 	uint32_t dropped_policy;
+	uint32_t dropped_unmanaged; /* the neighbor is not managed */
 	uint32_t advertised;
 };
 
-static void rs_bgp_count(struct bgp *bgp, struct peer *peer,
+static void rs_bgp_count(struct bgp *bgp, struct peer *peer, bool unmanaged,
 			 struct rs_peer_counts *c)
 {
 	struct bgp_table *table = bgp->rib[AFI_IP][SAFI_UNICAST];
@@ -1370,6 +1371,8 @@ static void rs_bgp_count(struct bgp *bgp, struct peer *peer,
 			else if (aspath_loop_check(ain->attr->aspath,
 						   RS_LOCAL_AS))
 				c->dropped[VRS_IN_AS_LOOP]++;
+			else if (unmanaged)
+				c->dropped_unmanaged++;
 			else if (rs_denied_get(peer, p, &why))
 				c->dropped[why]++;
 			else
@@ -1402,7 +1405,9 @@ void rs_bgp_neighbor_state(struct rs_instance *rsi, const char *addr,
 	if (!counts)
 		return;
 	/* Received and dropped need a walk of the adj-RIB-in. */
-	rs_bgp_count(bgp, peer, &c);
+	rs_bgp_count(bgp, peer,
+		     rs_bgp_unmanaged(peer, rs_bgp_nbr(peer, NULL), NULL, 0),
+		     &c);
 	st->received = c.received;
 	st->accepted = c.accepted;
 	st->dropped = c.received - c.accepted;
@@ -1439,10 +1444,10 @@ static void rs_bgp_show_peer(struct rs_instance *rsi, struct bgp *bgp,
 			 "no route-server role (add 'route-server neighbor %s role ...')",
 			 addr);
 	if (peer)
-		rs_bgp_count(bgp, peer, &c);
+		rs_bgp_count(bgp, peer, nbr && unmanaged, &c);
 	for (int r = 1; r < VRS_IN_REASON_COUNT; r++)
 		dropped += c.dropped[r];
-	dropped += c.dropped_policy;
+	dropped += c.dropped_policy + c.dropped_unmanaged;
 	if (!jpeers) {
 		vty_out(vty, "  %-16s %-20s %6u %-12s %8u %8u %8u %8u %6u\n",
 			addr, rs_nbr_role_name(nbr), peer ? peer->as : 0,
@@ -1486,6 +1491,7 @@ static void rs_bgp_show_peer(struct rs_instance *rsi, struct bgp *bgp,
 	for (int r = 1; r < VRS_IN_REASON_COUNT; r++)
 		json_object_int_add(jd, vrs_in_reason_name(r), c.dropped[r]);
 	json_object_int_add(jd, "policy", c.dropped_policy);
+	json_object_int_add(jd, "notManaged", c.dropped_unmanaged);
 	json_object_object_add(jp, "droppedByReason", jd);
 	json_object_int_add(jp, "advertised", c.advertised);
 	if (nbr) {

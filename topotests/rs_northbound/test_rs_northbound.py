@@ -248,6 +248,11 @@ def test_bgpd_side_changes_make_neighbor_unmanaged():
     # its routes are dropped while it is unmanaged
     wait(lambda: not rs_has_route("10.50.0.0/24"), "unmanaged nva1's route still used")
     wait(lambda: nbr().get("accepted") == 0, "accepted from unmanaged nva1: {}".format(nbr()))
+    # counted under their own reason, not as a policy drop
+    drops = nbr()["droppedByReason"]
+    # (nva1 also echoes what it learned from rs: those are AS-loop drops)
+    assert drops["notManaged"] == nbr()["received"] - drops["asLoop"] >= 1, nbr()
+    assert drops["policy"] == 0, nbr()
 
     vrstest.vtysh_conf(r("rs"), "router bgp 65515", "address-family ipv4 unicast",
                        "no neighbor 10.0.0.11 allowas-in")
