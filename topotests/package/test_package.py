@@ -233,7 +233,8 @@ def pkg(request):
     request.addfinalizer(finalize)
     os.makedirs(WORK)
     res = sh([os.path.join(vrstest.TOP, "scripts", "package"), vrstest.BUILD, WORK], check=False)
-    assert res.returncode == 0, "scripts/package failed:\n" + res.stderr[-6000:]
+    assert res.returncode == 0, "scripts/package failed:\n" + "\n".join(
+        [l for l in res.stderr.splitlines() if not l.startswith("N:")][-60:])
     deb = res.stdout.strip().splitlines()[-1]
     assert re.match(r"^{}/frr-vrs_[^/]+_amd64\.deb$".format(re.escape(WORK)), deb), deb
     STATE["deb"] = deb
