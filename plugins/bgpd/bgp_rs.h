@@ -292,6 +292,8 @@ void rs_bgp_init(struct thread_master *tm);
 void rs_bgp_fini(void);
 /* VRF name used as key for a BGP instance ("default" for the default). */
 const char *rs_bgp_vrf_name(struct bgp *bgp);
+/* The BGP instance a vty is in ("router bgp"), NULL if none. */
+struct bgp *rs_bgp_vty_bgp(struct vty *vty);
 /* Local AS of the BGP instance of a VRF, 0 when there is none. */
 uint32_t rs_bgp_local_as(const char *vrf);
 /*

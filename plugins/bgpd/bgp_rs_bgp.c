@@ -66,6 +66,11 @@ const char *rs_bgp_vrf_name(struct bgp *bgp)
 	return bgp->name;
 }
 
+struct bgp *rs_bgp_vty_bgp(struct vty *vty)
+{
+	return VTY_GET_CONTEXT(bgp);
+}
+
 static struct bgp *rs_bgp_lookup(const char *vrf)
 {
 	if (strcmp(vrf, VRF_DEFAULT_NAME) == 0)

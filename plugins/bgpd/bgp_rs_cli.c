@@ -12,8 +12,6 @@
 #include "vrf.h"
 #include "vty.h"
 
-#include "bgpd/bgpd.h"
-
 #include "bgp_rs.h"
 #include "bgp_rs_fabric.h"
 #include "vrs_frr.h"
@@ -51,16 +49,18 @@
 /* Refuses route-server commands outside "router bgp 65515". */
 static struct bgp *rs_cli_bgp(struct vty *vty)
 {
-	struct bgp *bgp = VTY_GET_CONTEXT(bgp);
+	struct bgp *bgp = rs_bgp_vty_bgp(vty);
+	uint32_t as;
 
 	if (!bgp) {
 		vty_out(vty, "%% No BGP instance in this context\n");
 		return NULL;
 	}
-	if (bgp->as != RS_LOCAL_AS) {
+	as = rs_bgp_local_as(rs_bgp_vrf_name(bgp));
+	if (as != RS_LOCAL_AS) {
 		vty_out(vty,
 			"%% route-server mode needs router bgp %u; this instance is AS %u\n",
-			RS_LOCAL_AS, bgp->as);
+			RS_LOCAL_AS, as);
 		return NULL;
 	}
 	return bgp;
