@@ -1572,11 +1572,14 @@ int rs_bgp_show_routes(struct rs_instance *rsi, const char *addr,
 	json_object *jroutes = NULL;
 	struct bgp_dest *dest;
 	uint32_t count = 0;
+	bool unmanaged;
 
 	if (!peer) {
 		vty_out(vty, "%% No neighbor %s in VRF %s\n", addr, rsi->vrf);
 		return -1;
 	}
+	unmanaged = rs_bgp_unmanaged(peer, rs_neighbor_find(rsi, addr), NULL,
+				     0);
 	if (!advertised &&
 	    !CHECK_FLAG(peer->af_flags[AFI_IP][SAFI_UNICAST],
 			PEER_FLAG_SOFT_RECONFIG)) {
@@ -1628,6 +1631,8 @@ int rs_bgp_show_routes(struct rs_instance *rsi, const char *addr,
 						      RS_LOCAL_AS))
 					why = vrs_in_reason_name(
 						VRS_IN_AS_LOOP);
+				else if (unmanaged)
+					why = "notManaged";
 				else if (rs_denied_get(peer, p, &r))
 					why = vrs_in_reason_name(r);
 				else

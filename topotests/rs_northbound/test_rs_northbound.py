@@ -253,6 +253,9 @@ def test_bgpd_side_changes_make_neighbor_unmanaged():
     # (nva1 also echoes what it learned from rs: those are AS-loop drops)
     assert drops["notManaged"] == nbr()["received"] - drops["asLoop"] >= 1, nbr()
     assert drops["policy"] == 0, nbr()
+    learned = vrstest.vtysh_json(r("rs"), "show route-server neighbor 10.0.0.11 learned-routes json")
+    route = learned["learnedRoutes"]["10.50.0.0/24"]
+    assert route["status"] == "dropped" and route["reason"] == "notManaged", learned
 
     vrstest.vtysh_conf(r("rs"), "router bgp 65515", "address-family ipv4 unicast",
                        "no neighbor 10.0.0.11 allowas-in")
