@@ -142,8 +142,8 @@ def test_vm_routes_and_vtysh_errors(tmp_path, state_dir):
         r, _ = vrslab.wait_for(routed, timeout=60, interval=0.5)
         assert r, lab(state_dir, "routes", topo, "vm1").stdout
         assert "proto 200" in r.stdout and "10.2.0.0/16" in r.stdout, r.stdout  # system route too
-        bad = lab(state_dir, "vtysh", topo, "rs0", "show route-server nosuchthing")
-        assert bad.returncode == 1 and "% Unknown command" in bad.stdout, bad
+        bad = lab(state_dir, "vtysh", topo, "rs0", "show nosuchthing")
+        assert bad.returncode == 1 and "% Unknown command: show nosuchthing" in bad.stdout, bad
         novm = lab(state_dir, "vtysh", topo, "rs0", "show route-server effective-routes vm nosuch")
         assert novm.returncode == 1 and "% no VM nosuch" in novm.stdout, novm
         good = lab(state_dir, "vtysh", topo, "rs0", "show route-server effective-routes vm vm1 json")
