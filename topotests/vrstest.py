@@ -248,3 +248,16 @@ def wait_established(sessions, timeout=60.0):
     ok, waited = wait_for(check, timeout=timeout, interval=0.2)
     assert ok, "BGP sessions not Established after {:.0f} s: {}".format(waited, down)
     return waited
+
+
+def reload_test_diff(stdout):
+    """The (adds, dels) lines of a `frr-reload.py --test --stdout` run."""
+    dels, adds, cur = [], [], None
+    for line in stdout.splitlines():
+        if line.startswith("Lines To Delete"):
+            cur = dels
+        elif line.startswith("Lines To Add"):
+            cur = adds
+        elif cur is not None and line.strip() and not line.startswith("==="):
+            cur.append(line.strip())
+    return adds, dels

@@ -364,16 +364,7 @@ def reload(mode, path):
 
 
 def reload_diff(path):
-    out = reload("--test", path)
-    dels, adds, cur = [], [], None
-    for line in out.splitlines():
-        if line.startswith("Lines To Delete"):
-            cur = dels
-        elif line.startswith("Lines To Add"):
-            cur = adds
-        elif cur is not None and line.strip() and not line.startswith("==="):
-            cur.append(line.strip())
-    return adds, dels
+    return vrstest.reload_test_diff(reload("--test", path))
 
 
 def test_reload_through_system_vtysh(pkg):

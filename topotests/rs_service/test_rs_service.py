@@ -123,15 +123,7 @@ def reload(mode, path):
     assert res.returncode == 0, res.stdout + res.stderr
     if mode != "--test":
         return res.stdout
-    dels, adds, cur = [], [], None
-    for line in res.stdout.splitlines():
-        if line.startswith("Lines To Delete"):
-            cur = dels
-        elif line.startswith("Lines To Add"):
-            cur = adds
-        elif cur is not None and line.strip() and not line.startswith("==="):
-            cur.append(line.strip())
-    return adds, dels
+    return vrstest.reload_test_diff(res.stdout)
 
 
 def setup_module(mod):
