@@ -1098,7 +1098,15 @@ static int rs_bgp_peer_status(struct peer *peer)
 		rs_denied_flush(peer);
 		rs_bgp_peer_forget(peer);
 	}
-	if (role)
+	/*
+	 * What the VMs get changes only when a session enters or leaves
+	 * Established (paths of other peers are not used): the reconnect
+	 * attempts to an absent neighbor (Connect <-> Active, every connect
+	 * retry) recompute nothing.
+	 */
+	if (role && ((peer->status == Established) !=
+			     (peer->ostatus == Established) ||
+		     peer->status == Deleted))
 		rs_schedule_publish();
 	return 0;
 }

@@ -115,6 +115,7 @@ DECLARE_LIST(rs_fabric_wq, struct rs_fabric_frame, item);
 
 struct rs_fabric_stats {
 	uint64_t messages, snapshots, updates, keepalives, bytes, acks;
+	uint64_t publishes; /* effective-route sets handed to the client */
 	uint64_t connects, connect_failures, disconnects;
 	uint64_t routes_skipped, vms_skipped;
 	int64_t publish_to_ack_ms;
@@ -1128,6 +1129,7 @@ void rs_fabric_publish(const struct rs_fabric_vm *vms, size_t n_vms)
 
 	if (!fab.tm)
 		return;
+	fab.st.publishes++;
 	s = rs_fabric_state_new(vms, n_vms);
 	/* Latency is measured from the oldest publish not yet sent. */
 	s->publish_ms = t0;
@@ -1157,6 +1159,7 @@ void rs_fabric_status_json(struct json_object *json)
 	json_object_int_add(json, "lastSeqSent", fab.seq);
 	json_object_int_add(json, "lastSeqAcked", fab.last_ack);
 	json_object_int_add(json, "messagesSent", fab.st.messages);
+	json_object_int_add(json, "publishes", fab.st.publishes);
 	json_object_int_add(json, "snapshotsSent", fab.st.snapshots);
 	json_object_int_add(json, "updatesSent", fab.st.updates);
 	json_object_int_add(json, "keepalivesSent", fab.st.keepalives);

@@ -369,6 +369,46 @@ def test_keepalive():
     assert pub["connected"] and pub["errors"] == 0 and pub["lastError"] == "", pub
 
 
+ABSENT = "10.1.0.99"
+
+
+def test_absent_neighbor_no_republish():
+    """Issue 11: every reconnect attempt to an absent neighbor (Connect <->
+    Active, once per connect-retry second) used to recompute and publish
+    every VM's table. Only a change into or out of Established changes
+    what the VMs get: the publish count stays put while the absent role
+    neighbor cycles through its connect attempts."""
+    assert in_sync()
+    rs_conf("neighbor {} remote-as 65099".format(ABSENT), "neighbor {} timers connect 1".format(ABSENT),
+            "route-server neighbor {} role nva".format(ABSENT))
+    try:
+        seen = []
+
+        def state():
+            js = lab.vtysh_json("rs", "show bgp neighbors {} json".format(ABSENT)).get(ABSENT, {})
+            st = js.get("bgpState")
+            if st and (not seen or seen[-1] != st):
+                seen.append(st)
+            return st
+
+        # The configuration change itself publishes once: start counting
+        # after the first FSM transition (one connect-retry later).
+        poll(lambda: state() and len(seen) >= 2, timeout=30, what="first FSM transition",
+             interval=0.05)
+        before = fabric()["publishes"]
+        mark = len(seen)
+        poll(lambda: state() and len(seen) >= mark + 4, timeout=60,
+             what="4 more FSM transitions of the absent neighbor", interval=0.05)
+        after = fabric()["publishes"]
+        logger.info("absent neighbor: states %s, publishes %d -> %d", seen, before, after)
+        assert "Established" not in seen, seen
+        assert after == before, "{} publishes for {} FSM transitions that change no route: {}".format(
+            after - before, len(seen) - mark, seen)
+    finally:
+        rs_conf("no route-server neighbor {} role nva".format(ABSENT), "no neighbor {}".format(ABSENT))
+    poll(in_sync, what="in sync after the absent neighbor is removed")
+
+
 def _vnet_pub():
     return os.path.join(vrslab.build_dir(), "agent", "vnet-pub")
 
