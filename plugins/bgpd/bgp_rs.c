@@ -34,6 +34,7 @@ extern struct yang_module_embed vrs_embed_frr_route_server;
 static struct thread_master *rs_master;
 static struct thread *rs_apply_thread;
 static struct thread *rs_publish_thread;
+static int64_t rs_last_publish_ms;
 
 /* Coalescing delay of route changes before the VMs are re-programmed. */
 #define RS_PUBLISH_DELAY_MS 20
@@ -459,6 +460,8 @@ static void rs_publish_all(struct thread *t)
 {
 	bool waiting = false;
 
+	rs_last_publish_ms = rs_now_ms();
+
 	rs_instance_walk(rs_publish_one, &waiting);
 	if (waiting)
 		thread_add_timer_msec(rs_master, rs_publish_all, NULL,
@@ -502,11 +505,23 @@ void rs_startup_json(struct json_object *json)
 	rs_instance_walk(rs_startup_json_one, json);
 }
 
+/*
+ * Leading edge, then coalescing: the first change after a quiet period
+ * (a failover is one change) is published at the next turn of the event
+ * loop; changes that follow within RS_PUBLISH_DELAY_MS of a publish are
+ * gathered into one.
+ */
 void rs_schedule_publish(void)
 {
-	if (rs_master && !rs_publish_thread)
-		thread_add_timer_msec(rs_master, rs_publish_all, NULL,
-				      RS_PUBLISH_DELAY_MS, &rs_publish_thread);
+	int64_t quiet;
+
+	if (!rs_master || rs_publish_thread)
+		return;
+	quiet = rs_now_ms() - rs_last_publish_ms;
+	thread_add_timer_msec(rs_master, rs_publish_all, NULL,
+			      quiet >= RS_PUBLISH_DELAY_MS ? 0
+							   : RS_PUBLISH_DELAY_MS,
+			      &rs_publish_thread);
 }
 
 void rs_fabric_changed(struct rs_instance *rsi)

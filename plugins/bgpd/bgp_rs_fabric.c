@@ -134,6 +134,7 @@ struct rs_fabric {
 	enum rs_fabric_conn conn;
 	int fd;
 	struct thread *t_connect, *t_read, *t_write, *t_keepalive, *t_flush;
+	int64_t last_flush_ms;
 	struct vrs_fabric_session sess;
 	struct vrs_fabric_reader rd;
 	struct rs_fabric_wq_head wq;
@@ -806,6 +807,7 @@ static void rs_fabric_try_send(void)
 
 static void rs_fabric_flush(struct thread *t)
 {
+	fab.last_flush_ms = rs_fabric_now_ms();
 	rs_fabric_try_send();
 }
 
@@ -1139,9 +1141,15 @@ void rs_fabric_publish(const struct rs_fabric_vm *vms, size_t n_vms)
 		rs_fabric_state_free(fab.desired);
 	}
 	fab.desired = s;
+	/* Leading edge after a quiet period, then coalescing (as in
+	 * rs_schedule_publish). */
 	if (!fab.t_flush)
 		thread_add_timer_msec(fab.tm, rs_fabric_flush, NULL,
-				      RS_FABRIC_COALESCE_MS, &fab.t_flush);
+				      t0 - fab.last_flush_ms >=
+						      RS_FABRIC_COALESCE_MS
+					      ? 0
+					      : RS_FABRIC_COALESCE_MS,
+				      &fab.t_flush);
 }
 
 void rs_fabric_status_json(struct json_object *json)
