@@ -1092,11 +1092,22 @@ static bool peer_allowed(const struct agent *a, int fd, long *uid)
 	       (a->opt.allow_uid >= 0 && cred.uid == (uid_t)a->opt.allow_uid);
 }
 
-/* A free pre-Hello slot, evicting the oldest connection if none is. */
+/*
+ * A free pre-Hello slot, evicting the oldest connection if none is.
+ * Before evicting, every waiting connection gets one read: a publisher
+ * whose Hello arrived just after its accept leaves the pool with it
+ * instead of being evicted by a flood of silent connections.
+ */
 static size_t pre_slot(struct agent *a)
 {
 	size_t oldest = 0;
 
+	for (size_t i = 0; i < PRE_HELLO_SLOTS; i++)
+		if (!a->pre[i])
+			return i;
+	for (size_t i = 0; i < PRE_HELLO_SLOTS; i++)
+		if (a->pre[i])
+			conn_read(a, a->pre[i]);
 	for (size_t i = 0; i < PRE_HELLO_SLOTS; i++) {
 		if (!a->pre[i])
 			return i;

@@ -474,7 +474,8 @@ def test_flood_publisher_gets_in():
         t0 = time.monotonic()
         start_publisher()
         assert wait_for(lambda: status()["publishers"]["0"]["connected"], 10), \
-            "publisher locked out by the flood"
+            "publisher locked out by the flood: {}".format(
+                open(os.path.join(env.tmp, "pub.log")).read()[-600:])
         took = time.monotonic() - t0
         assert took < 5, "publisher got in after {:.1f} s".format(took)
         # Its snapshot is applied while the flood goes on.
