@@ -16,15 +16,26 @@
 
 #include <protobuf-c/protobuf-c.h>
 
-#define VRS_FABRIC_PROTOCOL_VERSION 1
+/*
+ * Version 2: one table per VNet, incremental deltas (per prefix), next-hop
+ * down/up lists. A version 1 peer is refused with VRS_ERR_VERSION.
+ */
+#define VRS_FABRIC_PROTOCOL_VERSION 2
 /* Frames: 4-byte big-endian payload length, then the payload. */
 #define VRS_FABRIC_FRAME_HDR 4
 #define VRS_FABRIC_MAX_FRAME_DEFAULT (4u << 20)
 #define VRS_FABRIC_MAX_FRAME_LIMIT (64u << 20)
 #define VRS_FABRIC_MAX_NEXTHOPS 16
 #define VRS_FABRIC_MAX_NAME 64
+/* Per Table / TableDelta (the v1 names are kept: one entry = one VNet). */
 #define VRS_FABRIC_MAX_ROUTES_PER_VM 262144
+#define VRS_FABRIC_MAX_ROUTES_PER_TABLE VRS_FABRIC_MAX_ROUTES_PER_VM
+#define VRS_FABRIC_MAX_WITHDRAWN 262144
+/* Tables (Snapshot) or deltas (Update) per message. */
 #define VRS_FABRIC_MAX_VMS_PER_MSG 65536
+#define VRS_FABRIC_MAX_TABLES_PER_MSG VRS_FABRIC_MAX_VMS_PER_MSG
+/* Addresses per nexthops_down / nexthops_up list. */
+#define VRS_FABRIC_MAX_NH_LIST 4096
 #define VRS_FABRIC_MAX_ERROR_TEXT 512
 #define VRS_FABRIC_KEEPALIVE_DEFAULT_MS 30000
 #define VRS_FABRIC_KEEPALIVE_MIN_MS 100
@@ -121,9 +132,26 @@ struct vrs_fabric_rset {
 	size_t n;
 };
 
+/*
+ * One VNet's table (Snapshot: the table, or the part of it in this chunk)
+ * or delta (Update: rs = routes added or replaced by prefix, withdrawn =
+ * prefixes removed). The v1 name is kept; name is the VNet name.
+ */
 struct vrs_fabric_vm_table {
 	char name[VRS_FABRIC_MAX_NAME + 1];
 	struct vrs_fabric_rset rs;
+	/*
+	 * Update only: family/prefix/plen set, everything else 0, sorted by
+	 * vrs_fabric_route_cmp_key, no duplicate, none also in rs.
+	 */
+	struct vrs_fabric_route *withdrawn;
+	size_t n_withdrawn;
+};
+
+/* A next-hop address of a nexthops_down / nexthops_up list. */
+struct vrs_fabric_addr {
+	uint8_t family;		/* AF_INET or AF_INET6 */
+	uint8_t addr[16];	/* 4 or 16 significant bytes, rest zero */
 };
 
 struct vrs_fabric_msg {
@@ -140,10 +168,20 @@ struct vrs_fabric_msg {
 
 	/* snapshot, update */
 	bool more;		/* snapshot only */
+	/* Snapshot: tables (a VNet once per message); Update: deltas. */
 	struct vrs_fabric_vm_table *vms;
 	size_t n_vms;
-	char (*removed)[VRS_FABRIC_MAX_NAME + 1];	/* update only */
+	/* Update only: VNet tables withdrawn as a whole. */
+	char (*removed)[VRS_FABRIC_MAX_NAME + 1];
 	size_t n_removed;
+	/*
+	 * Snapshot: the publisher's full down set; Update: addresses going
+	 * down / coming back up. Sorted (family, addr), no duplicates.
+	 */
+	struct vrs_fabric_addr *nh_down;
+	size_t n_nh_down;
+	struct vrs_fabric_addr *nh_up;	/* update only */
+	size_t n_nh_up;
 
 	/* error */
 	uint32_t code;
