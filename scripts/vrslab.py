@@ -9,12 +9,15 @@ from it), so the lab and the tests never drift apart.
 VNets ("vnets" in the topology) are emulated as fabrics: one namespace per
 VNet with a bridge that the VNet's nodes attach to (default gateway: the
 VNet's first address), veth links between peered VNets carrying the
-peering's system routes, and per-VM routing tables selected by source
-address. A vnet-agent (agent/) programs each VM's table with the
-effective routes that the route-server instances publish; system routes
-(the VNet and its peerings) are in the fabric's main table, which is
-consulted first without its default route, so they win over BGP routes as
-in the cloud.
+peering's system routes, and two routing tables per VNet that has VMs,
+one per route-server instance ("slot"; fabric protocol 2). vnet-agent
+(agent/) is told the VNets (--vnet NAME=NETNS,tables=T0:T1) and the VMs
+(--vm NAME=VNET,ip=ADDR); it fills the slot tables with the VNet's
+effective routes that the instances publish and binds each VM to the
+table of its assigned slot (fnv1a32(name) % 2) with a policy-routing rule
+(from ADDR, proto 200). System routes (the VNet and its peerings) are in
+the fabric's main table, which is consulted first without its default
+route, so they win over BGP routes as in the cloud.
 
 Everything the lab creates is recorded in a state file
 (/run/vrs-lab/<name>.json): namespaces by name, daemons by pid. "down"
@@ -40,6 +43,24 @@ DAEMONS = ("zebra", "staticd", "bfdd", "bgpd")
 MODULES = {"rs": "bgpd_rs.so", "nva": "bgpd_nva.so"}
 SCHEMA_PATH = os.path.join(CONFIGS, "topology.schema.json")
 IFNAMSIZ = 16  # Linux interface names: at most 15 characters
+
+
+def fnv1a32(text):
+    """32-bit FNV-1a of a string's bytes (vnet-agent's vnet_vm_hash)."""
+    h = 2166136261
+    for b in text.encode():
+        h = ((h ^ b) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def vm_slot(name):
+    """The slot (route-server instance) vnet-agent assigns to a VM: it
+    computes fnv1a32(name) % 2 itself (fabric protocol 2, agent/README.md);
+    the lab computes the same instead of asking the agent, so that a VM's
+    table is known before the agent runs and at any scale (the status
+    omits per-VM detail above 1000 VMs). The topotests check that both
+    agree (the agent's status: vms.NAME.table)."""
+    return fnv1a32(name) % 2
 
 
 class LabError(Exception):
@@ -387,16 +408,33 @@ class Topology:
         net = ipaddress.ip_network(self.vnets[vnet]["space"])
         return "{}/{}".format(net.network_address + 1, net.prefixlen)
 
-    def vms(self):
-        """(name, vnet, ip, table) of every VM, tables numbered in order."""
+    def _vm_links(self):
+        """(name, vnet, ip) of every VM, in the file's order."""
         out = []
         for n, spec in self.nodes.items():
             if spec["kind"] != "vm":
                 continue
             link = next(l for l in spec["links"] if "vnet" in l)
-            out.append((n, link["vnet"], str(ipaddress.ip_interface(link["ip"]).ip),
-                        VM_TABLE_BASE + len(out)))
+            out.append((n, link["vnet"], str(ipaddress.ip_interface(link["ip"]).ip)))
         return out
+
+    def vnet_tables(self):
+        """{vnet: (T0, T1)}: the two slot tables of every VNet that has VMs
+        (vnet-agent --vnet NAME=NETNS,tables=T0:T1), numbered from
+        VM_TABLE_BASE in the order of "vnets": 100:101, 102:103, ..."""
+        with_vms = {v for _, v, _ in self._vm_links()}
+        out = {}
+        for v in self.vnets:
+            if v in with_vms:
+                t0 = VM_TABLE_BASE + 2 * len(out)
+                out[v] = (t0, t0 + 1)
+        return out
+
+    def vms(self):
+        """(name, vnet, ip, table) of every VM; table = the slot table its
+        rule points at: the VNet's table of the VM's slot (vm_slot)."""
+        tables = self.vnet_tables()
+        return [(n, v, ip, tables[v][vm_slot(n)]) for n, v, ip in self._vm_links()]
 
     def peering_links(self):
         """(vnet_a, vnet_b, _, _, index) for every peering, once."""
@@ -575,7 +613,8 @@ class Lab:
 
     def _up_vnets(self):
         """One fabric namespace per VNet: a bridge for its nodes, links to
-        peered VNets with their system routes, per-VM tables and rules."""
+        peered VNets with their system routes (the slot tables and the VMs'
+        rules are the agent's)."""
         topo = self.topo
         for v in topo.vnets:
             ns = self.vnet_ns(v)
@@ -585,7 +624,7 @@ class Lab:
             run(["ip", "-n", ns, "link", "add", "lan", "type", "bridge"])
             run(["ip", "-n", ns, "addr", "add", topo.vnet_gateway(v), "dev", "lan"])
             run(["ip", "-n", ns, "link", "set", "lan", "up"])
-            # System routes (main table) win over BGP routes (VM tables):
+            # System routes (main table) win over BGP routes (slot tables):
             # consult main first, ignoring its default route.
             run(["ip", "-n", ns, "rule", "add", "pref", "100", "lookup", "main",
                  "suppress_prefixlength", "0"])
@@ -605,16 +644,11 @@ class Lab:
                  "dev", "lan", "scope", "link"])
             run(["ip", "-n", self.vnet_ns(b), "route", "add", topo.vnets[a]["space"],
                  "dev", "lan", "scope", "link"])
-        for vm, vnet, ip, table in topo.vms():
-            ns = self.vnet_ns(vnet)
-            run(["ip", "-n", ns, "rule", "add", "pref", str(200 + table), "from", ip,
-                 "lookup", str(table)])
-            # The VM's table also holds the system routes, so that BGP next
-            # hops (NVAs in peered VNets) resolve inside it.
-            for r in run(["ip", "-n", ns, "-4", "route", "show", "table", "main"]).stdout.splitlines():
-                if r.startswith("default"):
-                    continue
-                run(["ip", "-n", ns, "route", "add", "table", str(table)] + r.split(), check=False)
+        # The VMs' rules and the slot tables' routes are vnet-agent's
+        # (proto 200): the lab makes none. The slot tables need no copy of
+        # the system routes: the agent's routes use nexthop objects, whose
+        # gateways the kernel resolves in the main table when the agent
+        # creates them (a peered VNet's NVA is on-link there).
 
     def _start_agent(self):
         agent = os.path.join(build_dir(), "agent", "vnet-agent")
@@ -623,8 +657,10 @@ class Lab:
         sock = self.agent_socket()
         args = [agent, "--socket", sock, "--allow-user", "frr", "--grace",
                 str(self.topo.data.get("agentGrace", 10))]
-        for vm, vnet, ip, table in self.topo.vms():
-            args += ["--vm", "{}={},table={}".format(vm, self.vnet_ns(vnet), table)]
+        for vnet, (t0, t1) in self.topo.vnet_tables().items():
+            args += ["--vnet", "{}={},tables={}:{}".format(vnet, self.vnet_ns(vnet), t0, t1)]
+        for vm, vnet, ip, _ in self.topo.vms():
+            args += ["--vm", "{}={},ip={}".format(vm, vnet, ip)]
         log = open(os.path.join(self.rundir, "vnet-agent.log"), "a")
         proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                                 env=dict(os.environ, **sanitizer_env("vnet-agent")))
@@ -640,7 +676,9 @@ class Lab:
             raise LabError("vnet-agent did not start; see {}".format(os.path.join(self.rundir, "vnet-agent.log")))
 
     def vm_table(self, vm):
-        """(fabric namespace, routing table) that hold a VM's routes."""
+        """(fabric namespace, routing table) that hold a VM's routes: its
+        VNet's slot table that the agent's rule for the VM points at
+        (vm_slot: computed as the agent does; several VMs share it)."""
         for name, vnet, ip, table in self.topo.vms():
             if name == vm:
                 return self.vnet_ns(vnet), table
@@ -662,6 +700,17 @@ class Lab:
         except ValueError:
             return {}
 
+    def agent_vm(self, vm):
+        """The agent's answer about one VM (`vnet-agent --status --vm NAME`):
+        {"vm", "vnet", "ip", "assignedInstance", "instanceInUse", "table",
+        "netns", "found"}; {} when the agent does not answer."""
+        agent = os.path.join(build_dir(), "agent", "vnet-agent")
+        res = run([agent, "--status", "--socket", self.agent_socket(), "--vm", vm], check=False)
+        try:
+            return json.loads(res.stdout)
+        except ValueError:
+            return {}
+
     def restart_agent(self):
         self._kill("agent")
         self._start_agent()
@@ -669,7 +718,7 @@ class Lab:
     def restart_agent_synced(self, timeout=30.0):
         """Restart a running lab's vnet-agent and wait until the route-server
         instances that were connected before are connected again and have
-        resent their state (lastSeq > 0). Returns (new pid, seconds,
+        resent their state (publisher_synced). Returns (new pid, seconds,
         the instances waited for)."""
         if not self.is_up():
             raise LabError("{} is not up (scripts/lab up {})".format(self.topo.name, self.topo.name))
@@ -682,8 +731,7 @@ class Lab:
 
         def synced():
             pubs = self.agent_status().get("publishers", {})
-            return all(pubs.get(i, {}).get("connected") is True and pubs[i].get("lastSeq", 0) > 0
-                       for i in before)
+            return all(publisher_synced(pubs.get(i, {})) for i in before)
 
         ok, _ = wait_for(synced, timeout=timeout, interval=0.1)
         if not ok:
@@ -821,10 +869,27 @@ class Lab:
                 node, kind, self.topo.name, ", ".join(self.routers()) or "none",
                 " (its kernel routes: scripts/lab routes {} {})".format(self.topo.name, node)))
 
+    def vm_system_routes(self, vm):
+        """The system routes a VM's packets see first: the fabric's main
+        table of its VNet without the default route (the rule pref 100,
+        suppress_prefixlength 0), as `ip route` prints them."""
+        self._need(vm)
+        ns, _ = self.vm_table(vm)
+        res = run(["ip", "-n", ns, "-4", "route", "show", "table", "main"], check=False)
+        return "".join(l + "\n" for l in res.stdout.splitlines() if not l.startswith("default"))
+
+    def vm_rule(self, vm):
+        """The agent's rule for a VM (`ip rule` line), "" when there is none."""
+        self._need(vm)
+        ns, table = self.vm_table(vm)
+        ip = next(i for n, _, i, _ in self.topo.vms() if n == vm)
+        out = run(["ip", "-n", ns, "-4", "rule", "show", "from", ip], check=False).stdout
+        return next((l.strip() for l in out.splitlines() if "proto 200" in l), "")
+
     def vm_routes(self, vm):
-        """A VM's kernel routes: the fabric's per-VM table that holds its
-        effective routes (system routes, and proto 200: programmed by
-        vnet-agent from the route servers), as `ip route` prints them."""
+        """A VM's BGP routes: its VNet's slot table that the agent's rule
+        for the VM selects (proto 200: programmed by vnet-agent from the
+        route servers), as `ip route` prints them."""
         self._need(vm)
         ns, table = self.vm_table(vm)
         res = run(["ip", "-n", ns, "-4", "route", "show", "table", str(table)], check=False)
@@ -930,6 +995,15 @@ class Lab:
             raise LabError("unknown failure '{}' (link, silent, bgpd, hub)".format(what))
         self.state["failed"].pop("{}/{}".format(target, what), None)
         self._save()
+
+
+def publisher_synced(pub):
+    """A publisher of the agent's status ("publishers": {"0": {...}}) is
+    connected and has sent its snapshot: "synced" (protocol 2), or a
+    sequence number above 0 when the agent does not say."""
+    if pub.get("connected") is not True:
+        return False
+    return pub["synced"] is True if "synced" in pub else pub.get("lastSeq", 0) > 0
 
 
 def wait_for(predicate, timeout=30.0, interval=0.05):

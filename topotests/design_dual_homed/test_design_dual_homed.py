@@ -15,6 +15,7 @@ down, and clean shutdown without module leaks.
 
 import json
 import os
+import re
 import sys
 import time
 
@@ -66,6 +67,22 @@ def agent_vm(vm):
     return LAB.agent_status().get("vms", {}).get(vm, {})
 
 
+def agent_slot(slot, st=None):
+    """The agent's status of one slot (instance) of the spoke VNet."""
+    st = st if st is not None else LAB.agent_status()
+    slots = st.get("vnets", {}).get("spoke", {}).get("slots", [])
+    return slots[slot] if len(slots) == 2 else {}
+
+
+def slot_nexthops(slot, prefix=ONPREM):
+    """Next hops of the agent's route in one slot table of the spoke."""
+    ns, _ = LAB.vm_table("vm1")
+    table = TOPO.vnet_tables()["spoke"][slot]
+    out = vrslab.run(["ip", "-n", ns, "route", "show", "table", str(table), prefix,
+                      "proto", "200"], check=False).stdout
+    return sorted(re.findall(r"via (\S+)", out))
+
+
 def established(node, peers):
     summ = LAB.vtysh_json(node, "show bgp ipv4 unicast summary json")
     got = summ.get("peers", {})
@@ -73,17 +90,19 @@ def established(node, peers):
 
 
 def agent_in_sync(st=None):
-    """Both route-server instances connected to the agent and resynced
-    (lastSeq > 0), and every VM programmed by its assigned instance with a
-    table set by a message (the agent's status JSON, agent/README.md)."""
+    """Both route-server instances connected to the agent and resynced,
+    each slot table of the spoke programmed from its own instance without
+    error, and every VM on its assigned instance, bound to the table the
+    lab computes for it (the agent's status JSON, agent/README.md)."""
     st = st if st is not None else LAB.agent_status()
     pubs = st.get("publishers", {})
     vms = st.get("vms", {})
-    return (all(pubs.get(i, {}).get("connected") is True and pubs[i].get("lastSeq", 0) > 0
-                for i in ("0", "1")) and
+    return (all(vrslab.publisher_synced(pubs.get(i, {})) for i in ("0", "1")) and
+            all(agent_slot(s, st).get("instanceInUse") == s and
+                agent_slot(s, st).get("lastError", "") == "" for s in (0, 1)) and
             sorted(vms) == ["vm1", "vm2"] and
             all(v.get("instanceInUse") is not None and v.get("instanceInUse") == v.get("assignedInstance")
-                and v.get("lastSeq", 0) > 0 and v.get("lastError") == "" for v in vms.values()))
+                and v.get("table") == LAB.vm_table(n)[1] for n, v in vms.items()))
 
 
 def starting_state(timeout=90):
@@ -206,7 +225,9 @@ def test_killed_nva_bgpd_failover():
 
 def test_one_instance_peering_trap():
     """nva1 peers only instance rs0: the VMs that instance rs1 programs
-    never get nva1's routes (the cloud's trap, reproduced)."""
+    never get nva1's routes (the cloud's trap, reproduced): slot table 1
+    (from rs1) lacks nva1 and the VMs bound to it route via nva2 only,
+    while slot table 0 and its VMs keep both."""
     starting_state()
     status = {vm: agent_vm(vm).get("instanceInUse") for vm in ("vm1", "vm2")}
     assert sorted(status.values()) == [0, 1], "VMs not spread over both instances: {}".format(status)
@@ -218,6 +239,11 @@ def test_one_instance_peering_trap():
             want = [NVA1, NVA2] if inst == 0 else [NVA2]
             ok, _ = wait_nexthops(vm, want, timeout=20)
             assert ok, "{} (instance {}): {}".format(vm, inst, kernel_nexthops(vm))
+        assert slot_nexthops(0) == [NVA1, NVA2] and slot_nexthops(1) == [NVA2], \
+            (slot_nexthops(0), slot_nexthops(1))
+        # Not a failover: both slots still draw from their own instance.
+        st = LAB.agent_status()
+        assert [agent_slot(s, st).get("instanceInUse") for s in (0, 1)] == [0, 1], st.get("vnets")
         warn = LAB.vtysh_json("nva1", "show route-server-peering json")
         assert any("only one route-server instance" in w
                    for w in warn["instances"]["default"]["warnings"]), warn
@@ -254,7 +280,8 @@ def test_agent_restart_resyncs_without_loss():
     logger.info("agent restart: both instances resynced after %.2f s", secs)
     for vm in ("vm1", "vm2"):
         assert kernel_nexthops(vm) == before[vm]
-        assert agent_vm(vm).get("routesApplied", 0) >= 1, agent_vm(vm)
+    for slot in (0, 1):
+        assert agent_slot(slot).get("routesApplied", 0) >= 1, agent_slot(slot)
     assert ping("vm1")
 
 
