@@ -302,6 +302,124 @@ static void test_bounds(void)
 	      "invalid prefix skipped");
 }
 
+/*
+ * vrs_effective_prefix gives, for every prefix, exactly the entries of the
+ * full table with that prefix: every VNet, route server, option set and
+ * BGP table of the model, for every prefix of the output or of the BGP
+ * routes, and for prefixes in neither.
+ */
+static void test_prefix_matches_full(void)
+{
+	static const char *const vms[] = {"hub", "spoke1", "spoke2", "half",
+					  "ds"};
+	static const char *const rss[] = {"hub", "ds", NULL};
+	static const struct bgp_spec *const tables[] = {hub_bgp, ds_bgp};
+	static const char *const absent[] = {"10.99.0.0/16", "0.0.0.0/0",
+					     "::/0", "10.0.0.0/16"};
+	struct vrs_vnet v[TEST_MAX_VNETS];
+	size_t n = test_build_vnets(v, vnets, peerings);
+	size_t checked = 0;
+
+	for (size_t t = 0; t < ARRAY_SIZE(tables); t++)
+	for (size_t a = 0; a < ARRAY_SIZE(vms); a++)
+	for (size_t b = 0; b < ARRAY_SIZE(rss); b++)
+	for (unsigned int o = 0; o < 4; o++) {
+		const struct vrs_vnet *vm = vrs_vnet_find(v, n, vms[a]);
+		const struct vrs_vnet *rs =
+			rss[b] ? vrs_vnet_find(v, n, rss[b]) : NULL;
+		struct vrs_addr nh[MAX_BGP][MAX_NH];
+		struct vrs_bgp_route bgp[MAX_BGP];
+		struct vrs_eff_route full[MAX_ROUTES];
+		struct vrs_prefix probe[MAX_ROUTES + MAX_BGP + 4];
+		struct vrs_eff_opts opts;
+		size_t n_bgp = test_bgp(tables[t], bgp, nh), n_full, n_probe = 0;
+
+		vrs_eff_opts_init(&opts);
+		opts.include_default = o & 1;
+		opts.include_invalid = o & 2;
+		n_full = vrs_effective_routes(v, n, vm, rs, bgp, n_bgp, &opts,
+					      full, ARRAY_SIZE(full));
+		CHECK(n_full <= ARRAY_SIZE(full), "table fits: %zu", n_full);
+		for (size_t i = 0; i < n_full; i++)
+			probe[n_probe++] = full[i].prefix;
+		for (size_t i = 0; i < n_bgp; i++)
+			probe[n_probe++] = bgp[i].prefix;
+		for (size_t i = 0; i < ARRAY_SIZE(absent); i++)
+			probe[n_probe++] = test_prefix(absent[i]);
+		for (size_t i = 0; i < n_probe; i++) {
+			const struct vrs_bgp_route *br = NULL;
+			struct vrs_eff_route one[4];
+			size_t got, want = 0, k = 0;
+
+			for (size_t j = 0; j < n_bgp; j++)
+				if (!vrs_prefix_cmp(&bgp[j].prefix, &probe[i]))
+					br = &bgp[j];
+			got = vrs_effective_prefix(v, n, vm, rs, &probe[i], br,
+						   &opts, one,
+						   ARRAY_SIZE(one));
+			for (size_t j = 0; j < n_full; j++) {
+				char x[256], y[256];
+
+				if (vrs_prefix_cmp(&full[j].prefix, &probe[i]))
+					continue;
+				want++;
+				if (k >= got)
+					continue;
+				test_format(&full[j], x, sizeof(x));
+				test_format(&one[k++], y, sizeof(y));
+				CHECK(!strcmp(x, y),
+				      "%s/%s/%u: '%s' vs full '%s'", vms[a],
+				      rss[b] ? rss[b] : "-", o, y, x);
+			}
+			CHECK(got == want, "%s/%s/%u: %zu entries, full has %zu",
+			      vms[a], rss[b] ? rss[b] : "-", o, got, want);
+			checked++;
+		}
+	}
+	CHECK(checked > 500, "probes: %zu", checked);
+
+	/* What the module publishes (installed routes only). */
+	{
+		const struct vrs_vnet *hub = vrs_vnet_find(v, n, "hub");
+		const struct vrs_vnet *sp1 = vrs_vnet_find(v, n, "spoke1");
+		struct vrs_addr nh[MAX_BGP][MAX_NH];
+		struct vrs_bgp_route bgp[MAX_BGP];
+		struct vrs_eff_route one[2];
+		struct vrs_eff_opts opts;
+		struct vrs_prefix p = test_prefix("10.2.0.0/16");
+		char buf[256];
+
+		test_bgp(hub_bgp, bgp, nh);
+		vrs_eff_opts_init(&opts);
+		opts.include_default = false;
+		opts.include_invalid = false;
+		/* spoke2's space: a system route in hub, a BGP one in spoke1. */
+		CHECK(vrs_effective_prefix(v, n, hub, hub, &p, &bgp[2], &opts,
+					   one, 2) == 1,
+		      "hub: one entry");
+		test_format(&one[0], buf, sizeof(buf));
+		CHECK(!strcmp(buf, "10.2.0.0/16 VNetPeering Active VNetPeering -"),
+		      "hub: '%s'", buf);
+		CHECK(vrs_effective_prefix(v, n, sp1, hub, &p, &bgp[2], &opts,
+					   one, 2) == 1,
+		      "spoke1: one entry");
+		test_format(&one[0], buf, sizeof(buf));
+		CHECK(!strcmp(buf, "10.2.0.0/16 " GWT " Active " GWT " 10.0.0.68"),
+		      "spoke1: '%s'", buf);
+		/* Withdrawn: nothing left in spoke1, covered: nothing in hub. */
+		CHECK(vrs_effective_prefix(v, n, sp1, hub, &p, NULL, &opts, one,
+					   2) == 0,
+		      "withdrawn");
+		p = test_prefix("10.0.1.0/24");
+		CHECK(vrs_effective_prefix(v, n, hub, hub, &p, &bgp[0], &opts,
+					   one, 2) == 0,
+		      "covered");
+		CHECK(vrs_effective_prefix(v, n, hub, hub, &p, &bgp[0], &opts,
+					   NULL, 0) == 0,
+		      "count only");
+	}
+}
+
 static void test_names(void)
 {
 	CHECK(!strcmp(vrs_eff_source_name(VRS_EFF_SRC_VNET_LOCAL),
@@ -325,5 +443,6 @@ void test_effective_suite(void)
 {
 	test_tables();
 	test_bounds();
+	test_prefix_matches_full();
 	test_names();
 }

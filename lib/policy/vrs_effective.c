@@ -173,8 +173,13 @@ static struct vrs_prefix vrs_eff_default(uint8_t family)
 	return p;
 }
 
+/*
+ * The Internet default route(s) of vm: 0.0.0.0/0, and ::/0 for a VNet with
+ * an IPv6 space; family 0 = both, else only that family.
+ */
 static void vrs_eff_defaults(struct vrs_eff_out *o, const struct vrs_vnet *vm,
-			     const bool bgp_default[2], bool include_invalid)
+			     const bool bgp_default[2], bool include_invalid,
+			     uint8_t family)
 {
 	static const uint8_t families[2] = {VRS_AF_IPV4, VRS_AF_IPV6};
 	size_t f, i;
@@ -188,6 +193,8 @@ static void vrs_eff_defaults(struct vrs_eff_out *o, const struct vrs_vnet *vm,
 		};
 		bool has = families[f] == VRS_AF_IPV4;
 
+		if (family && family != families[f])
+			continue;
 		for (i = 0; !has && i < vm->n_spaces && i < VRS_VNET_MAX_SPACES;
 		     i++)
 			has = vm->spaces[i].addr.family == families[f];
@@ -201,6 +208,37 @@ static void vrs_eff_defaults(struct vrs_eff_out *o, const struct vrs_vnet *vm,
 		}
 		vrs_eff_emit(o, &r);
 	}
+}
+
+/*
+ * The entry of one BGP route in vm's table: false if it has none (an
+ * invalid prefix, or covered by a system route without include_invalid).
+ * *is_default: an active BGP default route (it hides the Internet one).
+ */
+static bool vrs_eff_bgp_entry(const struct vrs_vnet *vnets, size_t n,
+			      const struct vrs_vnet *vm,
+			      const struct vrs_bgp_route *bgp,
+			      const struct vrs_eff_opts *opts,
+			      struct vrs_eff_route *r, bool *is_default)
+{
+	*is_default = false;
+	*r = (struct vrs_eff_route){
+		.prefix = bgp->prefix,
+		.source = VRS_EFF_SRC_VIRTUAL_NETWORK_GATEWAY,
+		.nh_type = VRS_EFF_NH_VIRTUAL_NETWORK_GATEWAY,
+		.state = VRS_EFF_ACTIVE,
+	};
+	if (!vrs_prefix_valid(&r->prefix))
+		return false;
+	if (vrs_eff_covered(vnets, n, vm, &r->prefix, &r->covered_by)) {
+		if (!opts->include_invalid)
+			return false;
+		r->state = VRS_EFF_INVALID;
+	} else if (!r->prefix.len) {
+		*is_default = true;
+	}
+	vrs_eff_set_nexthops(r, bgp->nexthops, bgp->n_nexthops);
+	return true;
 }
 
 size_t vrs_effective_routes(const struct vrs_vnet *vnets, size_t n,
@@ -236,28 +274,80 @@ size_t vrs_effective_routes(const struct vrs_vnet *vnets, size_t n,
 	if (!rs_vnet || vrs_vnet_programming_rs(vnets, n, vm_vnet) != rs_vnet)
 		n_bgp = 0;
 	for (i = 0; bgp && i < n_bgp; i++) {
-		struct vrs_eff_route r = {
-			.prefix = bgp[i].prefix,
-			.source = VRS_EFF_SRC_VIRTUAL_NETWORK_GATEWAY,
-			.nh_type = VRS_EFF_NH_VIRTUAL_NETWORK_GATEWAY,
-			.state = VRS_EFF_ACTIVE,
-		};
+		struct vrs_eff_route r;
+		bool is_default;
 
-		if (!vrs_prefix_valid(&r.prefix))
+		if (!vrs_eff_bgp_entry(vnets, n, vm_vnet, &bgp[i], opts, &r,
+				       &is_default))
 			continue;
-		if (vrs_eff_covered(vnets, n, vm_vnet, &r.prefix,
-				    &r.covered_by)) {
-			if (!opts->include_invalid)
-				continue;
-			r.state = VRS_EFF_INVALID;
-		} else if (!r.prefix.len) {
+		if (is_default)
 			bgp_default[r.prefix.addr.family == VRS_AF_IPV6] = true;
-		}
-		vrs_eff_set_nexthops(&r, bgp[i].nexthops, bgp[i].n_nexthops);
 		vrs_eff_emit(&o, &r);
 	}
 	if (opts->include_default)
 		vrs_eff_defaults(&o, vm_vnet, bgp_default,
-				 opts->include_invalid);
+				 opts->include_invalid, 0);
+	return o.total;
+}
+
+/* System routes of vm (its spaces, then its connected peers') equal to p. */
+static void vrs_eff_system_at(struct vrs_eff_out *o,
+			      const struct vrs_vnet *vnets, size_t n,
+			      const struct vrs_vnet *vm,
+			      const struct vrs_prefix *p)
+{
+	size_t i, j;
+
+	for (i = 0; i < vm->n_spaces && i < VRS_VNET_MAX_SPACES; i++)
+		if (!vrs_prefix_cmp(&vm->spaces[i], p))
+			vrs_eff_emit_system(o, p, VRS_EFF_SRC_VNET_LOCAL,
+					    VRS_EFF_NH_VNET_LOCAL);
+	for (i = 0; i < vm->n_peerings && i < VRS_VNET_MAX_PEERINGS; i++) {
+		const struct vrs_vnet *r =
+			vrs_vnet_peer(vnets, n, vm, &vm->peerings[i]);
+
+		for (j = 0; r && j < r->n_spaces && j < VRS_VNET_MAX_SPACES;
+		     j++)
+			if (!vrs_prefix_cmp(&r->spaces[j], p))
+				vrs_eff_emit_system(o, p,
+						    VRS_EFF_SRC_VNET_PEERING,
+						    VRS_EFF_NH_VNET_PEERING);
+	}
+}
+
+size_t vrs_effective_prefix(const struct vrs_vnet *vnets, size_t n,
+			    const struct vrs_vnet *vm_vnet,
+			    const struct vrs_vnet *rs_vnet,
+			    const struct vrs_prefix *p,
+			    const struct vrs_bgp_route *bgp,
+			    const struct vrs_eff_opts *opts,
+			    struct vrs_eff_route *out, size_t cap)
+{
+	struct vrs_eff_out o = {.routes = out, .cap = cap};
+	struct vrs_eff_opts defaults;
+	bool bgp_default[2] = {};
+
+	if (!opts) {
+		vrs_eff_opts_init(&defaults);
+		opts = &defaults;
+	}
+	vrs_eff_system_at(&o, vnets, n, vm_vnet, p);
+	if (!rs_vnet || vrs_vnet_programming_rs(vnets, n, vm_vnet) != rs_vnet)
+		bgp = NULL;
+	if (bgp && !vrs_prefix_cmp(&bgp->prefix, p)) {
+		struct vrs_eff_route r;
+		bool is_default;
+
+		if (vrs_eff_bgp_entry(vnets, n, vm_vnet, bgp, opts, &r,
+				      &is_default)) {
+			if (is_default)
+				bgp_default[r.prefix.addr.family ==
+					    VRS_AF_IPV6] = true;
+			vrs_eff_emit(&o, &r);
+		}
+	}
+	if (opts->include_default && !p->len)
+		vrs_eff_defaults(&o, vm_vnet, bgp_default,
+				 opts->include_invalid, p->addr.family);
 	return o.total;
 }

@@ -101,6 +101,24 @@ size_t vrs_effective_routes(const struct vrs_vnet *vnets, size_t n,
 			    const struct vrs_eff_opts *opts,
 			    struct vrs_eff_route *out, size_t cap);
 
+/*
+ * The same table for one prefix p (an incremental update after p
+ * changed): exactly the entries of vrs_effective_routes() whose prefix is
+ * p, in the same order, given the route server's BGP route for p (bgp
+ * NULL, or a route for another prefix: none). Entries that do not depend
+ * on p's BGP route come out too (a system route equal to p; the Internet
+ * default when p is a default route and include_default is set), so the
+ * result replaces everything the full table holds for p. Returns the
+ * number of entries, stores the first cap of them in out.
+ */
+size_t vrs_effective_prefix(const struct vrs_vnet *vnets, size_t n,
+			    const struct vrs_vnet *vm_vnet,
+			    const struct vrs_vnet *rs_vnet,
+			    const struct vrs_prefix *p,
+			    const struct vrs_bgp_route *bgp,
+			    const struct vrs_eff_opts *opts,
+			    struct vrs_eff_route *out, size_t cap);
+
 /* Names for output / JSON. */
 const char *vrs_eff_source_name(enum vrs_eff_source src);
 const char *vrs_eff_nh_type_name(enum vrs_eff_nh_type t);
