@@ -503,11 +503,11 @@ static void send_bad_route(struct pub *p, const char *kind)
 {
 	Vrs__Fabric__Envelope env = VRS__FABRIC__ENVELOPE__INIT;
 	Vrs__Fabric__Update upd = VRS__FABRIC__UPDATE__INIT;
-	Vrs__Fabric__VmRoutes vm = VRS__FABRIC__VM_ROUTES__INIT;
+	Vrs__Fabric__TableDelta vm = VRS__FABRIC__TABLE_DELTA__INIT;
 	Vrs__Fabric__Route r = VRS__FABRIC__ROUTE__INIT;
 	Vrs__Fabric__NextHop nh[VRS_FABRIC_MAX_NEXTHOPS + 1];
 	Vrs__Fabric__NextHop *nhp[VRS_FABRIC_MAX_NEXTHOPS + 1];
-	Vrs__Fabric__VmRoutes *vmp = &vm;
+	Vrs__Fabric__TableDelta *vmp = &vm;
 	Vrs__Fabric__Route *rp = &r;
 	uint8_t pfx[4] = { 10, 1, 0, 1 }, addr[VRS_FABRIC_MAX_NEXTHOPS + 1][4];
 	uint8_t buf[4096];
@@ -527,9 +527,9 @@ static void send_bad_route(struct pub *p, const char *kind)
 	env.msg_case = VRS__FABRIC__ENVELOPE__MSG_UPDATE;
 	env.update = &upd;
 	upd.seq = ++p->seq;
-	upd.n_vms = 1;
-	upd.vms = &vmp;
-	vm.vm = "vm0";
+	upd.n_deltas = 1;
+	upd.deltas = &vmp;
+	vm.vnet = "vnet0";
 	vm.n_routes = 1;
 	vm.routes = &rp;
 	r.family = VRS__FABRIC__FAMILY__FAMILY_IPV4;
@@ -601,8 +601,8 @@ static void send_big_empty(struct pub *p)
 	b[off++] = (uint8_t)(env_len >> 16);
 	b[off++] = (uint8_t)(env_len >> 8);
 	b[off++] = (uint8_t)env_len;
-	b[off++] = 0x08;	/* version = 1 */
-	b[off++] = 1;
+	b[off++] = 0x08;	/* version */
+	b[off++] = VRS_FABRIC_PROTOCOL_VERSION;
 	b[off++] = 0x1a;	/* snapshot */
 	put_varint(b, &off, snap_len);
 	b[off++] = 0x08;	/* seq */

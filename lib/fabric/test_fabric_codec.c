@@ -244,8 +244,8 @@ struct wire {
 	Vrs__Fabric__Hello hello;
 	Vrs__Fabric__Snapshot snap;
 	Vrs__Fabric__Update upd;
-	Vrs__Fabric__VmRoutes vm;
-	Vrs__Fabric__VmRoutes *vmp[2];
+	Vrs__Fabric__Table vm;
+	Vrs__Fabric__Table *vmp[2];
 	Vrs__Fabric__Route route[2];
 	Vrs__Fabric__Route *routep[2];
 	Vrs__Fabric__NextHop nh[20];
@@ -260,15 +260,15 @@ static void wire_snapshot(struct wire *w)
 	memset(w, 0, sizeof(*w));
 	vrs__fabric__envelope__init(&w->env);
 	vrs__fabric__snapshot__init(&w->snap);
-	vrs__fabric__vm_routes__init(&w->vm);
-	w->env.version = 1;
+	vrs__fabric__table__init(&w->vm);
+	w->env.version = 2;
 	w->env.msg_case = VRS__FABRIC__ENVELOPE__MSG_SNAPSHOT;
 	w->env.snapshot = &w->snap;
 	w->snap.seq = 1;
-	w->snap.n_vms = 1;
-	w->snap.vms = w->vmp;
+	w->snap.n_tables = 1;
+	w->snap.tables = w->vmp;
 	w->vmp[0] = &w->vm;
-	w->vm.vm = "vm1";
+	w->vm.vnet = "vm1";
 	w->vm.n_routes = 1;
 	w->vm.routes = w->routep;
 	for (int i = 0; i < 2; i++) {
@@ -303,13 +303,13 @@ static void wire_hello(struct wire *w)
 	vrs__fabric__hello__init(&w->hello);
 	w->env.msg_case = VRS__FABRIC__ENVELOPE__MSG_HELLO;
 	w->env.hello = &w->hello;
-	w->hello.protocol_version = 1;
+	w->hello.protocol_version = 2;
 	w->hello.role = VRS__FABRIC__ROLE__ROLE_PUBLISHER;
 	w->hello.instance_name = "rs1-0";
 }
 
 static void m_none(struct wire *w) { }
-static void m_version(struct wire *w) { w->env.version = 2; }
+static void m_version(struct wire *w) { w->env.version = 1; }
 static void m_noversion(struct wire *w) { w->env.version = 0; }
 static void m_nomsg(struct wire *w) { w->env.msg_case = 0; }
 static void m_hostbits(struct wire *w) { w->pfx[0][3] = 1; }
@@ -331,9 +331,9 @@ static void m_blackhole(struct wire *w)
 }
 static void m_nonh(struct wire *w) { w->route[0].n_next_hops = 0; }
 static void m_seq0(struct wire *w) { w->snap.seq = 0; }
-static void m_vmname(struct wire *w) { w->vm.vm = "bad name!"; }
-static void m_vmempty(struct wire *w) { w->vm.vm = ""; }
-static void m_dupvm(struct wire *w) { w->snap.n_vms = 2; w->vmp[1] = &w->vm; }
+static void m_vmname(struct wire *w) { w->vm.vnet = "bad name!"; }
+static void m_vmempty(struct wire *w) { w->vm.vnet = ""; }
+static void m_dupvm(struct wire *w) { w->snap.n_tables = 2; w->vmp[1] = &w->vm; }
 static void m_hver(struct wire *w) { wire_hello(w); w->hello.protocol_version = 7; }
 static void m_hrole(struct wire *w) { wire_hello(w); w->hello.role = 0; }
 static void m_hinst(struct wire *w) { wire_hello(w); w->hello.instance_id = 2; }
@@ -348,8 +348,8 @@ static const struct bad_case {
 } bad_cases[] = {
 	{ "valid snapshot", m_none, NULL },
 	{ "valid hello", m_hok, NULL },
-	{ "wrong envelope version", m_version, "unsupported protocol version 2" },
-	{ "missing envelope version", m_noversion, "unsupported protocol version 0" },
+	{ "v1 envelope", m_version, "protocol version 1 not supported: this side speaks version 2 (tables per VNet)" },
+	{ "missing envelope version", m_noversion, "protocol version 0 not supported" },
 	{ "no message", m_nomsg, "no known message" },
 	{ "prefix host bits", m_hostbits, "host bits set" },
 	{ "prefix length 33", m_plen, "prefix length 33 out of range" },
@@ -368,9 +368,9 @@ static const struct bad_case {
 	{ "appliance without next hop", m_nonh, "takes 1..16 next hops, got 0" },
 	{ "seq missing", m_seq0, "seq is missing" },
 	{ "bad vm name", m_vmname, "invalid characters" },
-	{ "empty vm name", m_vmempty, "VM name '' is empty" },
-	{ "vm twice", m_dupvm, "vm vm1 appears twice" },
-	{ "hello version", m_hver, "unsupported protocol version 7" },
+	{ "empty vm name", m_vmempty, "VNet name '' is empty" },
+	{ "vm twice", m_dupvm, "vnet vm1 appears twice in one Snapshot" },
+	{ "hello version", m_hver, "protocol version 7 not supported" },
 	{ "hello no role", m_hrole, "role 0 is missing" },
 	{ "hello instance 2", m_hinst, "instance id 2" },
 	{ "hello no instance name", m_hname, "instance name is missing" },

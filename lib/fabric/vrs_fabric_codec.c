@@ -435,6 +435,227 @@ vrs_fabric_rset_find(const struct vrs_fabric_rset *rs,
 }
 
 /* ------------------------------------------------------------------ */
+/* Prefix keys, next-hop address lists                                */
+
+/* A withdrawn prefix: family, prefix and length only. */
+static int prefix_key_validate(const struct vrs_fabric_route *r, char *reason,
+			       size_t rlen)
+{
+	char pfx[INET6_ADDRSTRLEN + 8];
+
+	if (r->family != AF_INET && r->family != AF_INET6)
+		return fail(reason, rlen, "unknown address family %u",
+			    r->family);
+	if (r->plen > addr_len(r->family) * 8)
+		return fail(reason, rlen, "prefix length %u out of range 0..%u",
+			    r->plen, addr_len(r->family) * 8);
+	if (!host_bits_zero(r->prefix, addr_len(r->family), r->plen))
+		return fail(reason, rlen, "prefix %s has host bits set",
+			    vrs_fabric_prefix_str(r, pfx, sizeof(pfx)));
+	return 0;
+}
+
+static bool rset_sorted_strict(const struct vrs_fabric_route *r, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (vrs_fabric_route_cmp_key(&r[i - 1], &r[i]) >= 0)
+			return false;
+	return true;
+}
+
+/* A prefix of routes (tag 0) or withdrawn (tag 1), for the slow check. */
+struct pkey {
+	uint8_t family;
+	uint8_t plen;
+	uint8_t tag;
+	uint8_t prefix[16];
+};
+
+static int pkey_cmp(const void *a, const void *b)
+{
+	const struct pkey *x = a, *y = b;
+	int c;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	c = memcmp(x->prefix, y->prefix, addr_len(x->family));
+	if (c)
+		return c;
+	if (x->plen != y->plen)
+		return x->plen < y->plen ? -1 : 1;
+	return (int)x->tag - (int)y->tag;
+}
+
+static void pkey_str(const struct pkey *k, char *buf, size_t len)
+{
+	struct vrs_fabric_route r = { .family = k->family, .plen = k->plen };
+
+	memcpy(r.prefix, k->prefix, sizeof(r.prefix));
+	vrs_fabric_prefix_str(&r, buf, len);
+}
+
+/*
+ * No prefix twice in routes and withdrawn together. Linear when both are
+ * sorted (the decoder's case and the usual encoder's), else sorts keys.
+ */
+static int prefixes_unique(const struct vrs_fabric_route *a, size_t na,
+			   const struct vrs_fabric_route *b, size_t nb,
+			   char *reason, size_t rlen)
+{
+	char pfx[INET6_ADDRSTRLEN + 8];
+	struct pkey *k;
+	size_t n = 0, i = 0, j = 0;
+	int ret = 0;
+
+	if (rset_sorted_strict(a, na) && rset_sorted_strict(b, nb)) {
+		while (i < na && j < nb) {
+			int c = vrs_fabric_route_cmp_key(&a[i], &b[j]);
+
+			if (!c)
+				return fail(reason, rlen,
+					    "prefix %s both in routes and withdrawn",
+					    vrs_fabric_prefix_str(&a[i], pfx,
+								  sizeof(pfx)));
+			if (c < 0)
+				i++;
+			else
+				j++;
+		}
+		return 0;
+	}
+	k = alloc_array(na + nb + 1, sizeof(*k));
+	if (!k)
+		return fail(reason, rlen, "out of memory checking %zu prefixes",
+			    na + nb);
+	for (i = 0; i < na + nb; i++) {
+		const struct vrs_fabric_route *r = i < na ? &a[i] : &b[i - na];
+
+		k[n].family = r->family;
+		k[n].plen = r->plen;
+		k[n].tag = i < na ? 0 : 1;
+		memcpy(k[n].prefix, r->prefix, sizeof(k[n].prefix));
+		n++;
+	}
+	qsort(k, n, sizeof(*k), pkey_cmp);
+	for (i = 1; i < n; i++) {
+		if (k[i - 1].family != k[i].family ||
+		    k[i - 1].plen != k[i].plen ||
+		    memcmp(k[i - 1].prefix, k[i].prefix,
+			   addr_len(k[i].family)))
+			continue;
+		pkey_str(&k[i], pfx, sizeof(pfx));
+		if (k[i - 1].tag != k[i].tag)
+			ret = fail(reason, rlen,
+				   "prefix %s both in routes and withdrawn",
+				   pfx);
+		else if (k[i].tag)
+			ret = fail(reason, rlen,
+				   "withdrawn prefix %s listed twice", pfx);
+		else
+			ret = fail(reason, rlen, "prefix %s listed twice", pfx);
+		break;
+	}
+	vrs_fabric_free(k);
+	return ret;
+}
+
+int vrs_fabric_addr_cmp(const struct vrs_fabric_addr *a,
+			const struct vrs_fabric_addr *b)
+{
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->addr, b->addr, sizeof(a->addr));
+}
+
+static int addr_qsort_cmp(const void *a, const void *b)
+{
+	return vrs_fabric_addr_cmp(a, b);
+}
+
+const char *vrs_fabric_addr_str(const struct vrs_fabric_addr *a, char *buf,
+				size_t len)
+{
+	if (!inet_ntop(a->family, a->addr, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+int vrs_fabric_addr_parse(const char *str, struct vrs_fabric_addr *a,
+			  char *reason, size_t rlen)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, str, a->addr) == 1)
+		a->family = AF_INET;
+	else if (inet_pton(AF_INET6, str, a->addr) == 1)
+		a->family = AF_INET6;
+	else
+		return fail(reason, rlen, "'%s' is not an IPv4/IPv6 address",
+			    str);
+	return vrs_fabric_addr_validate(a, reason, rlen);
+}
+
+/* A next-hop address of a down/up list: a unicast address. */
+int vrs_fabric_addr_validate(const struct vrs_fabric_addr *a, char *reason,
+			     size_t rlen)
+{
+	static const uint8_t zero[16];
+	char s[INET6_ADDRSTRLEN];
+	unsigned int alen;
+
+	if (a->family != AF_INET && a->family != AF_INET6)
+		return fail(reason, rlen, "unknown address family %u",
+			    a->family);
+	alen = addr_len(a->family);
+	if (alen == 4 && memcmp(a->addr + 4, zero, 12))
+		return fail(reason, rlen, "IPv4 address with bytes past 4");
+	vrs_fabric_addr_str(a, s, sizeof(s));
+	if (!memcmp(a->addr, zero, alen))
+		return fail(reason, rlen, "%s is the unspecified address", s);
+	if (alen == 4 ? a->addr[0] >= 224 : a->addr[0] == 0xff)
+		return fail(reason, rlen, "%s is multicast/reserved", s);
+	return 0;
+}
+
+/*
+ * A nexthops_down/_up list: at most VRS_FABRIC_MAX_NH_LIST unicast
+ * addresses, no duplicate. Fast when sorted, else sorts a copy.
+ */
+static int addr_list_validate(const struct vrs_fabric_addr *a, size_t n,
+			      const char *what, char *reason, size_t rlen)
+{
+	char sub[VRS_FABRIC_REASON_LEN], s[INET6_ADDRSTRLEN];
+	struct vrs_fabric_addr *c = NULL;
+	const struct vrs_fabric_addr *l = a;
+	int ret = 0;
+
+	if (n > VRS_FABRIC_MAX_NH_LIST)
+		return fail(reason, rlen, "%s: %zu addresses, at most %u allowed",
+			    what, n, VRS_FABRIC_MAX_NH_LIST);
+	for (size_t i = 0; i < n; i++)
+		if (vrs_fabric_addr_validate(&a[i], sub, sizeof(sub)) < 0)
+			return fail(reason, rlen, "%s address %zu: %s", what,
+				    i, sub);
+	for (size_t i = 1; i < n; i++)
+		if (vrs_fabric_addr_cmp(&a[i - 1], &a[i]) >= 0) {
+			c = alloc_array(n, sizeof(*c));
+			if (!c)
+				return fail(reason, rlen, "out of memory");
+			memcpy(c, a, n * sizeof(*c));
+			qsort(c, n, sizeof(*c), addr_qsort_cmp);
+			l = c;
+			break;
+		}
+	for (size_t i = 1; i < n; i++)
+		if (!vrs_fabric_addr_cmp(&l[i - 1], &l[i])) {
+			ret = fail(reason, rlen, "%s: %s listed twice", what,
+				   vrs_fabric_addr_str(&l[i], s, sizeof(s)));
+			break;
+		}
+	vrs_fabric_free(c);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
 /* Decoding                                                           */
 
 static int family_from_wire(unsigned int f)
@@ -498,29 +719,89 @@ static int route_from_wire(const Vrs__Fabric__Route *w,
 	return vrs_fabric_route_validate(r, reason, rlen);
 }
 
-static int vm_from_wire(const Vrs__Fabric__VmRoutes *w,
-			struct vrs_fabric_vm_table *t, char *reason,
-			size_t rlen)
+static int prefix_from_wire(const Vrs__Fabric__Prefix *w,
+			    struct vrs_fabric_route *r, char *reason,
+			    size_t rlen)
+{
+	int fam = family_from_wire(w->family);
+	unsigned int alen;
+
+	memset(r, 0, sizeof(*r));
+	if (fam < 0)
+		return fail(reason, rlen, "family %d is not IPv4/IPv6",
+			    (int)w->family);
+	r->family = (uint8_t)fam;
+	alen = addr_len(fam);
+	if (w->prefix.len != alen)
+		return fail(reason, rlen,
+			    "prefix address has %zu bytes, %s needs %u",
+			    w->prefix.len, fam == AF_INET ? "IPv4" : "IPv6",
+			    alen);
+	memcpy(r->prefix, w->prefix.data, alen);
+	if (w->prefix_len > alen * 8)
+		return fail(reason, rlen, "prefix length %u out of range 0..%u",
+			    w->prefix_len, alen * 8);
+	r->plen = (uint8_t)w->prefix_len;
+	return prefix_key_validate(r, reason, rlen);
+}
+
+/* The part common to a Table and a TableDelta: name and routes. */
+static int table_from_wire(const char *vnet, Vrs__Fabric__Route **routes,
+			   size_t n_routes, struct vrs_fabric_vm_table *t,
+			   char *reason, size_t rlen)
 {
 	char sub[VRS_FABRIC_REASON_LEN];
 
-	if (!w->vm || !vrs_fabric_name_valid(w->vm))
+	if (!vnet || !vrs_fabric_name_valid(vnet))
 		return fail(reason, rlen,
-			    "VM name '%.64s' is empty, too long or has invalid characters",
-			    w->vm ? w->vm : "");
-	snprintf(t->name, sizeof(t->name), "%s", w->vm);
-	if (w->n_routes > VRS_FABRIC_MAX_ROUTES_PER_VM)
-		return fail(reason, rlen, "vm %s: %zu routes, at most %u allowed",
-			    t->name, w->n_routes, VRS_FABRIC_MAX_ROUTES_PER_VM);
-	if (vrs_fabric_rset_alloc(&t->rs, w->n_routes) < 0)
-		return fail(reason, rlen, "vm %s: out of memory", t->name);
-	for (size_t i = 0; i < w->n_routes; i++)
-		if (route_from_wire(w->routes[i], &t->rs.routes[i], sub,
+			    "VNet name '%.64s' is empty, too long or has invalid characters",
+			    vnet ? vnet : "");
+	snprintf(t->name, sizeof(t->name), "%s", vnet);
+	if (n_routes > VRS_FABRIC_MAX_ROUTES_PER_TABLE)
+		return fail(reason, rlen,
+			    "vnet %s: %zu routes, at most %u allowed", t->name,
+			    n_routes, VRS_FABRIC_MAX_ROUTES_PER_TABLE);
+	if (vrs_fabric_rset_alloc(&t->rs, n_routes) < 0)
+		return fail(reason, rlen, "vnet %s: out of memory", t->name);
+	for (size_t i = 0; i < n_routes; i++)
+		if (route_from_wire(routes[i], &t->rs.routes[i], sub,
 				    sizeof(sub)) < 0)
-			return fail(reason, rlen, "vm %s route %zu: %s",
+			return fail(reason, rlen, "vnet %s route %zu: %s",
 				    t->name, i, sub);
 	if (vrs_fabric_rset_normalize(&t->rs, sub, sizeof(sub)) < 0)
-		return fail(reason, rlen, "vm %s: %s", t->name, sub);
+		return fail(reason, rlen, "vnet %s: %s", t->name, sub);
+	return 0;
+}
+
+static int delta_from_wire(const Vrs__Fabric__TableDelta *w,
+			   struct vrs_fabric_vm_table *t, char *reason,
+			   size_t rlen)
+{
+	char sub[VRS_FABRIC_REASON_LEN];
+
+	if (table_from_wire(w->vnet, w->routes, w->n_routes, t, reason,
+			    rlen) < 0)
+		return -1;
+	if (w->n_withdrawn > VRS_FABRIC_MAX_WITHDRAWN)
+		return fail(reason, rlen,
+			    "vnet %s: %zu withdrawn prefixes, at most %u allowed",
+			    t->name, w->n_withdrawn, VRS_FABRIC_MAX_WITHDRAWN);
+	t->withdrawn = alloc_array(w->n_withdrawn ? w->n_withdrawn : 1,
+				   sizeof(*t->withdrawn));
+	if (!t->withdrawn)
+		return fail(reason, rlen, "vnet %s: out of memory", t->name);
+	t->n_withdrawn = w->n_withdrawn;
+	for (size_t i = 0; i < w->n_withdrawn; i++)
+		if (prefix_from_wire(w->withdrawn[i], &t->withdrawn[i], sub,
+				     sizeof(sub)) < 0)
+			return fail(reason, rlen, "vnet %s withdrawn %zu: %s",
+				    t->name, i, sub);
+	if (t->n_withdrawn > 1)
+		qsort(t->withdrawn, t->n_withdrawn, sizeof(*t->withdrawn),
+		      route_qsort_cmp);
+	if (prefixes_unique(t->rs.routes, t->rs.n, t->withdrawn,
+			    t->n_withdrawn, sub, sizeof(sub)) < 0)
+		return fail(reason, rlen, "vnet %s: %s", t->name, sub);
 	return 0;
 }
 
@@ -529,11 +810,10 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
-/* Rejects a VM named twice among tables and removals. */
-static int check_unique_vms(const struct vrs_fabric_msg *m, char *reason,
-			    size_t rlen)
+/* No name twice in list (an array of n entries, stride bytes apart). */
+static int names_unique(const char *list, size_t n, size_t stride,
+			const char *what, char *reason, size_t rlen)
 {
-	size_t n = m->n_vms + m->n_removed;
 	char (*names)[VRS_FABRIC_MAX_NAME + 1];
 	int ret = 0;
 
@@ -542,38 +822,62 @@ static int check_unique_vms(const struct vrs_fabric_msg *m, char *reason,
 	names = alloc_array(n, sizeof(*names));
 	if (!names)
 		return fail(reason, rlen, "out of memory");
-	for (size_t i = 0; i < m->n_vms; i++)
-		memcpy(names[i], m->vms[i].name, sizeof(names[i]));
-	for (size_t i = 0; i < m->n_removed; i++)
-		memcpy(names[m->n_vms + i], m->removed[i], sizeof(names[i]));
+	for (size_t i = 0; i < n; i++)
+		memcpy(names[i], list + i * stride, sizeof(names[i]));
 	qsort(names, n, sizeof(*names), name_cmp);
 	for (size_t i = 1; i < n; i++)
 		if (!strcmp(names[i - 1], names[i])) {
-			ret = fail(reason, rlen,
-				   "vm %s appears twice in one message",
-				   names[i]);
+			ret = fail(reason, rlen, "vnet %s %s", names[i], what);
 			break;
 		}
 	vrs_fabric_free(names);
 	return ret;
 }
 
-static int vms_from_wire(Vrs__Fabric__VmRoutes **vms, size_t n,
-			 struct vrs_fabric_msg *m, char *reason, size_t rlen)
+/*
+ * A VNet once among a Snapshot's tables, once among an Update's deltas,
+ * once among its removed tables. (Removed and a delta in one Update is a
+ * replacement: removals apply first.)
+ */
+static int check_unique_vnets(const struct vrs_fabric_msg *m, char *reason,
+			      size_t rlen)
 {
-	if (n > VRS_FABRIC_MAX_VMS_PER_MSG)
-		return fail(reason, rlen, "%zu VMs, at most %u per message", n,
-			    VRS_FABRIC_MAX_VMS_PER_MSG);
-	m->vms = alloc_array(n ? n : 1, sizeof(*m->vms));
-	if (!m->vms)
-		return fail(reason, rlen, "out of memory");
-	for (size_t i = 0; i < n; i++) {
-		m->n_vms = i + 1;
-		if (vm_from_wire(vms[i], &m->vms[i], reason, rlen) < 0)
-			return -1;
-	}
-	m->n_vms = n;
+	if (m->n_vms > 1 &&
+	    names_unique(m->vms[0].name, m->n_vms, sizeof(m->vms[0]),
+			 m->type == VRS_MSG_SNAPSHOT
+				 ? "appears twice in one Snapshot"
+				 : "has two deltas in one Update",
+			 reason, rlen) < 0)
+		return -1;
+	if (m->n_removed > 1 &&
+	    names_unique(m->removed[0], m->n_removed, sizeof(m->removed[0]),
+			 "removed twice in one Update", reason, rlen) < 0)
+		return -1;
 	return 0;
+}
+
+static int addrs_from_wire(const ProtobufCBinaryData *w, size_t n,
+			   const char *what, struct vrs_fabric_addr **out,
+			   size_t *n_out, char *reason, size_t rlen)
+{
+	if (n > VRS_FABRIC_MAX_NH_LIST)
+		return fail(reason, rlen, "%s: %zu addresses, at most %u allowed",
+			    what, n, VRS_FABRIC_MAX_NH_LIST);
+	*out = alloc_array(n ? n : 1, sizeof(**out));
+	if (!*out)
+		return fail(reason, rlen, "out of memory");
+	*n_out = n;
+	for (size_t i = 0; i < n; i++) {
+		if (w[i].len != 4 && w[i].len != 16)
+			return fail(reason, rlen,
+				    "%s address %zu has %zu bytes, needs 4 or 16",
+				    what, i, w[i].len);
+		(*out)[i].family = w[i].len == 4 ? AF_INET : AF_INET6;
+		memcpy((*out)[i].addr, w[i].data, w[i].len);
+	}
+	if (n > 1)
+		qsort(*out, n, sizeof(**out), addr_qsort_cmp);
+	return addr_list_validate(*out, n, what, reason, rlen);
 }
 
 static int dec_hello(const Vrs__Fabric__Envelope *e, struct vrs_fabric_msg *m,
@@ -581,11 +885,8 @@ static int dec_hello(const Vrs__Fabric__Envelope *e, struct vrs_fabric_msg *m,
 {
 	const Vrs__Fabric__Hello *h = e->hello;
 
+	/* protocol_version: checked by vrs_fabric_decode_ex before. */
 	m->protocol_version = h->protocol_version;
-	if (h->protocol_version != VRS_FABRIC_PROTOCOL_VERSION)
-		return fail(reason, rlen,
-			    "Hello: unsupported protocol version %u (this side speaks %u)",
-			    h->protocol_version, VRS_FABRIC_PROTOCOL_VERSION);
 	if (h->role != VRS__FABRIC__ROLE__ROLE_PUBLISHER &&
 	    h->role != VRS__FABRIC__ROLE__ROLE_AGENT)
 		return fail(reason, rlen, "Hello: role %d is missing or unknown",
@@ -628,12 +929,28 @@ static int dec_hello(const Vrs__Fabric__Envelope *e, struct vrs_fabric_msg *m,
 static int dec_snapshot(const Vrs__Fabric__Envelope *e,
 			struct vrs_fabric_msg *m, char *reason, size_t rlen)
 {
-	m->seq = e->snapshot->seq;
-	m->more = e->snapshot->more;
-	if (vms_from_wire(e->snapshot->vms, e->snapshot->n_vms, m, reason,
-			  rlen) < 0)
+	const Vrs__Fabric__Snapshot *s = e->snapshot;
+
+	m->seq = s->seq;
+	m->more = s->more;
+	if (s->n_tables > VRS_FABRIC_MAX_TABLES_PER_MSG)
+		return fail(reason, rlen, "%zu tables, at most %u per message",
+			    s->n_tables, VRS_FABRIC_MAX_TABLES_PER_MSG);
+	m->vms = alloc_array(s->n_tables ? s->n_tables : 1, sizeof(*m->vms));
+	if (!m->vms)
+		return fail(reason, rlen, "out of memory");
+	for (size_t i = 0; i < s->n_tables; i++) {
+		m->n_vms = i + 1;
+		if (table_from_wire(s->tables[i]->vnet, s->tables[i]->routes,
+				    s->tables[i]->n_routes, &m->vms[i], reason,
+				    rlen) < 0)
+			return -1;
+	}
+	if (addrs_from_wire(s->nexthops_down, s->n_nexthops_down,
+			    "nexthops_down", &m->nh_down, &m->n_nh_down,
+			    reason, rlen) < 0)
 		return -1;
-	return check_unique_vms(m, reason, rlen);
+	return check_unique_vnets(m, reason, rlen);
 }
 
 static int dec_update(const Vrs__Fabric__Envelope *e, struct vrs_fabric_msg *m,
@@ -642,26 +959,45 @@ static int dec_update(const Vrs__Fabric__Envelope *e, struct vrs_fabric_msg *m,
 	const Vrs__Fabric__Update *u = e->update;
 
 	m->seq = u->seq;
-	if (u->n_vms + u->n_removed_vms == 0)
+	if (u->n_deltas + u->n_removed_tables + u->n_nexthops_down +
+		    u->n_nexthops_up == 0)
 		return fail(reason, rlen, "Update changes nothing");
-	if (vms_from_wire(u->vms, u->n_vms, m, reason, rlen) < 0)
-		return -1;
-	if (u->n_removed_vms > VRS_FABRIC_MAX_VMS_PER_MSG)
-		return fail(reason, rlen, "Update removes %zu VMs, at most %u",
-			    u->n_removed_vms, VRS_FABRIC_MAX_VMS_PER_MSG);
-	m->removed = alloc_array(u->n_removed_vms ? u->n_removed_vms : 1,
+	if (u->n_deltas > VRS_FABRIC_MAX_TABLES_PER_MSG)
+		return fail(reason, rlen, "%zu deltas, at most %u per message",
+			    u->n_deltas, VRS_FABRIC_MAX_TABLES_PER_MSG);
+	if (u->n_removed_tables > VRS_FABRIC_MAX_TABLES_PER_MSG)
+		return fail(reason, rlen,
+			    "Update removes %zu tables, at most %u",
+			    u->n_removed_tables, VRS_FABRIC_MAX_TABLES_PER_MSG);
+	m->vms = alloc_array(u->n_deltas ? u->n_deltas : 1, sizeof(*m->vms));
+	if (!m->vms)
+		return fail(reason, rlen, "out of memory");
+	for (size_t i = 0; i < u->n_deltas; i++) {
+		m->n_vms = i + 1;
+		if (delta_from_wire(u->deltas[i], &m->vms[i], reason, rlen) < 0)
+			return -1;
+	}
+	m->removed = alloc_array(u->n_removed_tables ? u->n_removed_tables : 1,
 				 sizeof(*m->removed));
 	if (!m->removed)
 		return fail(reason, rlen, "out of memory");
-	for (size_t i = 0; i < u->n_removed_vms; i++) {
-		if (!u->removed_vms[i] || !vrs_fabric_name_valid(u->removed_vms[i]))
+	for (size_t i = 0; i < u->n_removed_tables; i++) {
+		if (!u->removed_tables[i] ||
+		    !vrs_fabric_name_valid(u->removed_tables[i]))
 			return fail(reason, rlen,
-				    "Update: removed VM name %zu is invalid", i);
+				    "Update: removed table name %zu is invalid",
+				    i);
 		snprintf(m->removed[i], sizeof(m->removed[i]), "%s",
-			 u->removed_vms[i]);
+			 u->removed_tables[i]);
 	}
-	m->n_removed = u->n_removed_vms;
-	return check_unique_vms(m, reason, rlen);
+	m->n_removed = u->n_removed_tables;
+	if (addrs_from_wire(u->nexthops_down, u->n_nexthops_down,
+			    "nexthops_down", &m->nh_down, &m->n_nh_down,
+			    reason, rlen) < 0 ||
+	    addrs_from_wire(u->nexthops_up, u->n_nexthops_up, "nexthops_up",
+			    &m->nh_up, &m->n_nh_up, reason, rlen) < 0)
+		return -1;
+	return check_unique_vnets(m, reason, rlen);
 }
 
 static int dec_keepalive(const Vrs__Fabric__Envelope *e,
@@ -707,13 +1043,41 @@ static const struct msg_rule {
 	{ VRS__FABRIC__ENVELOPE__MSG_ERROR, VRS_MSG_ERROR, false, dec_error },
 };
 
-int vrs_fabric_decode(const uint8_t *payload, size_t len,
-		      struct vrs_fabric_msg *msg, char *reason, size_t rlen)
+const char *vrs_fabric_version_refusal(uint32_t version,
+				       enum vrs_fabric_role local_role,
+				       char *buf, size_t len)
+{
+	const char *me = local_role == VRS_ROLE_AGENT	    ? "agent"
+			 : local_role == VRS_ROLE_PUBLISHER ? "publisher"
+							    : "side";
+	const char *peer = local_role == VRS_ROLE_AGENT ? "publisher" : "agent";
+
+	if (local_role != VRS_ROLE_AGENT && local_role != VRS_ROLE_PUBLISHER)
+		snprintf(buf, len,
+			 "protocol version %u not supported: this side speaks version %u (tables per VNet)",
+			 version, VRS_FABRIC_PROTOCOL_VERSION);
+	else
+		snprintf(buf, len,
+			 "protocol version %u not supported: this %s speaks version %u (tables per VNet); upgrade the %s",
+			 version, me, VRS_FABRIC_PROTOCOL_VERSION,
+			 version < VRS_FABRIC_PROTOCOL_VERSION ? peer : me);
+	return buf;
+}
+
+int vrs_fabric_decode_ex(const uint8_t *payload, size_t len,
+			 enum vrs_fabric_role local_role,
+			 struct vrs_fabric_msg *msg, enum vrs_fabric_err *code,
+			 char *reason, size_t rlen)
 {
 	const struct msg_rule *rule = NULL;
+	enum vrs_fabric_err dummy;
 	Vrs__Fabric__Envelope *e;
+	uint32_t version;
 	int ret;
 
+	if (!code)
+		code = &dummy;
+	*code = VRS_ERR_MALFORMED;
 	memset(msg, 0, sizeof(*msg));
 	if (len == 0)
 		return fail(reason, rlen, "empty frame");
@@ -725,10 +1089,17 @@ int vrs_fabric_decode(const uint8_t *payload, size_t len,
 		return fail(reason, rlen,
 			    "frame of %zu bytes is not a valid protobuf Envelope (truncated or garbage)",
 			    len);
-	if (e->version != VRS_FABRIC_PROTOCOL_VERSION) {
-		ret = fail(reason, rlen,
-			   "unsupported protocol version %u (this side speaks %u)",
-			   e->version, VRS_FABRIC_PROTOCOL_VERSION);
+	version = e->version;
+	if (version == VRS_FABRIC_PROTOCOL_VERSION &&
+	    e->msg_case == VRS__FABRIC__ENVELOPE__MSG_HELLO)
+		version = e->hello->protocol_version;
+	if (version != VRS_FABRIC_PROTOCOL_VERSION) {
+		char text[VRS_FABRIC_REASON_LEN];
+
+		*code = VRS_ERR_VERSION;
+		ret = fail(reason, rlen, "%s",
+			   vrs_fabric_version_refusal(version, local_role, text,
+						      sizeof(text)));
 		goto out;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(msg_rules); i++)
@@ -748,108 +1119,214 @@ out:
 	vrs__fabric__envelope__free_unpacked(e, &cur_allocator);
 	if (ret < 0)
 		vrs_fabric_msg_free(msg);
+	else
+		*code = VRS_ERR_NONE;
 	return ret < 0 ? -1 : 0;
+}
+
+int vrs_fabric_decode(const uint8_t *payload, size_t len,
+		      struct vrs_fabric_msg *msg, char *reason, size_t rlen)
+{
+	return vrs_fabric_decode_ex(payload, len, 0, msg, NULL, reason, rlen);
 }
 
 size_t vrs_fabric_decode_cost(const struct vrs_fabric_vm_table *t)
 {
-	size_t cost = 512;
+	size_t cost = VRS_FABRIC_DECODE_COST_TABLE;
 
 	for (size_t i = 0; i < t->rs.n; i++)
-		cost += 512 + 128 * (size_t)t->rs.routes[i].n_nh;
-	return cost;
+		cost += VRS_FABRIC_DECODE_COST_ROUTE +
+			VRS_FABRIC_DECODE_COST_NH * (size_t)t->rs.routes[i].n_nh;
+	return cost + VRS_FABRIC_DECODE_COST_WITHDRAWN * t->n_withdrawn;
+}
+
+size_t vrs_fabric_decode_cost_addrs(size_t n)
+{
+	return VRS_FABRIC_DECODE_COST_ADDR * n;
+}
+
+size_t vrs_fabric_msg_decode_cost(const struct vrs_fabric_msg *m)
+{
+	size_t cost = VRS_FABRIC_DECODE_COST_MSG;
+
+	for (size_t i = 0; i < m->n_vms; i++)
+		cost += vrs_fabric_decode_cost(&m->vms[i]);
+	cost += VRS_FABRIC_DECODE_COST_NAME * m->n_removed;
+	return cost + vrs_fabric_decode_cost_addrs(m->n_nh_down + m->n_nh_up);
 }
 
 void vrs_fabric_msg_free(struct vrs_fabric_msg *msg)
 {
 	if (msg->vms) {
-		for (size_t i = 0; i < msg->n_vms; i++)
+		for (size_t i = 0; i < msg->n_vms; i++) {
 			vrs_fabric_rset_free(&msg->vms[i].rs);
+			vrs_fabric_free(msg->vms[i].withdrawn);
+		}
 		vrs_fabric_free(msg->vms);
 	}
 	vrs_fabric_free(msg->removed);
+	vrs_fabric_free(msg->nh_down);
+	vrs_fabric_free(msg->nh_up);
 	msg->vms = NULL;
 	msg->n_vms = 0;
 	msg->removed = NULL;
 	msg->n_removed = 0;
+	msg->nh_down = msg->nh_up = NULL;
+	msg->n_nh_down = msg->n_nh_up = 0;
 }
 
 /* ------------------------------------------------------------------ */
 /* Encoding                                                           */
 
 struct enc_ctx {
-	Vrs__Fabric__VmRoutes *vms;
-	Vrs__Fabric__VmRoutes **vmp;
+	Vrs__Fabric__Table *tables;
+	Vrs__Fabric__TableDelta *deltas;
+	void **tp;			/* Table* or TableDelta* */
 	Vrs__Fabric__Route *routes;
 	Vrs__Fabric__Route **routep;
 	Vrs__Fabric__NextHop *nhs;
 	Vrs__Fabric__NextHop **nhp;
+	Vrs__Fabric__Prefix *wd;
+	Vrs__Fabric__Prefix **wdp;
 	char **removed;
+	ProtobufCBinaryData *down;
+	ProtobufCBinaryData *up;
 };
 
 static void enc_ctx_free(struct enc_ctx *c)
 {
-	vrs_fabric_free(c->vms);
-	vrs_fabric_free(c->vmp);
+	vrs_fabric_free(c->tables);
+	vrs_fabric_free(c->deltas);
+	vrs_fabric_free(c->tp);
 	vrs_fabric_free(c->routes);
 	vrs_fabric_free(c->routep);
 	vrs_fabric_free(c->nhs);
 	vrs_fabric_free(c->nhp);
+	vrs_fabric_free(c->wd);
+	vrs_fabric_free(c->wdp);
 	vrs_fabric_free(c->removed);
+	vrs_fabric_free(c->down);
+	vrs_fabric_free(c->up);
+}
+
+/* The decoder's checks, on the internal form: nothing invalid is sent. */
+static int enc_validate_table(const struct vrs_fabric_msg *m,
+			      const struct vrs_fabric_vm_table *t,
+			      char *reason, size_t rlen)
+{
+	char sub[VRS_FABRIC_REASON_LEN];
+
+	if (!vrs_fabric_name_valid(t->name))
+		return fail(reason, rlen, "vnet name '%s' is invalid",
+			    t->name);
+	if (t->rs.n > VRS_FABRIC_MAX_ROUTES_PER_TABLE)
+		return fail(reason, rlen,
+			    "vnet %s: %zu routes, at most %u allowed", t->name,
+			    t->rs.n, VRS_FABRIC_MAX_ROUTES_PER_TABLE);
+	if (t->n_withdrawn && m->type != VRS_MSG_UPDATE)
+		return fail(reason, rlen,
+			    "vnet %s: withdrawn prefixes are only for an Update",
+			    t->name);
+	if (t->n_withdrawn > VRS_FABRIC_MAX_WITHDRAWN)
+		return fail(reason, rlen,
+			    "vnet %s: %zu withdrawn prefixes, at most %u allowed",
+			    t->name, t->n_withdrawn, VRS_FABRIC_MAX_WITHDRAWN);
+	for (size_t j = 0; j < t->rs.n; j++)
+		if (vrs_fabric_route_validate(&t->rs.routes[j], sub,
+					      sizeof(sub)) < 0)
+			return fail(reason, rlen, "vnet %s route %zu: %s",
+				    t->name, j, sub);
+	for (size_t j = 0; j < t->n_withdrawn; j++)
+		if (prefix_key_validate(&t->withdrawn[j], sub, sizeof(sub)) < 0)
+			return fail(reason, rlen, "vnet %s withdrawn %zu: %s",
+				    t->name, j, sub);
+	if (prefixes_unique(t->rs.routes, t->rs.n, t->withdrawn,
+			    t->n_withdrawn, sub, sizeof(sub)) < 0)
+		return fail(reason, rlen, "vnet %s: %s", t->name, sub);
+	return 0;
 }
 
 static int enc_validate(const struct vrs_fabric_msg *m, char *reason,
 			size_t rlen)
 {
-	char sub[VRS_FABRIC_REASON_LEN];
+	bool tables = m->type == VRS_MSG_SNAPSHOT || m->type == VRS_MSG_UPDATE;
 
-	for (size_t i = 0; i < m->n_vms; i++) {
-		const struct vrs_fabric_rset *rs = &m->vms[i].rs;
-
-		if (!vrs_fabric_name_valid(m->vms[i].name))
-			return fail(reason, rlen, "vm name '%s' is invalid",
-				    m->vms[i].name);
-		if (rs->n > VRS_FABRIC_MAX_ROUTES_PER_VM)
-			return fail(reason, rlen, "vm %s: too many routes",
-				    m->vms[i].name);
-		for (size_t j = 0; j < rs->n; j++)
-			if (vrs_fabric_route_validate(&rs->routes[j], sub,
-						      sizeof(sub)) < 0)
-				return fail(reason, rlen, "vm %s route %zu: %s",
-					    m->vms[i].name, j, sub);
+	if (!tables) {
+		if (m->n_vms || m->n_removed || m->n_nh_down || m->n_nh_up)
+			return fail(reason, rlen, "%s carries no tables",
+				    vrs_fabric_msg_type_name(m->type));
+		return 0;
 	}
-	return 0;
+	if (m->n_vms > VRS_FABRIC_MAX_TABLES_PER_MSG)
+		return fail(reason, rlen, "%zu %s, at most %u per message",
+			    m->n_vms,
+			    m->type == VRS_MSG_UPDATE ? "deltas" : "tables",
+			    VRS_FABRIC_MAX_TABLES_PER_MSG);
+	for (size_t i = 0; i < m->n_vms; i++)
+		if (enc_validate_table(m, &m->vms[i], reason, rlen) < 0)
+			return -1;
+	if (m->type == VRS_MSG_SNAPSHOT) {
+		if (m->n_removed || m->n_nh_up)
+			return fail(reason, rlen,
+				    "removed tables and nexthops_up are only for an Update");
+	} else {
+		if (!m->n_vms && !m->n_removed && !m->n_nh_down && !m->n_nh_up)
+			return fail(reason, rlen, "Update changes nothing");
+		if (m->n_removed > VRS_FABRIC_MAX_TABLES_PER_MSG)
+			return fail(reason, rlen,
+				    "Update removes %zu tables, at most %u",
+				    m->n_removed, VRS_FABRIC_MAX_TABLES_PER_MSG);
+		for (size_t i = 0; i < m->n_removed; i++)
+			if (!vrs_fabric_name_valid(m->removed[i]))
+				return fail(reason, rlen,
+					    "removed table name '%s' is invalid",
+					    m->removed[i]);
+	}
+	if (addr_list_validate(m->nh_down, m->n_nh_down, "nexthops_down",
+			       reason, rlen) < 0 ||
+	    addr_list_validate(m->nh_up, m->n_nh_up, "nexthops_up", reason,
+			       rlen) < 0)
+		return -1;
+	return check_unique_vnets(m, reason, rlen);
 }
 
-static int enc_vms(struct enc_ctx *c, const struct vrs_fabric_msg *m,
-		   char *reason, size_t rlen)
+static Vrs__Fabric__Family family_to_wire(unsigned int family)
 {
-	size_t n_routes = 0, n_nh = 0, ri = 0, ni = 0;
+	return family == AF_INET ? VRS__FABRIC__FAMILY__FAMILY_IPV4
+				 : VRS__FABRIC__FAMILY__FAMILY_IPV6;
+}
+
+static int enc_tables(struct enc_ctx *c, const struct vrs_fabric_msg *m,
+		      char *reason, size_t rlen)
+{
+	size_t n_routes = 0, n_nh = 0, n_wd = 0, ri = 0, ni = 0, wi = 0;
+	bool delta = m->type == VRS_MSG_UPDATE;
 
 	for (size_t i = 0; i < m->n_vms; i++) {
 		n_routes += m->vms[i].rs.n;
+		n_wd += m->vms[i].n_withdrawn;
 		for (size_t j = 0; j < m->vms[i].rs.n; j++)
 			n_nh += m->vms[i].rs.routes[j].n_nh;
 	}
-	c->vms = alloc_array(m->n_vms + 1, sizeof(*c->vms));
-	c->vmp = alloc_array(m->n_vms + 1, sizeof(*c->vmp));
+	if (delta)
+		c->deltas = alloc_array(m->n_vms + 1, sizeof(*c->deltas));
+	else
+		c->tables = alloc_array(m->n_vms + 1, sizeof(*c->tables));
+	c->tp = alloc_array(m->n_vms + 1, sizeof(*c->tp));
 	c->routes = alloc_array(n_routes + 1, sizeof(*c->routes));
 	c->routep = alloc_array(n_routes + 1, sizeof(*c->routep));
 	c->nhs = alloc_array(n_nh + 1, sizeof(*c->nhs));
 	c->nhp = alloc_array(n_nh + 1, sizeof(*c->nhp));
-	if (!c->vms || !c->vmp || !c->routes || !c->routep || !c->nhs ||
-	    !c->nhp)
+	c->wd = alloc_array(n_wd + 1, sizeof(*c->wd));
+	c->wdp = alloc_array(n_wd + 1, sizeof(*c->wdp));
+	if ((!c->deltas && !c->tables) || !c->tp || !c->routes ||
+	    !c->routep || !c->nhs || !c->nhp || !c->wd || !c->wdp)
 		return fail(reason, rlen, "out of memory encoding %zu routes",
 			    n_routes);
 	for (size_t i = 0; i < m->n_vms; i++) {
 		const struct vrs_fabric_vm_table *t = &m->vms[i];
-		Vrs__Fabric__VmRoutes *wv = &c->vms[i];
+		Vrs__Fabric__Route **routes = &c->routep[ri];
 
-		vrs__fabric__vm_routes__init(wv);
-		wv->vm = (char *)t->name;
-		wv->n_routes = t->rs.n;
-		wv->routes = &c->routep[ri];
-		c->vmp[i] = wv;
 		for (size_t j = 0; j < t->rs.n; j++, ri++) {
 			const struct vrs_fabric_route *r = &t->rs.routes[j];
 			Vrs__Fabric__Route *wr = &c->routes[ri];
@@ -857,9 +1334,7 @@ static int enc_vms(struct enc_ctx *c, const struct vrs_fabric_msg *m,
 
 			vrs__fabric__route__init(wr);
 			c->routep[ri] = wr;
-			wr->family = r->family == AF_INET
-					     ? VRS__FABRIC__FAMILY__FAMILY_IPV4
-					     : VRS__FABRIC__FAMILY__FAMILY_IPV6;
+			wr->family = family_to_wire(r->family);
 			wr->prefix.data = (uint8_t *)r->prefix;
 			wr->prefix.len = alen;
 			wr->prefix_len = r->plen;
@@ -880,8 +1355,53 @@ static int enc_vms(struct enc_ctx *c, const struct vrs_fabric_msg *m,
 						     : r->nh[k].weight;
 			}
 		}
+		if (!delta) {
+			Vrs__Fabric__Table *wt = &c->tables[i];
+
+			vrs__fabric__table__init(wt);
+			wt->vnet = (char *)t->name;
+			wt->n_routes = t->rs.n;
+			wt->routes = routes;
+			c->tp[i] = wt;
+		} else {
+			Vrs__Fabric__TableDelta *wt = &c->deltas[i];
+
+			vrs__fabric__table_delta__init(wt);
+			wt->vnet = (char *)t->name;
+			wt->n_routes = t->rs.n;
+			wt->routes = routes;
+			wt->n_withdrawn = t->n_withdrawn;
+			wt->withdrawn = &c->wdp[wi];
+			for (size_t j = 0; j < t->n_withdrawn; j++, wi++) {
+				const struct vrs_fabric_route *r =
+					&t->withdrawn[j];
+				Vrs__Fabric__Prefix *wp = &c->wd[wi];
+
+				vrs__fabric__prefix__init(wp);
+				c->wdp[wi] = wp;
+				wp->family = family_to_wire(r->family);
+				wp->prefix.data = (uint8_t *)r->prefix;
+				wp->prefix.len = addr_len(r->family);
+				wp->prefix_len = r->plen;
+			}
+			c->tp[i] = wt;
+		}
 	}
 	return 0;
+}
+
+static ProtobufCBinaryData *enc_addrs(const struct vrs_fabric_addr *a,
+				      size_t n)
+{
+	ProtobufCBinaryData *b = alloc_array(n + 1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		b[i].data = (uint8_t *)a[i].addr;
+		b[i].len = addr_len(a[i].family);
+	}
+	return b;
 }
 
 int vrs_fabric_encode(const struct vrs_fabric_msg *m, uint8_t **frame,
@@ -918,30 +1438,43 @@ int vrs_fabric_encode(const struct vrs_fabric_msg *m, uint8_t **frame,
 		env.hello = &hello;
 		break;
 	case VRS_MSG_SNAPSHOT:
-		if (enc_vms(&c, m, reason, rlen) < 0)
+		if (enc_tables(&c, m, reason, rlen) < 0)
 			goto out;
+		c.down = enc_addrs(m->nh_down, m->n_nh_down);
+		if (!c.down) {
+			fail(reason, rlen, "out of memory");
+			goto out;
+		}
 		snap.seq = m->seq;
 		snap.more = m->more;
-		snap.n_vms = m->n_vms;
-		snap.vms = c.vmp;
+		snap.n_tables = m->n_vms;
+		snap.tables = (Vrs__Fabric__Table **)c.tp;
+		snap.n_nexthops_down = m->n_nh_down;
+		snap.nexthops_down = c.down;
 		env.msg_case = VRS__FABRIC__ENVELOPE__MSG_SNAPSHOT;
 		env.snapshot = &snap;
 		break;
 	case VRS_MSG_UPDATE:
-		if (enc_vms(&c, m, reason, rlen) < 0)
+		if (enc_tables(&c, m, reason, rlen) < 0)
 			goto out;
 		c.removed = alloc_array(m->n_removed + 1, sizeof(char *));
-		if (!c.removed) {
+		c.down = enc_addrs(m->nh_down, m->n_nh_down);
+		c.up = enc_addrs(m->nh_up, m->n_nh_up);
+		if (!c.removed || !c.down || !c.up) {
 			fail(reason, rlen, "out of memory");
 			goto out;
 		}
 		for (size_t i = 0; i < m->n_removed; i++)
 			c.removed[i] = (char *)m->removed[i];
 		upd.seq = m->seq;
-		upd.n_vms = m->n_vms;
-		upd.vms = c.vmp;
-		upd.n_removed_vms = m->n_removed;
-		upd.removed_vms = c.removed;
+		upd.n_deltas = m->n_vms;
+		upd.deltas = (Vrs__Fabric__TableDelta **)c.tp;
+		upd.n_removed_tables = m->n_removed;
+		upd.removed_tables = c.removed;
+		upd.n_nexthops_down = m->n_nh_down;
+		upd.nexthops_down = c.down;
+		upd.n_nexthops_up = m->n_nh_up;
+		upd.nexthops_up = c.up;
 		env.msg_case = VRS__FABRIC__ENVELOPE__MSG_UPDATE;
 		env.update = &upd;
 		break;
@@ -1074,7 +1607,8 @@ static int wire_varint(const uint8_t *p, size_t len, size_t *off,
 }
 
 static int peek(const uint8_t *p, size_t len, enum vrs_fabric_msg_type *type,
-		uint32_t *version, char *reason, size_t rlen)
+		uint32_t *version, size_t *sub_off, size_t *sub_len,
+		char *reason, size_t rlen)
 {
 	size_t off = 0;
 	uint64_t key, v;
@@ -1109,11 +1643,13 @@ static int peek(const uint8_t *p, size_t len, enum vrs_fabric_msg_type *type,
 				return fail(reason, rlen,
 					    "field %u: length runs past the frame",
 					    field);
-			off += (size_t)v;
 			if (field >= VRS_MSG_HELLO && field <= VRS_MSG_ERROR) {
 				*type = (enum vrs_fabric_msg_type)field;
+				*sub_off = off;
+				*sub_len = (size_t)v;
 				found = 1;
 			}
+			off += (size_t)v;
 			break;
 		default:
 			return fail(reason, rlen, "wire type %u is not supported",
@@ -1130,16 +1666,74 @@ int vrs_fabric_peek_type(const uint8_t *p, size_t len,
 			 size_t rlen)
 {
 	uint32_t version = 0;
+	size_t so, sl;
 
-	return peek(p, len, type, &version, reason, rlen);
+	return peek(p, len, type, &version, &so, &sl, reason, rlen);
 }
 
 int vrs_fabric_peek_version(const uint8_t *p, size_t len, uint32_t *version)
 {
 	enum vrs_fabric_msg_type type;
+	size_t so, sl;
 
 	*version = 0;
-	return peek(p, len, &type, version, NULL, 0);
+	return peek(p, len, &type, version, &so, &sl, NULL, 0);
+}
+
+/* Field 1 (varint) of a message, 0 if absent; -1 if not well formed. */
+static int peek_field1(const uint8_t *p, size_t len, uint32_t *val)
+{
+	size_t off = 0;
+	uint64_t key, v;
+
+	*val = 0;
+	while (off < len) {
+		if (wire_varint(p, len, &off, &key) < 0)
+			return -1;
+		switch (key & 7) {
+		case 0:
+			if (wire_varint(p, len, &off, &v) < 0)
+				return -1;
+			if ((key >> 3) == 1)
+				*val = (uint32_t)v;
+			break;
+		case 1:
+		case 5:
+			if (len - off < ((key & 7) == 1 ? 8u : 4u))
+				return -1;
+			off += (key & 7) == 1 ? 8 : 4;
+			break;
+		case 2:
+			if (wire_varint(p, len, &off, &v) < 0 || v > len - off)
+				return -1;
+			off += (size_t)v;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int vrs_fabric_check_version(const uint8_t *p, size_t len,
+			     enum vrs_fabric_role local_role, char *reason,
+			     size_t rlen)
+{
+	enum vrs_fabric_msg_type type;
+	uint32_t version = 0, hv;
+	size_t so = 0, sl = 0;
+	char text[VRS_FABRIC_REASON_LEN];
+
+	if (peek(p, len, &type, &version, &so, &sl, NULL, 0) < 0)
+		return 0;
+	if (version == VRS_FABRIC_PROTOCOL_VERSION && type == VRS_MSG_HELLO &&
+	    peek_field1(p + so, sl, &hv) == 0)
+		version = hv;
+	if (version == VRS_FABRIC_PROTOCOL_VERSION)
+		return 0;
+	return fail(reason, rlen, "%s",
+		    vrs_fabric_version_refusal(version, local_role, text,
+					       sizeof(text)));
 }
 
 /* ------------------------------------------------------------------ */

@@ -219,6 +219,20 @@ int vrs_fabric_route_validate(const struct vrs_fabric_route *r, char *reason,
 /* Names: 1..64 of [A-Za-z0-9._:-]. */
 bool vrs_fabric_name_valid(const char *name);
 
+/*
+ * Next-hop addresses of the down/up lists. Valid: AF_INET/AF_INET6,
+ * unicast (not unspecified, not multicast/reserved), an IPv4 address has
+ * zero bytes past its 4. Lists are sorted by vrs_fabric_addr_cmp.
+ */
+int vrs_fabric_addr_validate(const struct vrs_fabric_addr *a, char *reason,
+			     size_t rlen);
+int vrs_fabric_addr_cmp(const struct vrs_fabric_addr *a,
+			const struct vrs_fabric_addr *b);
+int vrs_fabric_addr_parse(const char *str, struct vrs_fabric_addr *a,
+			  char *reason, size_t rlen);
+const char *vrs_fabric_addr_str(const struct vrs_fabric_addr *a, char *buf,
+				size_t len);
+
 /* "10.0.0.0/8" <-> route prefix. */
 int vrs_fabric_prefix_parse(const char *str, struct vrs_fabric_route *r,
 			    char *reason, size_t rlen);
@@ -238,19 +252,59 @@ int vrs_fabric_encode(const struct vrs_fabric_msg *msg, uint8_t **frame,
 		      size_t *frame_len, char *reason, size_t rlen);
 
 /*
- * Upper bound of what decoding one VM table allocates (measured with
- * protobuf-c 1.4 and glibc malloc: ~620 bytes for a route with one next
- * hop, ~125 per further next hop, ~350 per VM), for cutting chunks.
+ * Upper bound of what decoding one table or delta allocates (measured
+ * with protobuf-c 1.4 and glibc malloc: ~620 bytes for a route with one
+ * next hop, ~125 per further next hop, ~440 per withdrawn prefix, ~350
+ * per table), for cutting chunks. test_fabric_codec checks the bound.
  */
-size_t vrs_fabric_decode_cost(const struct vrs_fabric_vm_table *t);
 #define VRS_FABRIC_DECODE_COST_MSG 4096u	/* per message */
+#define VRS_FABRIC_DECODE_COST_TABLE 512u
+#define VRS_FABRIC_DECODE_COST_ROUTE 512u
+#define VRS_FABRIC_DECODE_COST_NH 128u		/* per next hop of a route */
+#define VRS_FABRIC_DECODE_COST_WITHDRAWN 512u
+#define VRS_FABRIC_DECODE_COST_ADDR 96u		/* nexthops_down/_up entry */
+#define VRS_FABRIC_DECODE_COST_NAME 128u	/* removed table */
+size_t vrs_fabric_decode_cost(const struct vrs_fabric_vm_table *t);
+/* n addresses of a nexthops_down / nexthops_up list. */
+size_t vrs_fabric_decode_cost_addrs(size_t n);
+/* The whole message, VRS_FABRIC_DECODE_COST_MSG included. */
+size_t vrs_fabric_msg_decode_cost(const struct vrs_fabric_msg *m);
 
 /*
  * Decode and fully validate one frame payload (without the length
  * header). On success *msg owns its memory (vrs_fabric_msg_free).
+ *
+ * vrs_fabric_decode_ex also says which Error code a refusal deserves
+ * (*code: VRS_ERR_VERSION for an Envelope version or a Hello
+ * protocol_version other than VRS_FABRIC_PROTOCOL_VERSION, else
+ * VRS_ERR_MALFORMED; VRS_ERR_NONE on success) and words a version
+ * refusal for local_role (vrs_fabric_version_refusal). vrs_fabric_decode
+ * is decode_ex with no role and no code.
  */
 int vrs_fabric_decode(const uint8_t *payload, size_t len,
 		      struct vrs_fabric_msg *msg, char *reason, size_t rlen);
+int vrs_fabric_decode_ex(const uint8_t *payload, size_t len,
+			 enum vrs_fabric_role local_role,
+			 struct vrs_fabric_msg *msg, enum vrs_fabric_err *code,
+			 char *reason, size_t rlen);
+/*
+ * The Error 2 text for a peer speaking version: for an agent and a
+ * version 1 publisher, "protocol version 1 not supported: this agent
+ * speaks version 2 (tables per VNet); upgrade the publisher" (the
+ * publisher side says the same about an agent). Returns buf.
+ */
+const char *vrs_fabric_version_refusal(uint32_t version,
+				       enum vrs_fabric_role local_role,
+				       char *buf, size_t len);
+/*
+ * Without decoding (no allocation): 0 when the Envelope's version (and a
+ * Hello's protocol_version) is VRS_FABRIC_PROTOCOL_VERSION or the frame
+ * is not a well-formed Envelope (left to the decoder); -1 with the
+ * refusal text (answer VRS_ERR_VERSION) otherwise.
+ */
+int vrs_fabric_check_version(const uint8_t *payload, size_t len,
+			     enum vrs_fabric_role local_role, char *reason,
+			     size_t rlen);
 void vrs_fabric_msg_free(struct vrs_fabric_msg *msg);
 const char *vrs_fabric_msg_type_name(enum vrs_fabric_msg_type t);
 
