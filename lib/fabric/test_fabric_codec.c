@@ -4,6 +4,7 @@
  * session state machine. Table-driven.
  */
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,6 +253,15 @@ struct wire {
 	Vrs__Fabric__NextHop *nhp[20];
 	uint8_t pfx[2][16];
 	uint8_t nha[20][16];
+	/* update */
+	Vrs__Fabric__TableDelta delta[2];
+	Vrs__Fabric__TableDelta *deltap[2];
+	Vrs__Fabric__Prefix wd[3];
+	Vrs__Fabric__Prefix *wdp[3];
+	uint8_t wdpfx[3][16];
+	char *removed[3];
+	ProtobufCBinaryData down[3], up[2];
+	uint8_t downa[3][16], upa[2][16];
 };
 
 /* A valid snapshot with one VM and one route via 10.0.0.1. */
@@ -297,6 +307,61 @@ static void wire_snapshot(struct wire *w)
 	}
 }
 
+/*
+ * A valid update: delta of "spoke" with route 10.2.0.0/16 (via 10.0.0.1)
+ * and withdrawn 10.3.0.0/16, 10.4.0.0/16; removed table "hub";
+ * nexthops_down 10.0.0.5, nexthops_up 10.0.0.6.
+ */
+static void wire_update(struct wire *w)
+{
+	wire_snapshot(w);
+	vrs__fabric__update__init(&w->upd);
+	w->env.msg_case = VRS__FABRIC__ENVELOPE__MSG_UPDATE;
+	w->env.update = &w->upd;
+	w->upd.seq = 2;
+	w->upd.n_deltas = 1;
+	w->upd.deltas = w->deltap;
+	for (int i = 0; i < 2; i++) {
+		vrs__fabric__table_delta__init(&w->delta[i]);
+		w->deltap[i] = &w->delta[i];
+		w->delta[i].vnet = "spoke";
+		w->delta[i].n_routes = 1;
+		w->delta[i].routes = w->routep;
+		w->delta[i].n_withdrawn = 2;
+		w->delta[i].withdrawn = w->wdp;
+	}
+	for (int i = 0; i < 3; i++) {
+		vrs__fabric__prefix__init(&w->wd[i]);
+		w->wdp[i] = &w->wd[i];
+		w->wd[i].family = VRS__FABRIC__FAMILY__FAMILY_IPV4;
+		w->wdpfx[i][0] = 10;
+		w->wdpfx[i][1] = (uint8_t)(3 + i);
+		w->wd[i].prefix.data = w->wdpfx[i];
+		w->wd[i].prefix.len = 4;
+		w->wd[i].prefix_len = 16;
+	}
+	w->removed[0] = "hub";
+	w->removed[1] = "hub2";
+	w->upd.n_removed_tables = 1;
+	w->upd.removed_tables = w->removed;
+	for (int i = 0; i < 3; i++) {
+		w->downa[i][0] = 10;
+		w->downa[i][3] = (uint8_t)(5 + 2 * i);
+		w->down[i].data = w->downa[i];
+		w->down[i].len = 4;
+	}
+	for (int i = 0; i < 2; i++) {
+		w->upa[i][0] = 10;
+		w->upa[i][3] = (uint8_t)(6 + 2 * i);
+		w->up[i].data = w->upa[i];
+		w->up[i].len = 4;
+	}
+	w->upd.n_nexthops_down = 1;
+	w->upd.nexthops_down = w->down;
+	w->upd.n_nexthops_up = 1;
+	w->upd.nexthops_up = w->up;
+}
+
 static void wire_hello(struct wire *w)
 {
 	wire_snapshot(w);
@@ -310,6 +375,7 @@ static void wire_hello(struct wire *w)
 
 static void m_none(struct wire *w) { }
 static void m_version(struct wire *w) { w->env.version = 1; }
+static void m_version3(struct wire *w) { w->env.version = 3; }
 static void m_noversion(struct wire *w) { w->env.version = 0; }
 static void m_nomsg(struct wire *w) { w->env.msg_case = 0; }
 static void m_hostbits(struct wire *w) { w->pfx[0][3] = 1; }
@@ -340,6 +406,122 @@ static void m_hinst(struct wire *w) { wire_hello(w); w->hello.instance_id = 2; }
 static void m_hname(struct wire *w) { wire_hello(w); w->hello.instance_name = ""; }
 static void m_hka(struct wire *w) { wire_hello(w); w->hello.keepalive_interval_ms = 5; }
 static void m_hok(struct wire *w) { wire_hello(w); }
+static void m_hv1(struct wire *w) { wire_hello(w); w->hello.protocol_version = 1; }
+static void m_hv0(struct wire *w) { wire_hello(w); w->hello.protocol_version = 0; }
+static void m_env1hello(struct wire *w)
+{
+	wire_hello(w);
+	w->env.version = 1;
+	w->hello.protocol_version = 1;
+}
+static void m_uok(struct wire *w) { wire_update(w); }
+static void m_uv1(struct wire *w) { wire_update(w); w->env.version = 1; }
+static void m_wdhost(struct wire *w) { wire_update(w); w->wdpfx[0][3] = 1; }
+static void m_wdfam(struct wire *w) { wire_update(w); w->wd[1].family = 0; }
+static void m_wdplen(struct wire *w) { wire_update(w); w->wd[0].prefix_len = 33; }
+static void m_wdlen(struct wire *w) { wire_update(w); w->wd[0].prefix.len = 16; }
+static void m_wd6(struct wire *w)
+{
+	wire_update(w);
+	w->wd[1].family = VRS__FABRIC__FAMILY__FAMILY_IPV6;
+	w->wdpfx[1][0] = 0xfd;
+	w->wd[1].prefix.len = 16;
+	w->wd[1].prefix_len = 48;
+}
+static void m_wddup(struct wire *w) { wire_update(w); w->wdpfx[1][1] = 3; }
+static void m_wdroute(struct wire *w) { wire_update(w); w->wdpfx[1][1] = 2; }
+static void m_wdonly(struct wire *w) { wire_update(w); w->delta[0].n_routes = 0; }
+static void m_uempty_delta(struct wire *w)
+{
+	wire_update(w);
+	w->delta[0].n_routes = 0;
+	w->delta[0].n_withdrawn = 0;
+}
+static void m_udelta2(struct wire *w) { wire_update(w); w->upd.n_deltas = 2; }
+static void m_udelta2ok(struct wire *w)
+{
+	m_udelta2(w);
+	w->delta[1].vnet = "spoke2";
+}
+static void m_urm2(struct wire *w)
+{
+	wire_update(w);
+	w->upd.n_removed_tables = 2;
+	w->removed[1] = "hub";
+}
+static void m_urmdelta(struct wire *w) { wire_update(w); w->removed[0] = "spoke"; }
+static void m_urmname(struct wire *w) { wire_update(w); w->removed[0] = "a b"; }
+static void m_udname(struct wire *w) { wire_update(w); w->delta[0].vnet = ""; }
+static void m_unothing(struct wire *w)
+{
+	wire_update(w);
+	w->upd.n_deltas = 0;
+	w->upd.n_removed_tables = 0;
+	w->upd.n_nexthops_down = 0;
+	w->upd.n_nexthops_up = 0;
+}
+static void m_udownonly(struct wire *w)
+{
+	m_unothing(w);
+	w->upd.n_nexthops_down = 3;
+}
+static void m_uuponly(struct wire *w)
+{
+	m_unothing(w);
+	w->upd.n_nexthops_up = 2;
+}
+static void m_downlen(struct wire *w) { wire_update(w); w->down[0].len = 5; }
+static void m_downzero(struct wire *w)
+{
+	wire_update(w);
+	memset(w->downa[0], 0, 16);
+}
+static void m_downmc(struct wire *w) { wire_update(w); w->downa[0][0] = 224; }
+static void m_downv6(struct wire *w)
+{
+	wire_update(w);
+	w->upd.n_nexthops_down = 2;
+	memset(w->downa[1], 0, 16);
+	w->downa[1][0] = 0xfd;
+	w->downa[1][15] = 1;
+	w->down[1].len = 16;
+}
+static void m_downv6mc(struct wire *w)
+{
+	m_downv6(w);
+	w->downa[1][0] = 0xff;
+}
+static void m_downdup(struct wire *w)
+{
+	wire_update(w);
+	w->upd.n_nexthops_down = 3;
+	w->downa[2][3] = 5;
+}
+static void m_updup(struct wire *w)
+{
+	wire_update(w);
+	w->upd.n_nexthops_up = 2;
+	w->upa[1][3] = 6;
+}
+static void m_downup(struct wire *w)
+{
+	wire_update(w);
+	w->upa[0][3] = 5;	/* down and up: up then down applies */
+}
+static void m_sdown(struct wire *w)
+{
+	wire_snapshot(w);
+	wire_update(w);
+	w->env.msg_case = VRS__FABRIC__ENVELOPE__MSG_SNAPSHOT;
+	w->env.snapshot = &w->snap;
+	w->snap.n_nexthops_down = 2;
+	w->snap.nexthops_down = w->down;
+}
+static void m_sdowndup(struct wire *w)
+{
+	m_sdown(w);
+	w->downa[1][3] = 5;
+}
 
 static const struct bad_case {
 	const char *name;
@@ -349,6 +531,7 @@ static const struct bad_case {
 	{ "valid snapshot", m_none, NULL },
 	{ "valid hello", m_hok, NULL },
 	{ "v1 envelope", m_version, "protocol version 1 not supported: this side speaks version 2 (tables per VNet)" },
+	{ "v3 envelope", m_version3, "protocol version 3 not supported" },
 	{ "missing envelope version", m_noversion, "protocol version 0 not supported" },
 	{ "no message", m_nomsg, "no known message" },
 	{ "prefix host bits", m_hostbits, "host bits set" },
@@ -375,6 +558,51 @@ static const struct bad_case {
 	{ "hello instance 2", m_hinst, "instance id 2" },
 	{ "hello no instance name", m_hname, "instance name is missing" },
 	{ "hello keepalive 5ms", m_hka, "keepalive interval 5 ms" },
+	{ "v1 hello", m_hv1,
+	  "protocol version 1 not supported: this side speaks version 2" },
+	{ "hello without version", m_hv0, "protocol version 0 not supported" },
+	{ "v1 envelope and hello", m_env1hello,
+	  "protocol version 1 not supported" },
+	{ "valid update", m_uok, NULL },
+	{ "v1 update", m_uv1, "protocol version 1 not supported" },
+	{ "withdrawn host bits", m_wdhost,
+	  "vnet spoke withdrawn 0: prefix 10.3.0.1/16 has host bits set" },
+	{ "withdrawn family 0", m_wdfam,
+	  "vnet spoke withdrawn 1: family 0 is not IPv4/IPv6" },
+	{ "withdrawn length 33", m_wdplen,
+	  "withdrawn 0: prefix length 33 out of range 0..32" },
+	{ "withdrawn v4 with 16 bytes", m_wdlen,
+	  "withdrawn 0: prefix address has 16 bytes, IPv4 needs 4" },
+	{ "withdrawn v6 and v4", m_wd6, NULL },
+	{ "withdrawn twice", m_wddup,
+	  "vnet spoke: withdrawn prefix 10.3.0.0/16 listed twice" },
+	{ "withdrawn and route", m_wdroute,
+	  "vnet spoke: prefix 10.2.0.0/16 both in routes and withdrawn" },
+	{ "withdrawn only", m_wdonly, NULL },
+	{ "empty delta (creates the table)", m_uempty_delta, NULL },
+	{ "two deltas of a vnet", m_udelta2,
+	  "vnet spoke has two deltas in one Update" },
+	{ "two deltas of two vnets", m_udelta2ok, NULL },
+	{ "removed twice", m_urm2, "vnet hub removed twice in one Update" },
+	{ "removed and delta (replace)", m_urmdelta, NULL },
+	{ "removed name invalid", m_urmname, "removed table name 0 is invalid" },
+	{ "delta without vnet", m_udname, "VNet name '' is empty" },
+	{ "update of nothing", m_unothing, "Update changes nothing" },
+	{ "update of nexthops_down only", m_udownonly, NULL },
+	{ "update of nexthops_up only", m_uuponly, NULL },
+	{ "nexthop 5 bytes", m_downlen,
+	  "nexthops_down address 0 has 5 bytes, needs 4 or 16" },
+	{ "nexthop unspecified", m_downzero,
+	  "nexthops_down address 0: 0.0.0.0 is the unspecified address" },
+	{ "nexthop multicast", m_downmc, "224.0.0.5 is multicast/reserved" },
+	{ "nexthop v6 and v4", m_downv6, NULL },
+	{ "nexthop v6 multicast", m_downv6mc, "nexthops_down address 1: ff00::1 is multicast/reserved" },
+	{ "nexthop down twice", m_downdup, "nexthops_down: 10.0.0.5 listed twice" },
+	{ "nexthop up twice", m_updup, "nexthops_up: 10.0.0.6 listed twice" },
+	{ "nexthop down and up", m_downup, NULL },
+	{ "snapshot nexthops_down", m_sdown, NULL },
+	{ "snapshot nexthops_down twice", m_sdowndup,
+	  "nexthops_down: 10.0.0.5 listed twice" },
 };
 
 static void test_bad_messages(void)
@@ -396,6 +624,20 @@ static void test_bad_messages(void)
 			continue;
 		}
 		vrs__fabric__envelope__pack(&w.env, buf);
+		{
+			enum vrs_fabric_err code = 99;
+
+			rc = vrs_fabric_decode_ex(buf, len, VRS_ROLE_AGENT, &m,
+						  &code, reason,
+						  sizeof(reason));
+			CHECK(code == (!c->expect ? VRS_ERR_NONE
+				       : strstr(c->expect, "protocol version")
+					       ? VRS_ERR_VERSION
+					       : VRS_ERR_MALFORMED),
+			      "%s: code %d (%s)", c->name, code, reason);
+			if (!rc)
+				vrs_fabric_msg_free(&m);
+		}
 		rc = vrs_fabric_decode(buf, len, &m, reason, sizeof(reason));
 		if (!c->expect) {
 			CHECK(rc == 0, "%s: rejected: %s", c->name, reason);
@@ -617,6 +859,559 @@ static void test_session(void)
 	}
 }
 
+
+/* ------------------------------------------------------------------ */
+/* Version 2: deltas, withdrawn prefixes, next-hop lists               */
+
+static void mkaddr(struct vrs_fabric_addr *a, const char *s)
+{
+	char reason[VRS_FABRIC_REASON_LEN];
+
+	if (vrs_fabric_addr_parse(s, a, reason, sizeof(reason)) < 0) {
+		fprintf(stderr, "bad test address %s: %s\n", s, reason);
+		exit(2);
+	}
+}
+
+static int enc_dec(const struct vrs_fabric_msg *m, struct vrs_fabric_msg *d,
+		   char *reason, size_t rlen)
+{
+	uint8_t *frame;
+	size_t len;
+	int rc;
+
+	if (vrs_fabric_encode(m, &frame, &len, reason, rlen) < 0)
+		return -1;
+	rc = decode_frame(frame, len, d, reason, rlen);
+	vrs_fabric_free(frame);
+	return rc;
+}
+
+static void test_round_trip_v2(void)
+{
+	static const char *const one[] = { "10.1.1.10", NULL };
+	static const char *const ecmp6[] = { "fd00::2", "fd00::1", NULL };
+	struct vrs_fabric_vm_table t[2] = {};
+	struct vrs_fabric_route wd[3];
+	struct vrs_fabric_addr down[3], up[1];
+	char removed[2][VRS_FABRIC_MAX_NAME + 1] = { "hub", "old" };
+	char reason[VRS_FABRIC_REASON_LEN] = "", buf[64];
+	struct vrs_fabric_msg m = {}, d = {};
+
+	snprintf(t[0].name, sizeof(t[0].name), "spoke");
+	vrs_fabric_rset_alloc(&t[0].rs, 2);
+	/* Unsorted on purpose: the encoder takes any order. */
+	mkroute(&t[0].rs.routes[0], "fd10::/48", VRS_SRC_USER,
+		VRS_NH_VIRTUAL_APPLIANCE, ecmp6, NULL);
+	mkroute(&t[0].rs.routes[1], "10.2.0.0/16", VRS_SRC_USER,
+		VRS_NH_VIRTUAL_APPLIANCE, one, NULL);
+	mkroute(&wd[0], "fd20::/64", 0, 0, NULL, NULL);
+	mkroute(&wd[1], "10.9.0.0/16", 0, 0, NULL, NULL);
+	mkroute(&wd[2], "0.0.0.0/0", 0, 0, NULL, NULL);
+	t[0].withdrawn = wd;
+	t[0].n_withdrawn = 3;
+	snprintf(t[1].name, sizeof(t[1].name), "spoke2");
+	vrs_fabric_rset_alloc(&t[1].rs, 0);
+	mkaddr(&down[0], "fd00::9");
+	mkaddr(&down[1], "10.1.1.12");
+	mkaddr(&down[2], "10.1.1.11");
+	mkaddr(&up[0], "10.1.1.10");
+
+	m.type = VRS_MSG_UPDATE;
+	m.seq = 5;
+	m.vms = t;
+	m.n_vms = 2;
+	m.removed = removed;
+	m.n_removed = 2;
+	m.nh_down = down;
+	m.n_nh_down = 3;
+	m.nh_up = up;
+	m.n_nh_up = 1;
+	CHECK(enc_dec(&m, &d, reason, sizeof(reason)) == 0,
+	      "update v2 round trip: %s", reason);
+	CHECK(d.type == VRS_MSG_UPDATE && d.seq == 5 && d.n_vms == 2 &&
+		      d.n_removed == 2 && d.n_nh_down == 3 && d.n_nh_up == 1,
+	      "update v2 counts");
+	if (d.n_vms == 2 && d.vms[0].n_withdrawn == 3 && d.vms[0].rs.n == 2) {
+		const struct vrs_fabric_vm_table *x = &d.vms[0];
+
+		CHECK(!strcmp(x->name, "spoke") && !strcmp(d.vms[1].name,
+							   "spoke2") &&
+			      d.vms[1].rs.n == 0 && d.vms[1].n_withdrawn == 0,
+		      "delta names");
+		/* Sorted: v4 before v6, by address. */
+		CHECK(!strcmp(vrs_fabric_prefix_str(&x->withdrawn[0], buf,
+						    sizeof(buf)),
+			      "0.0.0.0/0") &&
+			      !strcmp(vrs_fabric_prefix_str(&x->withdrawn[2],
+							    buf, sizeof(buf)),
+				      "fd20::/64"),
+		      "withdrawn sorted (%s)", buf);
+		CHECK(x->withdrawn[1].source == 0 && x->withdrawn[1].n_nh == 0 &&
+			      x->withdrawn[1].nh_type == 0,
+		      "withdrawn carries the prefix only");
+		CHECK(!strcmp(vrs_fabric_prefix_str(&x->rs.routes[0], buf,
+						    sizeof(buf)),
+			      "10.2.0.0/16") &&
+			      x->rs.routes[1].n_nh == 2,
+		      "delta routes sorted (%s)", buf);
+	} else {
+		CHECK(0, "update v2 delta shape");
+	}
+	if (d.n_nh_down == 3 && d.n_nh_up == 1) {
+		CHECK(d.nh_down[0].family == AF_INET &&
+			      !strcmp(vrs_fabric_addr_str(&d.nh_down[0], buf,
+							  sizeof(buf)),
+				      "10.1.1.11"),
+		      "nh_down sorted (%s)", buf);
+		CHECK(d.nh_down[2].family == AF_INET6 &&
+			      !strcmp(vrs_fabric_addr_str(&d.nh_down[2], buf,
+							  sizeof(buf)),
+				      "fd00::9"),
+		      "nh_down v6 (%s)", buf);
+		CHECK(!strcmp(vrs_fabric_addr_str(&d.nh_up[0], buf,
+						  sizeof(buf)),
+			      "10.1.1.10"),
+		      "nh_up (%s)", buf);
+	}
+	CHECK(d.n_removed == 2 && !strcmp(d.removed[0], "hub") &&
+		      !strcmp(d.removed[1], "old"),
+	      "removed tables");
+	vrs_fabric_msg_free(&d);
+
+	/* Snapshot with a down set, a table, more. */
+	memset(&m, 0, sizeof(m));
+	m.type = VRS_MSG_SNAPSHOT;
+	m.seq = 6;
+	m.more = true;
+	m.vms = t;
+	m.n_vms = 1;
+	t[0].n_withdrawn = 0;
+	m.nh_down = down;
+	m.n_nh_down = 2;
+	CHECK(enc_dec(&m, &d, reason, sizeof(reason)) == 0,
+	      "snapshot v2 round trip: %s", reason);
+	CHECK(d.type == VRS_MSG_SNAPSHOT && d.more && d.n_vms == 1 &&
+		      d.vms[0].rs.n == 2 && d.n_nh_down == 2 && !d.n_nh_up &&
+		      !d.vms[0].n_withdrawn,
+	      "snapshot v2 content");
+	vrs_fabric_msg_free(&d);
+
+	/* Update of next hops only. */
+	memset(&m, 0, sizeof(m));
+	m.type = VRS_MSG_UPDATE;
+	m.seq = 7;
+	m.nh_down = &down[1];
+	m.n_nh_down = 1;
+	CHECK(enc_dec(&m, &d, reason, sizeof(reason)) == 0 &&
+		      d.n_nh_down == 1 && !d.n_vms && !d.n_removed,
+	      "nexthops_down-only update: %s", reason);
+	vrs_fabric_msg_free(&d);
+
+	vrs_fabric_rset_free(&t[0].rs);
+	vrs_fabric_rset_free(&t[1].rs);
+}
+
+/* The encoder refuses what the decoder would: nothing bad on the wire. */
+static void test_encoder_refusals(void)
+{
+	static const char *const one[] = { "10.1.1.10", NULL };
+	static const struct {
+		const char *name;
+		int what;
+		const char *expect;
+	} cases[] = {
+		{ "withdrawn twice", 1, "withdrawn prefix 10.9.0.0/16 listed twice" },
+		{ "withdrawn = route", 2, "prefix 10.2.0.0/16 both in routes and withdrawn" },
+		{ "routes twice, unsorted", 3, "prefix 10.2.0.0/16 listed twice" },
+		{ "withdrawn in a snapshot", 4, "only for an Update" },
+		{ "nexthops_up in a snapshot", 5, "only for an Update" },
+		{ "update of nothing", 6, "Update changes nothing" },
+		{ "nexthop twice", 7, "nexthops_down: 10.1.1.11 listed twice" },
+		{ "vnet twice in an update", 8, "vnet spoke has two deltas in one Update" },
+		{ "vnet twice in a snapshot", 9, "vnet spoke appears twice in one Snapshot" },
+		{ "removed twice", 10, "vnet hub removed twice" },
+		{ "withdrawn host bits", 11, "withdrawn 0: prefix 10.9.0.1/16 has host bits set" },
+		{ "nexthop multicast", 12, "nexthops_up address 0: 239.1.1.1 is multicast" },
+		{ "too many nexthops_down", 13, "4097 addresses, at most 4096" },
+		{ "tables in a keepalive", 14, "Keepalive carries no tables" },
+		{ "bad removed name", 15, "removed table name 'a b' is invalid" },
+	};
+	char reason[VRS_FABRIC_REASON_LEN];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vrs_fabric_vm_table t[2] = {};
+		struct vrs_fabric_route wd[2];
+		struct vrs_fabric_addr a[2];
+		static struct vrs_fabric_addr many[VRS_FABRIC_MAX_NH_LIST + 1];
+		char removed[2][VRS_FABRIC_MAX_NAME + 1] = { "hub", "hub" };
+		struct vrs_fabric_msg m = { .type = VRS_MSG_UPDATE, .seq = 1 };
+		uint8_t *frame = NULL;
+		size_t len;
+		int rc;
+
+		snprintf(t[0].name, sizeof(t[0].name), "spoke");
+		snprintf(t[1].name, sizeof(t[1].name), "spoke");
+		vrs_fabric_rset_alloc(&t[0].rs, 2);
+		mkroute(&t[0].rs.routes[0], "10.3.0.0/16", VRS_SRC_USER,
+			VRS_NH_VIRTUAL_APPLIANCE, one, NULL);
+		mkroute(&t[0].rs.routes[1], "10.2.0.0/16", VRS_SRC_USER,
+			VRS_NH_VIRTUAL_APPLIANCE, one, NULL);
+		mkroute(&wd[0], "10.9.0.0/16", 0, 0, NULL, NULL);
+		mkroute(&wd[1], "10.8.0.0/16", 0, 0, NULL, NULL);
+		t[0].withdrawn = wd;
+		t[0].n_withdrawn = 2;
+		mkaddr(&a[0], "10.1.1.11");
+		mkaddr(&a[1], "10.1.1.12");
+		m.vms = t;
+		m.n_vms = 1;
+		switch (cases[i].what) {
+		case 1: wd[1] = wd[0]; break;
+		case 2: mkroute(&wd[1], "10.2.0.0/16", 0, 0, NULL, NULL); break;
+		case 3:
+			t[0].n_withdrawn = 0;
+			mkroute(&t[0].rs.routes[0], "10.2.0.0/16", VRS_SRC_USER,
+				VRS_NH_VIRTUAL_APPLIANCE, one, NULL);
+			break;
+		case 4: m.type = VRS_MSG_SNAPSHOT; break;
+		case 5:
+			m.type = VRS_MSG_SNAPSHOT;
+			t[0].n_withdrawn = 0;
+			m.nh_up = a;
+			m.n_nh_up = 1;
+			break;
+		case 6: m.n_vms = 0; break;
+		case 7:
+			a[1] = a[0];
+			m.nh_down = a;
+			m.n_nh_down = 2;
+			break;
+		case 8: m.n_vms = 2; t[1].rs = t[0].rs; t[1].rs.n = 0; break;
+		case 9:
+			m.type = VRS_MSG_SNAPSHOT;
+			t[0].n_withdrawn = 0;
+			m.n_vms = 2;
+			break;
+		case 10: m.removed = removed; m.n_removed = 2; break;
+		case 11: wd[0].prefix[3] = 1; break;
+		case 12: mkaddr(&a[0], "10.0.0.1"); a[0].addr[0] = 239;
+			a[0].addr[1] = a[0].addr[2] = a[0].addr[3] = 1;
+			m.nh_up = a; m.n_nh_up = 1; break;
+		case 13:
+			for (size_t k = 0; k < VRS_FABRIC_MAX_NH_LIST + 1; k++) {
+				many[k].family = AF_INET;
+				many[k].addr[0] = 10;
+				many[k].addr[1] = (uint8_t)(k >> 8);
+				many[k].addr[2] = (uint8_t)k;
+				many[k].addr[3] = 1;
+			}
+			m.nh_down = many;
+			m.n_nh_down = VRS_FABRIC_MAX_NH_LIST + 1;
+			break;
+		case 14: m.type = VRS_MSG_KEEPALIVE; break;
+		case 15:
+			snprintf(removed[0], sizeof(removed[0]), "a b");
+			m.removed = removed;
+			m.n_removed = 1;
+			break;
+		}
+		reason[0] = '\0';
+		rc = vrs_fabric_encode(&m, &frame, &len, reason, sizeof(reason));
+		CHECK(rc < 0 && strstr(reason, cases[i].expect),
+		      "encoder %s: rc %d reason '%s' lacks '%s'", cases[i].name,
+		      rc, reason, cases[i].expect);
+		if (rc == 0)
+			vrs_fabric_free(frame);
+		vrs_fabric_rset_free(&t[0].rs);
+	}
+}
+
+/* Lists at their limits and one past, built on the wire. */
+static void test_limits(void)
+{
+	static const struct {
+		const char *name;
+		int what;
+		size_t n;
+		const char *expect;
+	} cases[] = {
+		{ "4096 nexthops_down", 0, VRS_FABRIC_MAX_NH_LIST, NULL },
+		{ "4097 nexthops_down", 0, VRS_FABRIC_MAX_NH_LIST + 1,
+		  "nexthops_down: 4097 addresses, at most 4096 allowed" },
+		{ "4097 nexthops_up", 1, VRS_FABRIC_MAX_NH_LIST + 1,
+		  "nexthops_up: 4097 addresses, at most 4096 allowed" },
+		{ "262144 withdrawn", 2, VRS_FABRIC_MAX_WITHDRAWN, NULL },
+		{ "262145 withdrawn", 2, VRS_FABRIC_MAX_WITHDRAWN + 1,
+		  "vnet v: 262145 withdrawn prefixes, at most 262144 allowed" },
+		{ "65537 deltas", 3, VRS_FABRIC_MAX_TABLES_PER_MSG + 1,
+		  "65537 deltas, at most 65536 per message" },
+		{ "65537 removed", 4, VRS_FABRIC_MAX_TABLES_PER_MSG + 1,
+		  "Update removes 65537 tables, at most 65536" },
+		{ "65537 tables", 5, VRS_FABRIC_MAX_TABLES_PER_MSG + 1,
+		  "65537 tables, at most 65536 per message" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		Vrs__Fabric__Envelope env = VRS__FABRIC__ENVELOPE__INIT;
+		Vrs__Fabric__Update upd = VRS__FABRIC__UPDATE__INIT;
+		Vrs__Fabric__Snapshot snap = VRS__FABRIC__SNAPSHOT__INIT;
+		Vrs__Fabric__TableDelta delta = VRS__FABRIC__TABLE_DELTA__INIT;
+		Vrs__Fabric__Table table = VRS__FABRIC__TABLE__INIT;
+		Vrs__Fabric__TableDelta *dp = &delta, **dpp = NULL;
+		Vrs__Fabric__Table **tpp = NULL;
+		Vrs__Fabric__Prefix *pf = NULL, **pfp = NULL;
+		ProtobufCBinaryData *bin = NULL;
+		uint8_t (*addr)[4] = NULL, *buf;
+		char **names = NULL;
+		char reason[VRS_FABRIC_REASON_LEN] = "";
+		struct vrs_fabric_msg m;
+		size_t n = cases[i].n, len;
+		int rc;
+
+		env.version = VRS_FABRIC_PROTOCOL_VERSION;
+		env.msg_case = VRS__FABRIC__ENVELOPE__MSG_UPDATE;
+		env.update = &upd;
+		upd.seq = 1;
+		delta.vnet = "v";
+		addr = calloc(n, sizeof(*addr));
+		switch (cases[i].what) {
+		case 0:
+		case 1:
+			bin = calloc(n, sizeof(*bin));
+			for (size_t k = 0; k < n; k++) {
+				addr[k][0] = 10;
+				addr[k][1] = (uint8_t)(k >> 16);
+				addr[k][2] = (uint8_t)(k >> 8);
+				addr[k][3] = (uint8_t)k;
+				bin[k].data = addr[k];
+				bin[k].len = 4;
+			}
+			if (cases[i].what == 0) {
+				upd.n_nexthops_down = n;
+				upd.nexthops_down = bin;
+			} else {
+				upd.n_nexthops_up = n;
+				upd.nexthops_up = bin;
+			}
+			break;
+		case 2:
+			pf = calloc(n, sizeof(*pf));
+			pfp = calloc(n, sizeof(*pfp));
+			for (size_t k = 0; k < n; k++) {
+				vrs__fabric__prefix__init(&pf[k]);
+				pfp[k] = &pf[k];
+				addr[k][0] = 10;
+				addr[k][1] = (uint8_t)(k >> 16);
+				addr[k][2] = (uint8_t)(k >> 8);
+				addr[k][3] = (uint8_t)k;
+				pf[k].family = VRS__FABRIC__FAMILY__FAMILY_IPV4;
+				pf[k].prefix.data = addr[k];
+				pf[k].prefix.len = 4;
+				pf[k].prefix_len = 32;
+			}
+			delta.n_withdrawn = n;
+			delta.withdrawn = pfp;
+			upd.n_deltas = 1;
+			upd.deltas = &dp;
+			break;
+		case 3:
+			dpp = calloc(n, sizeof(*dpp));
+			for (size_t k = 0; k < n; k++)
+				dpp[k] = &delta;
+			upd.n_deltas = n;
+			upd.deltas = dpp;
+			break;
+		case 4:
+			names = calloc(n, sizeof(*names));
+			for (size_t k = 0; k < n; k++)
+				names[k] = "v";
+			upd.n_removed_tables = n;
+			upd.removed_tables = names;
+			break;
+		case 5:
+			tpp = calloc(n, sizeof(*tpp));
+			table.vnet = "v";
+			for (size_t k = 0; k < n; k++)
+				tpp[k] = &table;
+			env.msg_case = VRS__FABRIC__ENVELOPE__MSG_SNAPSHOT;
+			env.snapshot = &snap;
+			snap.seq = 1;
+			snap.n_tables = n;
+			snap.tables = tpp;
+			break;
+		}
+		len = vrs__fabric__envelope__get_packed_size(&env);
+		buf = malloc(len);
+		vrs__fabric__envelope__pack(&env, buf);
+		rc = vrs_fabric_decode(buf, len, &m, reason, sizeof(reason));
+		if (!cases[i].expect)
+			CHECK(rc == 0, "%s: rejected: %s", cases[i].name, reason);
+		else
+			CHECK(rc < 0 && strstr(reason, cases[i].expect),
+			      "%s: rc %d reason '%s'", cases[i].name, rc, reason);
+		if (rc == 0)
+			vrs_fabric_msg_free(&m);
+		free(buf);
+		free(addr);
+		free(bin);
+		free(pf);
+		free(pfp);
+		free(dpp);
+		free(tpp);
+		free(names);
+	}
+}
+
+/*
+ * vrs_fabric_msg_decode_cost() bounds what a decode allocates at peak
+ * (malloc's usable sizes plus its 8-byte header), for every kind of
+ * content, so a publisher cutting chunks by it stays in the agent's
+ * budget. Also not absurdly above (chunks would be needlessly small).
+ */
+static size_t cost_live, cost_peak;
+
+static void *cost_alloc(void *data, size_t size)
+{
+	void *p = malloc(size);
+
+	if (p) {
+		cost_live += malloc_usable_size(p) + 8;
+		if (cost_live > cost_peak)
+			cost_peak = cost_live;
+	}
+	return p;
+}
+
+static void cost_free(void *data, void *p)
+{
+	if (p)
+		cost_live -= malloc_usable_size(p) + 8;
+	free(p);
+}
+
+static void test_decode_cost(void)
+{
+	static const ProtobufCAllocator counting = {
+		.alloc = cost_alloc,
+		.free = cost_free,
+	};
+	static const struct {
+		const char *name;
+		size_t tables, routes, nh, withdrawn, removed, addrs;
+	} cases[] = {
+		{ "routes, 1 next hop", 1, 4000, 1, 0, 0, 0 },
+		{ "routes, 16 next hops", 1, 2000, 16, 0, 0, 0 },
+		{ "blackholes", 1, 4000, 0, 0, 0, 0 },
+		{ "withdrawn", 1, 0, 0, 8000, 0, 0 },
+		{ "routes and withdrawn", 1, 3000, 2, 3000, 0, 0 },
+		{ "many small tables", 3000, 1, 1, 1, 0, 0 },
+		{ "many empty deltas", 8000, 0, 0, 0, 0, 0 },
+		{ "removed tables", 0, 0, 0, 0, 8000, 0 },
+		{ "nexthop lists", 0, 0, 0, 0, 0, VRS_FABRIC_MAX_NH_LIST },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t nt = cases[i].tables;
+		struct vrs_fabric_vm_table *t = calloc(nt + 1, sizeof(*t));
+		char (*removed)[VRS_FABRIC_MAX_NAME + 1] =
+			calloc(cases[i].removed + 1, sizeof(*removed));
+		struct vrs_fabric_addr *down =
+			calloc(cases[i].addrs + 1, sizeof(*down));
+		struct vrs_fabric_addr *up =
+			calloc(cases[i].addrs + 1, sizeof(*up));
+		struct vrs_fabric_msg m = { .type = VRS_MSG_UPDATE, .seq = 1 };
+		char reason[VRS_FABRIC_REASON_LEN] = "";
+		struct vrs_fabric_msg d;
+		uint8_t *frame = NULL;
+		size_t len, cost;
+		uint32_t k = 0;
+
+		for (size_t j = 0; j < nt; j++) {
+			snprintf(t[j].name, sizeof(t[j].name), "vnet%zu", j);
+			vrs_fabric_rset_alloc(&t[j].rs, cases[i].routes);
+			t[j].withdrawn = calloc(cases[i].withdrawn + 1,
+						sizeof(*t[j].withdrawn));
+			t[j].n_withdrawn = cases[i].withdrawn;
+			for (size_t r = 0; r < cases[i].routes + cases[i].withdrawn;
+			     r++, k++) {
+				struct vrs_fabric_route *x =
+					r < cases[i].routes
+						? &t[j].rs.routes[r]
+						: &t[j].withdrawn[r - cases[i].routes];
+
+				x->family = AF_INET;
+				x->plen = 32;
+				x->prefix[0] = 10;
+				x->prefix[1] = (uint8_t)(k >> 16);
+				x->prefix[2] = (uint8_t)(k >> 8);
+				x->prefix[3] = (uint8_t)k;
+				if (r >= cases[i].routes)
+					continue;
+				x->source = VRS_SRC_USER;
+				x->state = VRS_STATE_ACTIVE;
+				x->nh_type = cases[i].nh ? VRS_NH_VIRTUAL_APPLIANCE
+							 : VRS_NH_NONE;
+				x->n_nh = (uint8_t)cases[i].nh;
+				for (unsigned int h = 0; h < x->n_nh; h++) {
+					x->nh[h].addr[0] = 10;
+					x->nh[h].addr[1] = 200;
+					x->nh[h].addr[3] = (uint8_t)(h + 1);
+					x->nh[h].weight = 1;
+				}
+			}
+		}
+		for (size_t j = 0; j < cases[i].removed; j++)
+			snprintf(removed[j], sizeof(removed[j]), "gone%zu", j);
+		for (size_t j = 0; j < cases[i].addrs; j++) {
+			down[j].family = up[j].family = AF_INET;
+			down[j].addr[0] = 10;
+			up[j].addr[0] = 11;
+			down[j].addr[2] = up[j].addr[2] = (uint8_t)(j >> 8);
+			down[j].addr[3] = up[j].addr[3] = (uint8_t)j;
+		}
+		m.vms = t;
+		m.n_vms = nt;
+		m.removed = removed;
+		m.n_removed = cases[i].removed;
+		m.nh_down = down;
+		m.n_nh_down = cases[i].addrs;
+		m.nh_up = up;
+		m.n_nh_up = cases[i].addrs;
+		cost = vrs_fabric_msg_decode_cost(&m);
+		if (vrs_fabric_encode(&m, &frame, &len, reason,
+				      sizeof(reason)) < 0) {
+			CHECK(0, "cost %s: encode: %s", cases[i].name, reason);
+		} else {
+			cost_live = cost_peak = 0;
+			vrs_fabric_set_allocator(&counting);
+			if (vrs_fabric_decode(frame + VRS_FABRIC_FRAME_HDR,
+					      len - VRS_FABRIC_FRAME_HDR, &d,
+					      reason, sizeof(reason)) == 0)
+				vrs_fabric_msg_free(&d);
+			else
+				CHECK(0, "cost %s: decode: %s", cases[i].name,
+				      reason);
+			vrs_fabric_set_allocator(NULL);
+			CHECK(cost_peak <= cost && cost_peak * 3 >= cost,
+			      "cost %s: peak %zu bytes, estimate %zu",
+			      cases[i].name, cost_peak, cost);
+			if (getenv("VRS_COST_VERBOSE"))
+				printf("cost %-22s frame %8zu peak %9zu estimate %9zu (%.2f)\n",
+				       cases[i].name, len, cost_peak, cost,
+				       (double)cost_peak / (double)cost);
+			free(frame);
+		}
+		for (size_t j = 0; j < nt; j++) {
+			vrs_fabric_rset_free(&t[j].rs);
+			free(t[j].withdrawn);
+		}
+		free(t);
+		free(removed);
+		free(down);
+		free(up);
+	}
+}
+
 /* Custom allocator: every allocation is counted and released. */
 static long live_allocs;
 
@@ -645,8 +1440,12 @@ int main(void)
 	test_truncated_and_garbage();
 	test_framing();
 	test_session();
+	test_round_trip_v2();
+	test_encoder_refusals();
+	test_limits();
 	CHECK(live_allocs == 0, "%ld allocations not freed", live_allocs);
 	vrs_fabric_set_allocator(NULL);
+	test_decode_cost();
 	if (failures) {
 		fprintf(stderr, "%d failure(s)\n", failures);
 		return 1;

@@ -332,6 +332,75 @@ static void test_peek(void)
 	}
 }
 
+
+/* Version check before decoding: Envelope version and Hello version. */
+static void test_check_version(void)
+{
+	static const char v1_agent[] =
+		"protocol version 1 not supported: this agent speaks version 2 (tables per VNet); upgrade the publisher";
+	static const char v1_pub[] =
+		"protocol version 1 not supported: this publisher speaks version 2 (tables per VNet); upgrade the agent";
+	static const struct {
+		const char *name;
+		enum vrs_fabric_role local;
+		uint8_t bytes[16];
+		size_t len;
+		const char *expect;	/* NULL: passes (0) */
+	} cases[] = {
+		/* Envelope{version=1, keepalive{seq=3}} */
+		{ "v1 keepalive", VRS_ROLE_AGENT,
+		  { 0x08, 1, 0x2a, 2, 0x08, 3 }, 6, v1_agent },
+		{ "v1 ack at a publisher", VRS_ROLE_PUBLISHER,
+		  { 0x08, 1, 0x32, 2, 0x08, 3 }, 6, v1_pub },
+		{ "v2 keepalive", VRS_ROLE_AGENT,
+		  { 0x08, 2, 0x2a, 2, 0x08, 3 }, 6, NULL },
+		/* Envelope{version=2, hello{protocol_version=1, role=1}} */
+		{ "v1 hello in a v2 envelope", VRS_ROLE_AGENT,
+		  { 0x08, 2, 0x12, 4, 0x08, 1, 0x10, 1 }, 8, v1_agent },
+		{ "v2 hello", VRS_ROLE_AGENT,
+		  { 0x08, 2, 0x12, 4, 0x08, 2, 0x10, 1 }, 8, NULL },
+		{ "hello without version", VRS_ROLE_AGENT,
+		  { 0x08, 2, 0x12, 2, 0x10, 1 }, 6,
+		  "protocol version 0 not supported" },
+		{ "v3 envelope", VRS_ROLE_AGENT,
+		  { 0x08, 3, 0x2a, 2, 0x08, 3 }, 6,
+		  "protocol version 3 not supported: this agent speaks version 2 (tables per VNet); upgrade the agent" },
+		{ "no version", VRS_ROLE_AGENT, { 0x2a, 2, 0x08, 3 }, 4,
+		  "protocol version 0 not supported" },
+		/* not an Envelope: left to the decoder (Error 1) */
+		{ "garbage", VRS_ROLE_AGENT, { 0x13, 0xff }, 2, NULL },
+		{ "v2 hello, broken inside", VRS_ROLE_AGENT,
+		  { 0x08, 2, 0x12, 2, 0x08, 0x80 }, 6, NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char reason[VRS_FABRIC_REASON_LEN] = "";
+		int rc = vrs_fabric_check_version(cases[i].bytes, cases[i].len,
+						  cases[i].local, reason,
+						  sizeof(reason));
+
+		if (!cases[i].expect)
+			CHECK(rc == 0, "version %s: refused: %s", cases[i].name,
+			      reason);
+		else
+			CHECK(rc < 0 && strstr(reason, cases[i].expect),
+			      "version %s: rc %d reason '%s'", cases[i].name,
+			      rc, reason);
+	}
+	/* The decoder says the same, with the code to answer. */
+	{
+		static const uint8_t v1[] = { 0x08, 1, 0x2a, 2, 0x08, 3 };
+		enum vrs_fabric_err code = VRS_ERR_NONE;
+		char reason[VRS_FABRIC_REASON_LEN] = "";
+		struct vrs_fabric_msg m;
+
+		CHECK(vrs_fabric_decode_ex(v1, sizeof(v1), VRS_ROLE_AGENT, &m,
+					   &code, reason, sizeof(reason)) < 0 &&
+			      code == VRS_ERR_VERSION && !strcmp(reason, v1_agent),
+		      "decode_ex v1: code %u '%s'", code, reason);
+	}
+}
+
 static void test_reader_codes(void)
 {
 	static const uint8_t zero[] = { 0, 0, 0, 0 };
@@ -362,6 +431,7 @@ int main(void)
 	test_matrix();
 	test_content();
 	test_peek();
+	test_check_version();
 	test_reader_codes();
 	if (failures) {
 		fprintf(stderr, "%d failure(s)\n", failures);

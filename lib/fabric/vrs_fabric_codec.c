@@ -786,8 +786,9 @@ static int delta_from_wire(const Vrs__Fabric__TableDelta *w,
 		return fail(reason, rlen,
 			    "vnet %s: %zu withdrawn prefixes, at most %u allowed",
 			    t->name, w->n_withdrawn, VRS_FABRIC_MAX_WITHDRAWN);
-	t->withdrawn = alloc_array(w->n_withdrawn ? w->n_withdrawn : 1,
-				   sizeof(*t->withdrawn));
+	if (!w->n_withdrawn)
+		return 0;
+	t->withdrawn = alloc_array(w->n_withdrawn, sizeof(*t->withdrawn));
 	if (!t->withdrawn)
 		return fail(reason, rlen, "vnet %s: out of memory", t->name);
 	t->n_withdrawn = w->n_withdrawn;
@@ -863,7 +864,9 @@ static int addrs_from_wire(const ProtobufCBinaryData *w, size_t n,
 	if (n > VRS_FABRIC_MAX_NH_LIST)
 		return fail(reason, rlen, "%s: %zu addresses, at most %u allowed",
 			    what, n, VRS_FABRIC_MAX_NH_LIST);
-	*out = alloc_array(n ? n : 1, sizeof(**out));
+	if (!n)
+		return 0;	/* *out stays NULL */
+	*out = alloc_array(n, sizeof(**out));
 	if (!*out)
 		return fail(reason, rlen, "out of memory");
 	*n_out = n;

@@ -142,7 +142,8 @@ struct vrs_fabric_vm_table {
 	struct vrs_fabric_rset rs;
 	/*
 	 * Update only: family/prefix/plen set, everything else 0, sorted by
-	 * vrs_fabric_route_cmp_key, no duplicate, none also in rs.
+	 * vrs_fabric_route_cmp_key, no duplicate, none also in rs; NULL when
+	 * n_withdrawn is 0 (decoded messages).
 	 */
 	struct vrs_fabric_route *withdrawn;
 	size_t n_withdrawn;
@@ -176,7 +177,8 @@ struct vrs_fabric_msg {
 	size_t n_removed;
 	/*
 	 * Snapshot: the publisher's full down set; Update: addresses going
-	 * down / coming back up. Sorted (family, addr), no duplicates.
+	 * down / coming back up. Sorted (vrs_fabric_addr_cmp), no duplicates;
+	 * NULL when empty (decoded messages).
 	 */
 	struct vrs_fabric_addr *nh_down;
 	size_t n_nh_down;
@@ -253,17 +255,18 @@ int vrs_fabric_encode(const struct vrs_fabric_msg *msg, uint8_t **frame,
 
 /*
  * Upper bound of what decoding one table or delta allocates (measured
- * with protobuf-c 1.4 and glibc malloc: ~620 bytes for a route with one
- * next hop, ~125 per further next hop, ~440 per withdrawn prefix, ~350
- * per table), for cutting chunks. test_fabric_codec checks the bound.
+ * with protobuf-c 1.4 and glibc malloc: ~570 bytes for a route with one
+ * next hop, ~125 per further next hop, ~410 per withdrawn prefix, ~930
+ * per empty table or delta, ~170 per removed table, ~112 per next-hop
+ * list address), for cutting chunks. test_fabric_codec checks the bound.
  */
 #define VRS_FABRIC_DECODE_COST_MSG 4096u	/* per message */
-#define VRS_FABRIC_DECODE_COST_TABLE 512u
+#define VRS_FABRIC_DECODE_COST_TABLE 1024u
 #define VRS_FABRIC_DECODE_COST_ROUTE 512u
 #define VRS_FABRIC_DECODE_COST_NH 128u		/* per next hop of a route */
 #define VRS_FABRIC_DECODE_COST_WITHDRAWN 512u
-#define VRS_FABRIC_DECODE_COST_ADDR 96u		/* nexthops_down/_up entry */
-#define VRS_FABRIC_DECODE_COST_NAME 128u	/* removed table */
+#define VRS_FABRIC_DECODE_COST_ADDR 128u		/* nexthops_down/_up entry */
+#define VRS_FABRIC_DECODE_COST_NAME 256u	/* removed table */
 size_t vrs_fabric_decode_cost(const struct vrs_fabric_vm_table *t);
 /* n addresses of a nexthops_down / nexthops_up list. */
 size_t vrs_fabric_decode_cost_addrs(size_t n);
