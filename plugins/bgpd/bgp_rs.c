@@ -6,6 +6,7 @@
 #include <zebra.h>
 
 #include "hook.h"
+#include "jhash.h"
 #include "json.h"
 #include "libfrr.h"
 #include "log.h"
@@ -28,6 +29,7 @@ DEFINE_MTYPE_STATIC(VRS_RS, RS_INSTANCE, "Route-server instance");
 DEFINE_MTYPE_STATIC(VRS_RS, RS_NEIGHBOR, "Route-server neighbor");
 DEFINE_MTYPE_STATIC(VRS_RS, RS_POLICY, "Route-server policy core");
 DEFINE_MTYPE_STATIC(VRS_RS, RS_TMP, "Route-server temporary");
+DEFINE_MTYPE_STATIC(VRS_RS, RS_DIRTY, "Route-server dirty prefixes");
 
 extern struct yang_module_embed vrs_embed_frr_route_server;
 
@@ -35,6 +37,9 @@ static struct thread_master *rs_master;
 static struct thread *rs_apply_thread;
 static struct thread *rs_publish_thread;
 static int64_t rs_last_publish_ms;
+
+static void rs_schedule_publish_run(void);
+static void rs_dirty_free(struct rs_instance *rsi);
 
 /* Coalescing delay of route changes before the VMs are re-programmed. */
 #define RS_PUBLISH_DELAY_MS 20
@@ -124,6 +129,7 @@ static void rs_instance_free(struct rs_instance *rsi)
 	struct rs_neighbor *nbr;
 
 	rs_bgp_instance_fini(rsi);
+	rs_dirty_free(rsi);
 	while ((nbr = rs_neighbors_pop(rsi->neighbors)))
 		XFREE(MTYPE_RS_NEIGHBOR, nbr);
 	rs_neighbors_fini(rsi->neighbors);
@@ -307,93 +313,323 @@ size_t rs_instance_vnets(const struct rs_instance *rsi, struct vrs_vnet *out,
 	return n;
 }
 
-/* VMs ------------------------------------------------------------------ */
+/* Programming the VNets ------------------------------------------------- */
 
-struct rs_vm *rs_vm_find(struct rs_instance *rsi, const char *name)
+/* Dirty prefixes of an instance (routes changed since the last publish). */
+PREDECL_HASH(rs_dirtys);
+
+struct rs_dirty_pfx {
+	struct rs_dirtys_item itm;
+	struct vrs_prefix p;
+};
+
+static int rs_dirty_cmp(const struct rs_dirty_pfx *a,
+			const struct rs_dirty_pfx *b)
 {
-	for (size_t i = 0; i < rsi->n_vms; i++)
-		if (strcmp(rsi->vms[i].name, name) == 0)
-			return &rsi->vms[i];
-	return NULL;
+	return vrs_prefix_cmp(&a->p, &b->p);
 }
 
-struct rs_vm *rs_vm_get(struct rs_instance *rsi, const char *name)
+static uint32_t rs_dirty_hash(const struct rs_dirty_pfx *a)
 {
-	struct rs_vm *vm = rs_vm_find(rsi, name);
-
-	if (vm)
-		return vm;
-	/* The northbound validation caps the list at RS_MAX_VMS. */
-	assert(rsi->n_vms < RS_MAX_VMS);
-	vm = &rsi->vms[rsi->n_vms++];
-	memset(vm, 0, sizeof(*vm));
-	strlcpy(vm->name, name, sizeof(vm->name));
-	return vm;
+	return jhash(&a->p, sizeof(a->p), 0x64697274);
 }
 
-void rs_vm_del(struct rs_instance *rsi, const char *name)
-{
-	struct rs_vm *vm = rs_vm_find(rsi, name);
-	size_t i;
+DECLARE_HASH(rs_dirtys, struct rs_dirty_pfx, itm, rs_dirty_cmp, rs_dirty_hash);
 
-	if (!vm)
+struct rs_dirty_set {
+	struct rs_dirtys_head tab[1];
+};
+
+static size_t rs_dirty_count(struct rs_instance *rsi)
+{
+	return rsi->dirty ? rs_dirtys_count(rsi->dirty->tab) : 0;
+}
+
+static void rs_dirty_clear(struct rs_instance *rsi)
+{
+	struct rs_dirty_pfx *d;
+
+	if (!rsi->dirty)
 		return;
-	i = vm - rsi->vms;
-	memmove(vm, vm + 1, (rsi->n_vms - i - 1) * sizeof(*vm));
-	rsi->n_vms--;
+	while ((d = rs_dirtys_pop(rsi->dirty->tab)))
+		XFREE(MTYPE_RS_DIRTY, d);
 }
 
-/* Programming the VMs --------------------------------------------------- */
+static void rs_dirty_free(struct rs_instance *rsi)
+{
+	if (!rsi->dirty)
+		return;
+	rs_dirty_clear(rsi);
+	rs_dirtys_fini(rsi->dirty->tab);
+	XFREE(MTYPE_RS_DIRTY, rsi->dirty);
+}
+
+static int64_t rs_now_us(void)
+{
+	struct timeval tv;
+
+	monotime(&tv);
+	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+static void rs_publish_opts(struct vrs_eff_opts *opts)
+{
+	/* What the agent installs: no Invalid entries, no Internet default
+	 * (the fabric namespace's own default route is the agent's). */
+	vrs_eff_opts_init(opts);
+	opts->include_invalid = false;
+	opts->include_default = false;
+}
 
 /*
- * The effective routes of every configured VM that this route server
- * programs (its VNet and spokes that use it), computed once per VNet by
- * the policy core, published through the vnet-agent client.
+ * Full recompute: the effective routes of every VNet this route server
+ * programs (its VNet and spokes that use it), one table each, computed by
+ * the policy core; the fabric client diffs them against what it holds.
  */
-static void rs_publish_instance(struct rs_instance *rsi)
+static void rs_publish_full(struct rs_instance *rsi)
 {
 	struct vrs_vnet vnets[RS_MAX_PEERINGS + 1];
 	const struct vrs_vnet *prog[RS_MAX_PEERINGS + 1];
 	struct vrs_eff_route *eff[RS_MAX_PEERINGS + 1] = {};
-	size_t n_eff[RS_MAX_PEERINGS + 1] = {};
-	struct rs_fabric_vm fvms[RS_MAX_VMS];
+	struct rs_fabric_table tables[RS_MAX_PEERINGS + 1];
 	struct vrs_bgp_route *bgp = NULL;
 	struct vrs_addr *nhs = NULL;
 	struct vrs_eff_opts opts;
-	size_t n_vnets, n_prog, n_bgp, n_fvms = 0;
+	size_t n_vnets, n_prog, n_bgp;
+	int64_t t0 = rs_now_us();
+
+	/* What is read now covers every change so far. */
+	rs_dirty_clear(rsi);
+	n_vnets = rs_instance_vnets(rsi, vnets, array_size(vnets));
+	n_prog = vrs_rs_programmed_vnets(vnets, n_vnets, &vnets[0], prog,
+					 array_size(prog));
+	if (n_prog > array_size(prog))
+		n_prog = array_size(prog);
+	n_bgp = rs_bgp_vm_routes(rsi, true, &bgp, &nhs);
+	rs_publish_opts(&opts);
+	for (size_t v = 0; v < n_prog; v++) {
+		size_t cap = n_bgp + RS_MAX_SPACES * (RS_MAX_PEERINGS + 2);
+		size_t n;
+
+		eff[v] = XCALLOC(MTYPE_RS_TMP, cap * sizeof(*eff[v]));
+		n = vrs_effective_routes(vnets, n_vnets, prog[v], &vnets[0],
+					 bgp, n_bgp, &opts, eff[v], cap);
+		tables[v].vnet = prog[v]->name;
+		tables[v].routes = eff[v];
+		tables[v].n_routes = n > cap ? cap : n;
+	}
+	rs_fabric_publish(tables, n_prog);
+	for (size_t v = 0; v < n_prog; v++)
+		XFREE(MTYPE_RS_TMP, eff[v]);
+	rs_bgp_vm_routes_free(bgp, nhs);
+	rsi->published = true;
+	rsi->pub.full++;
+	rsi->pub.last_full_reason = rsi->full_reason ? rsi->full_reason
+						     : "first";
+	rsi->full_reason = NULL;
+	rsi->pub.last_full_us = rs_now_us() - t0;
+}
+
+/*
+ * Incremental: only the dirty prefixes. Per prefix, the VMs' BGP route is
+ * read once (rs_bgp_vm_route), then per programmed VNet the policy core
+ * says what the table holds for that prefix (vrs_effective_prefix): a BGP
+ * entry (sent as changed), nothing (withdrawn), or a system route, which
+ * BGP cannot change (nothing to send). false: the client refused a delta
+ * (no table for that VNet yet): the caller recomputes everything.
+ */
+static bool rs_publish_incremental(struct rs_instance *rsi)
+{
+	struct vrs_vnet vnets[RS_MAX_PEERINGS + 1];
+	const struct vrs_vnet *prog[RS_MAX_PEERINGS + 1];
+	struct vrs_bgp_route *br;
+	struct vrs_addr *pool;
+	struct vrs_prefix *pfx, *wd;
+	struct vrs_eff_route *up;
+	struct rs_dirty_pfx *d;
+	struct vrs_eff_opts opts;
+	size_t n = rs_dirty_count(rsi), i = 0, n_vnets, n_prog;
+	size_t used = 0, pool_cap;
+	bool ok = true;
+	int64_t t0 = rs_now_us();
+
+	pfx = XCALLOC(MTYPE_RS_TMP, (n + 1) * sizeof(*pfx));
+	br = XCALLOC(MTYPE_RS_TMP, (n + 1) * sizeof(*br));
+	while ((d = rs_dirtys_pop(rsi->dirty->tab))) {
+		pfx[i++] = d->p;
+		XFREE(MTYPE_RS_DIRTY, d);
+	}
+	n = i;
+	/* The VMs' BGP route of every dirty prefix (n_nexthops 0: none). */
+	pool_cap = 2 * n + 16;
+	pool = XCALLOC(MTYPE_RS_TMP, pool_cap * sizeof(*pool));
+	for (i = 0; i < n; i++) {
+		struct vrs_addr nh[16];
+		struct vrs_bgp_route r;
+
+		br[i].prefix = pfx[i];
+		if (!rs_bgp_vm_route(rsi, &pfx[i], &r, nh, array_size(nh)))
+			continue;
+		if (used + r.n_nexthops > pool_cap) {
+			struct vrs_addr *grow;
+
+			pool_cap = pool_cap * 2 + r.n_nexthops;
+			grow = XCALLOC(MTYPE_RS_TMP, pool_cap * sizeof(*grow));
+			memcpy(grow, pool, used * sizeof(*grow));
+			XFREE(MTYPE_RS_TMP, pool);
+			pool = grow;
+		}
+		memcpy(&pool[used], nh, r.n_nexthops * sizeof(*nh));
+		/* An offset until the pool stops moving. */
+		br[i].nexthops = (const struct vrs_addr *)(uintptr_t)used;
+		br[i].n_nexthops = r.n_nexthops;
+		used += r.n_nexthops;
+	}
+	for (i = 0; i < n; i++)
+		br[i].nexthops = pool + (uintptr_t)br[i].nexthops;
 
 	n_vnets = rs_instance_vnets(rsi, vnets, array_size(vnets));
 	n_prog = vrs_rs_programmed_vnets(vnets, n_vnets, &vnets[0], prog,
 					 array_size(prog));
 	if (n_prog > array_size(prog))
 		n_prog = array_size(prog);
-	n_bgp = rs_bgp_vm_routes(rsi, &bgp, &nhs);
-	vrs_eff_opts_init(&opts);
-	opts.include_invalid = false;
-	opts.include_default = false;
-	for (size_t v = 0; v < n_prog; v++) {
-		size_t cap = n_bgp + RS_MAX_SPACES * (RS_MAX_PEERINGS + 2);
+	rs_publish_opts(&opts);
+	up = XCALLOC(MTYPE_RS_TMP, (n + 1) * sizeof(*up));
+	wd = XCALLOC(MTYPE_RS_TMP, (n + 1) * sizeof(*wd));
+	for (size_t v = 0; v < n_prog && ok; v++) {
+		size_t n_up = 0, n_wd = 0;
 
-		eff[v] = XCALLOC(MTYPE_RS_TMP, cap * sizeof(*eff[v]));
-		n_eff[v] = vrs_effective_routes(vnets, n_vnets, prog[v],
-						&vnets[0], bgp, n_bgp, &opts,
-						eff[v], cap);
-		if (n_eff[v] > cap)
-			n_eff[v] = cap;
+		for (i = 0; i < n; i++) {
+			struct vrs_eff_route e[2];
+			size_t k;
+
+			k = vrs_effective_prefix(vnets, n_vnets, prog[v],
+						 &vnets[0], &pfx[i],
+						 br[i].n_nexthops ? &br[i]
+								  : NULL,
+						 &opts, e, array_size(e));
+			if (!k)
+				wd[n_wd++] = pfx[i];
+			else if (e[0].source ==
+				 VRS_EFF_SRC_VIRTUAL_NETWORK_GATEWAY)
+				up[n_up++] = e[0];
+		}
+		if (!n_up && !n_wd)
+			continue;
+		ok = rs_fabric_publish_delta(prog[v]->name, up, n_up, wd,
+					     n_wd);
+		if (ok) {
+			rsi->pub.upserts += n_up;
+			rsi->pub.withdrawn += n_wd;
+		}
 	}
-	for (size_t i = 0; i < rsi->n_vms; i++)
-		for (size_t v = 0; v < n_prog; v++)
-			if (strcmp(rsi->vms[i].vnet, prog[v]->name) == 0) {
-				fvms[n_fvms].name = rsi->vms[i].name;
-				fvms[n_fvms].routes = eff[v];
-				fvms[n_fvms].n_routes = n_eff[v];
-				n_fvms++;
-				break;
-			}
-	rs_fabric_publish(fvms, n_fvms);
-	for (size_t v = 0; v < n_prog; v++)
-		XFREE(MTYPE_RS_TMP, eff[v]);
-	rs_bgp_vm_routes_free(bgp, nhs);
+	XFREE(MTYPE_RS_TMP, up);
+	XFREE(MTYPE_RS_TMP, wd);
+	XFREE(MTYPE_RS_TMP, pool);
+	XFREE(MTYPE_RS_TMP, br);
+	XFREE(MTYPE_RS_TMP, pfx);
+	if (ok) {
+		rsi->pub.incremental++;
+		rsi->pub.prefixes += n;
+		rsi->pub.last_incremental_us = rs_now_us() - t0;
+	}
+	return ok;
+}
+
+static void rs_publish_instance(struct rs_instance *rsi)
+{
+	if (!rsi->published || rsi->full_reason) {
+		rs_publish_full(rsi);
+		return;
+	}
+	if (!rs_dirty_count(rsi))
+		return;
+	if (!rs_publish_incremental(rsi)) {
+		rsi->pub.fallbacks++;
+		rsi->full_reason = "deltaRefused";
+		rs_publish_full(rsi);
+	}
+}
+
+void rs_publish_prefix(struct rs_instance *rsi, const struct vrs_prefix *p)
+{
+	struct rs_dirty_pfx ref, *d;
+
+	/* Nothing published yet, or everything is recomputed anyway. */
+	if (!rsi->fabric.socket[0])
+		return;
+	if (!rsi->published || rsi->full_reason) {
+		rs_schedule_publish_run();
+		return;
+	}
+	if (!rsi->dirty) {
+		rsi->dirty = XCALLOC(MTYPE_RS_DIRTY, sizeof(*rsi->dirty));
+		rs_dirtys_init(rsi->dirty->tab);
+	}
+	memset(&ref, 0, sizeof(ref));
+	ref.p = *p;
+	if (!rs_dirtys_find(rsi->dirty->tab, &ref)) {
+		if (rs_dirty_count(rsi) >= RS_DIRTY_MAX) {
+			/* A full recompute is cheaper and bounded. */
+			rsi->pub.overflows++;
+			rsi->full_reason = "tooManyChanges";
+			rs_dirty_clear(rsi);
+		} else {
+			d = XCALLOC(MTYPE_RS_DIRTY, sizeof(*d));
+			d->p = *p;
+			rs_dirtys_add(rsi->dirty->tab, d);
+		}
+	}
+	rs_schedule_publish_run();
+}
+
+void rs_neighbor_down(struct rs_instance *rsi, const char *who,
+		      const struct vrs_addr *lost, size_t n)
+{
+	if (!rsi->fabric.socket[0] || !rsi->published || !n)
+		return;
+	rs_fabric_nexthops_down(lost, n);
+	rsi->pub.nh_down_events++;
+	rsi->pub.nh_down_addrs += n;
+	strlcpy(rsi->pub.last_down_neighbor, who,
+		sizeof(rsi->pub.last_down_neighbor));
+}
+
+static void rs_publish_json_one(struct rs_instance *rsi, void *arg)
+{
+	struct json_object *json = arg, *jr;
+	const struct rs_publish_stats *st = &rsi->pub;
+
+	if (!rsi->fabric.socket[0] ||
+	    json_object_object_get_ex(json, "recompute", NULL))
+		return;
+	jr = json_object_new_object();
+	json_object_string_add(jr, "vrf", rsi->vrf);
+	json_object_int_add(jr, "full", st->full);
+	json_object_string_add(jr, "lastFullReason",
+			       st->last_full_reason ? st->last_full_reason
+						    : "");
+	json_object_int_add(jr, "lastFullUs", st->last_full_us);
+	json_object_int_add(jr, "incremental", st->incremental);
+	json_object_int_add(jr, "prefixesRecomputed", st->prefixes);
+	json_object_int_add(jr, "lastIncrementalUs", st->last_incremental_us);
+	json_object_int_add(jr, "routesChanged", st->upserts);
+	json_object_int_add(jr, "routesWithdrawn", st->withdrawn);
+	json_object_int_add(jr, "dirtyPending", rs_dirty_count(rsi));
+	json_object_int_add(jr, "dirtyMax", RS_DIRTY_MAX);
+	json_object_int_add(jr, "dirtyOverflows", st->overflows);
+	json_object_int_add(jr, "deltaFallbacks", st->fallbacks);
+	json_object_int_add(jr, "neighborLossesWithNexthopsDown",
+			    st->nh_down_events);
+	json_object_int_add(jr, "nexthopsDeclaredDown", st->nh_down_addrs);
+	json_object_string_add(jr, "lastNeighborLoss",
+			       st->last_down_neighbor);
+	json_object_object_add(json, "recompute", jr);
+}
+
+void rs_publish_json(struct json_object *json)
+{
+	rs_instance_walk(rs_publish_json_one, json);
 }
 
 static const char *const rs_ready_names[] = {
@@ -511,7 +747,7 @@ void rs_startup_json(struct json_object *json)
  * loop; changes that follow within RS_PUBLISH_DELAY_MS of a publish are
  * gathered into one.
  */
-void rs_schedule_publish(void)
+static void rs_schedule_publish_run(void)
 {
 	int64_t quiet;
 
@@ -524,33 +760,51 @@ void rs_schedule_publish(void)
 			      &rs_publish_thread);
 }
 
+static void rs_mark_full(struct rs_instance *rsi, void *arg)
+{
+	if (!rsi->full_reason)
+		rsi->full_reason = arg;
+}
+
+void rs_schedule_full(struct rs_instance *rsi, const char *reason)
+{
+	if (rsi)
+		rs_mark_full(rsi, (void *)reason);
+	else
+		rs_instance_walk(rs_mark_full, (void *)reason);
+	rs_schedule_publish_run();
+}
+
 void rs_fabric_changed(struct rs_instance *rsi)
 {
 	struct rs_fabric_cfg *f = &rsi->fabric;
 
 	if (!f->socket[0]) {
 		rs_fabric_configure(NULL, 0, NULL);
+		rsi->published = false;
+		rs_dirty_clear(rsi);
 		return;
 	}
 	rs_fabric_configure(f->socket, f->instance_id,
 			    f->instance_name[0] ? f->instance_name : "rs");
-	rs_schedule_publish();
+	rs_schedule_full(rsi, "fabricConfig");
 }
 
 /* Applying settings ------------------------------------------------------ */
 
 static void rs_apply_one(struct rs_instance *rsi, void *arg)
 {
-	if (!rsi->dirty)
+	if (!rsi->settings_dirty)
 		return;
-	rsi->dirty = false;
+	rsi->settings_dirty = false;
 	rs_bgp_apply(rsi);
+	rs_mark_full(rsi, "config");
 }
 
 static void rs_apply_all(struct thread *t)
 {
 	rs_instance_walk(rs_apply_one, NULL);
-	rs_schedule_publish();
+	rs_schedule_publish_run();
 }
 
 void rs_schedule_apply(void)
@@ -562,7 +816,7 @@ void rs_schedule_apply(void)
 
 void rs_instance_changed(struct rs_instance *rsi)
 {
-	rsi->dirty = true;
+	rsi->settings_dirty = true;
 	rs_schedule_apply();
 }
 

@@ -23,7 +23,6 @@
 #define RS_XPATH_INSTANCE RS_XPATH_BASE "/instance[vrf='%s']"
 #define RS_MAX_PEERINGS 16
 #define RS_MAX_SPACES 8
-#define RS_MAX_VMS 64
 
 #define RS_STR "Cloud route-server personality (bgpd_rs)\n"
 
@@ -58,12 +57,6 @@ struct rs_peering {
 	size_t n_spaces;
 	bool allow_transit;
 	bool remote_uses_gateway;
-};
-
-/* A VM whose routes this route server programs through vnet-agent. */
-struct rs_vm {
-	char name[32];
-	char vnet[32];
 };
 
 /* Connection to the vnet-agent (one per bgpd: one route-server instance). */
@@ -101,6 +94,32 @@ struct rs_startup {
 	int64_t ready_ms;
 };
 
+/*
+ * Publishing the VNets' tables (bgp_rs.c): a full recompute (every
+ * programmed VNet's table, rs_fabric_publish) or, when only routes
+ * changed, the dirty prefixes alone (rs_fabric_publish_delta).
+ */
+struct rs_dirty_set;
+struct rs_nh_providers;
+
+/* Dirty prefixes kept before a full recompute is cheaper and bounded. */
+#define RS_DIRTY_MAX 50000
+
+struct rs_publish_stats {
+	uint64_t full;		/* full recomputes published */
+	uint64_t incremental;	/* incremental publishes */
+	uint64_t prefixes;	/* prefixes recomputed incrementally */
+	uint64_t upserts;	/* entries sent as changed */
+	uint64_t withdrawn;	/* entries sent as withdrawn */
+	uint64_t fallbacks;	/* delta refused by the client: full */
+	uint64_t overflows;	/* more than RS_DIRTY_MAX dirty: full */
+	uint64_t nh_down_events; /* neighbor losses with next hops down */
+	uint64_t nh_down_addrs;	 /* next hops declared down in all */
+	uint32_t last_full_us, last_incremental_us;
+	const char *last_full_reason;
+	char last_down_neighbor[48];
+};
+
 /* Route-server settings and state of one bgpd instance. */
 struct rs_instance {
 	struct rs_instances_item itm;
@@ -124,10 +143,16 @@ struct rs_instance {
 	struct rs_startup startup;
 	/* Prefixes let through towards ExpressRoute (bgp_rs_bgp.c). */
 	struct rs_er_adverts *er;
-	struct rs_vm vms[RS_MAX_VMS];
-	size_t n_vms;
+	/* Publishing: a full publish went out since the fabric was set. */
+	bool published;
+	/* Why the next publish recomputes everything (NULL: dirty only). */
+	const char *full_reason;
+	struct rs_dirty_set *dirty;
+	struct rs_publish_stats pub;
+	/* Next hop -> providing peers (bgp_rs_bgp.c, the fast path). */
+	struct rs_nh_providers *nhp;
 	/* Applied settings changed: re-run policy (scheduled, coalesced). */
-	bool dirty;
+	bool settings_dirty;
 };
 
 static inline int rs_neighbor_cmp(const struct rs_neighbor *a,
@@ -180,15 +205,25 @@ size_t rs_instance_vnets(const struct rs_instance *rsi, struct vrs_vnet *out,
 /* Settings changed: re-apply to bgpd (coalesced on the event loop). */
 void rs_instance_changed(struct rs_instance *rsi);
 void rs_schedule_apply(void);
-struct rs_vm *rs_vm_find(struct rs_instance *rsi, const char *name);
-struct rs_vm *rs_vm_get(struct rs_instance *rsi, const char *name);
-void rs_vm_del(struct rs_instance *rsi, const char *name);
-/* Routes changed: recompute and publish the VMs' routes (coalesced). */
-void rs_schedule_publish(void);
+/*
+ * Settings or a role neighbor's session changed: recompute every VNet's
+ * table of rsi (NULL: of every instance) and publish (coalesced). reason
+ * names the cause in show route-server fabric.
+ */
+void rs_schedule_full(struct rs_instance *rsi, const char *reason);
+/* A route of prefix p changed (bgpd's adj-RIB-in): publish its entries. */
+void rs_publish_prefix(struct rs_instance *rsi, const struct vrs_prefix *p);
+/*
+ * Role neighbor who left Established; lost = the next hops only it
+ * provided: declared down to the agent at once (fast path).
+ */
+void rs_neighbor_down(struct rs_instance *rsi, const char *who,
+		      const struct vrs_addr *lost, size_t n);
 void rs_fabric_changed(struct rs_instance *rsi);
-/* "startup" object of show route-server fabric json. */
+/* "startup" and "recompute" objects of show route-server fabric json. */
 struct json_object;
 void rs_startup_json(struct json_object *json);
+void rs_publish_json(struct json_object *json);
 
 /* bgp_rs.c: instances in VRF order (array of n, free with
  * rs_instance_array_free). */
@@ -224,9 +259,6 @@ int rs_instance_neighbor_route_limit_destroy(struct nb_cb_destroy_args *args);
 void rs_instance_fabric_apply_finish(struct nb_cb_apply_finish_args *args);
 int rs_instance_fabric_leaf_modify(struct nb_cb_modify_args *args);
 int rs_instance_fabric_leaf_destroy(struct nb_cb_destroy_args *args);
-int rs_instance_vm_create(struct nb_cb_create_args *args);
-int rs_instance_vm_destroy(struct nb_cb_destroy_args *args);
-int rs_instance_vm_vnet_modify(struct nb_cb_modify_args *args);
 
 /* bgp_rs_nb_state.c: operational data. */
 const void *rs_instance_get_next(struct nb_cb_get_next_args *args);
@@ -279,8 +311,6 @@ void rs_cli_show_neighbor(struct vty *vty, const struct lyd_node *dnode,
 			  bool show_defaults);
 void rs_cli_show_fabric(struct vty *vty, const struct lyd_node *dnode,
 			bool show_defaults);
-void rs_cli_show_vm(struct vty *vty, const struct lyd_node *dnode,
-		    bool show_defaults);
 
 /* bgp_rs_bgp.c: the one file that reads bgpd's internal structs. */
 struct bgp;
@@ -350,12 +380,21 @@ int rs_bgp_show_routes(struct rs_instance *rsi, const char *addr,
  * The BGP routes the route server programs into VMs: per prefix, the
  * ECMP set chosen by the policy core (vrs_select) among the accepted
  * paths. Returns the count; *nexthops is one array shared by all routes
- * (free both with rs_bgp_vm_routes_free).
+ * (free both with rs_bgp_vm_routes_free). track: also rebuild the
+ * next-hop providers of the fast path (publishing; not for a show).
  */
-size_t rs_bgp_vm_routes(struct rs_instance *rsi, struct vrs_bgp_route **routes,
+size_t rs_bgp_vm_routes(struct rs_instance *rsi, bool track,
+			struct vrs_bgp_route **routes,
 			struct vrs_addr **nexthops);
 void rs_bgp_vm_routes_free(struct vrs_bgp_route *routes,
 			   struct vrs_addr *nexthops);
+/*
+ * The same for one prefix: true and *route (its next hops in nh, at most
+ * cap) when the VMs get a BGP route for p.
+ */
+bool rs_bgp_vm_route(struct rs_instance *rsi, const struct vrs_prefix *p,
+		     struct vrs_bgp_route *route, struct vrs_addr *nh,
+		     size_t cap);
 
 /*
  * Views for the explain and az-shaped shows (bgp_rs_explain.c,
@@ -436,9 +475,11 @@ struct rs_explain {
 void rs_bgp_explain(struct rs_instance *rsi, const struct vrs_prefix *p,
 		    struct rs_explain *ex);
 
-/* bgp_rs_explain.c: show route-server explain PREFIX [vm NAME]. */
+/* bgp_rs_explain.c: show route-server explain PREFIX [vm NAME|vnet V].
+ * vm: the agent says which VNet (its fabric part is that VNet's). */
 int rs_explain_show(struct rs_instance *rsi, const char *prefix,
-		    const char *vm, struct vty *vty, struct json_object *json);
+		    const char *vm, const char *vnet, struct vty *vty,
+		    struct json_object *json);
 
 /* bgp_rs_az.c: the az CLI's shapes. */
 /* az network routeserver show */

@@ -50,6 +50,7 @@ DEFINE_MTYPE_STATIC(VRS_RS, RS_BGP_TMP, "Route-server walk buffer");
 DEFINE_MTYPE_STATIC(VRS_RS, RS_DENIED, "Route-server drop record");
 DEFINE_MTYPE_STATIC(VRS_RS, RS_ER, "Route-server ExpressRoute adverts");
 DEFINE_MTYPE_STATIC(VRS_RS, RS_BGP_SIDE, "Route-server peer/instance side table");
+DEFINE_MTYPE_STATIC(VRS_RS, RS_NHP, "Route-server next-hop providers");
 
 #define RS_WEIGHT_PREFERRED 200
 #define RS_WEIGHT_OTHER 100
@@ -721,11 +722,14 @@ static struct rs_er_adverts *rs_er_get(struct rs_instance *rsi)
 	return rsi->er;
 }
 
+static void rs_nhp_free(struct rs_instance *rsi);
+
 void rs_bgp_instance_fini(struct rs_instance *rsi)
 {
 	struct rs_er_adverts *er = rsi->er;
 	struct rs_er_pfx *e;
 
+	rs_nhp_free(rsi);
 	if (!er)
 		return;
 	THREAD_OFF(er->t_recheck);
@@ -1032,6 +1036,302 @@ static void rs_bgp_build_route_maps(void)
 	}
 }
 
+/* VM routes ----------------------------------------------------------------
+ *
+ * What the VMs get for a prefix is decided by the policy core (vrs_select,
+ * hub routing preference) among the usable paths of role neighbors; bgpd's
+ * own best path (weights, SELECTED/MULTIPATH flags) is not read. A path is
+ * usable when it is in the Loc-RIB (accepted: not REMOVED), VALID and its
+ * session Established: flags and attributes bgpd sets while it processes
+ * the UPDATE, before the bgp_process hook's caller returns. So a dest can
+ * be read at any later turn of the event loop, also while bgpd's best-path
+ * work queue still holds it (BGP_NODE_PROCESS_SCHEDULED).
+ */
+
+/* Tables whose routes the VMs get (and whose dirty prefixes are kept). */
+static bool rs_vm_afi(afi_t afi, safi_t safi)
+{
+	return afi == AFI_IP && safi == SAFI_UNICAST;
+}
+
+/* The next hop the VMs get from a path (IPv4 unicast: NEXT_HOP). */
+static bool rs_path_nexthop(afi_t afi, const struct attr *attr,
+			    struct vrs_addr *out)
+{
+	if (afi != AFI_IP)
+		return false;
+	*out = vrs_addr_ipv4(ntohl(attr->nexthop.s_addr));
+	return true;
+}
+
+/*
+ * Next hop -> the peers that provide a usable path through it (the
+ * fast path of a session loss: a next hop only the lost neighbor provided
+ * is down at once). Rebuilt by every full walk, only added to by the
+ * per-prefix reads in between (a stale provider makes a loss declare less,
+ * never more), and forgotten peer by peer when bgpd deletes a peer.
+ */
+#define RS_NHP_PEERS 8
+
+PREDECL_HASH(rs_nhps);
+
+struct rs_nhp {
+	struct rs_nhps_item itm;
+	struct vrs_addr nh;
+	uint8_t n;
+	bool many; /* more providers than fit: never declared down */
+	struct peer *peers[RS_NHP_PEERS];
+};
+
+static int rs_nhp_cmp(const struct rs_nhp *a, const struct rs_nhp *b)
+{
+	return vrs_addr_cmp(&a->nh, &b->nh);
+}
+
+static uint32_t rs_nhp_hash(const struct rs_nhp *a)
+{
+	return jhash(&a->nh, sizeof(a->nh), 0x6e68);
+}
+
+DECLARE_HASH(rs_nhps, struct rs_nhp, itm, rs_nhp_cmp, rs_nhp_hash);
+
+struct rs_nh_providers {
+	struct rs_nhps_head tab[1];
+};
+
+static void rs_nhp_clear(struct rs_nh_providers *np)
+{
+	struct rs_nhp *e;
+
+	while ((e = rs_nhps_pop(np->tab)))
+		XFREE(MTYPE_RS_NHP, e);
+}
+
+static struct rs_nh_providers *rs_nhp_get(struct rs_instance *rsi)
+{
+	if (!rsi->nhp) {
+		rsi->nhp = XCALLOC(MTYPE_RS_NHP, sizeof(*rsi->nhp));
+		rs_nhps_init(rsi->nhp->tab);
+	}
+	return rsi->nhp;
+}
+
+static void rs_nhp_free(struct rs_instance *rsi)
+{
+	if (!rsi->nhp)
+		return;
+	rs_nhp_clear(rsi->nhp);
+	rs_nhps_fini(rsi->nhp->tab);
+	XFREE(MTYPE_RS_NHP, rsi->nhp);
+}
+
+static void rs_nhp_add(struct rs_nh_providers *np, const struct vrs_addr *nh,
+		       struct peer *peer)
+{
+	struct rs_nhp ref, *e;
+
+	memset(&ref, 0, sizeof(ref));
+	ref.nh = *nh;
+	e = rs_nhps_find(np->tab, &ref);
+	if (!e) {
+		e = XCALLOC(MTYPE_RS_NHP, sizeof(*e));
+		e->nh = *nh;
+		rs_nhps_add(np->tab, e);
+	}
+	for (size_t i = 0; i < e->n; i++)
+		if (e->peers[i] == peer)
+			return;
+	if (e->n < RS_NHP_PEERS)
+		e->peers[e->n++] = peer;
+	else
+		e->many = true;
+}
+
+static void rs_nhp_forget_peer(struct rs_instance *rsi, void *arg)
+{
+	struct peer *peer = arg;
+	struct rs_nhp *e;
+
+	if (!rsi->nhp)
+		return;
+	frr_each (rs_nhps, rsi->nhp->tab, e)
+		for (size_t i = 0; i < e->n; i++)
+			if (e->peers[i] == peer) {
+				e->peers[i] = e->peers[--e->n];
+				break;
+			}
+}
+
+/*
+ * Next hops that peer (which just left Established) provided and no other
+ * Established peer does: every path through them is gone. Returns the
+ * count, stores up to cap.
+ */
+static size_t rs_nhp_lost(struct rs_instance *rsi, struct peer *peer,
+			  struct vrs_addr *out, size_t cap)
+{
+	struct rs_nhp *e;
+	size_t n = 0;
+
+	if (!rsi->nhp)
+		return 0;
+	frr_each (rs_nhps, rsi->nhp->tab, e) {
+		bool mine = false, other = e->many;
+
+		for (size_t i = 0; i < e->n; i++) {
+			if (e->peers[i] == peer)
+				mine = true;
+			else if (e->peers[i]->status == Established)
+				other = true;
+		}
+		if (!mine || other)
+			continue;
+		if (n < cap)
+			out[n] = e->nh;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * The ECMP set the VMs get for one dest: the next hops of the paths
+ * vrs_select picks among the usable paths of role neighbors. Returns how
+ * many were written to nh (0: the VMs get no BGP route). np: record the
+ * provider of every usable path.
+ */
+static size_t rs_bgp_dest_nexthops(struct rs_instance *rsi, afi_t afi,
+				   struct bgp_dest *dest, struct vrs_addr *nh,
+				   size_t cap, struct rs_nh_providers *np)
+{
+	struct vrs_candidate cand[16];
+	struct vrs_addr cnh[16];
+	size_t nc = 0, sel[16], ns, n = 0;
+
+	for (struct bgp_path_info *pi = bgp_dest_get_bgp_path_info(dest);
+	     pi && nc < array_size(cand); pi = pi->next) {
+		struct rs_neighbor *nbr = rs_bgp_nbr(pi->peer, NULL);
+
+		/* A session that just went down no longer counts, even
+		 * before bgpd has flushed its paths. */
+		if (!nbr || !CHECK_FLAG(pi->flags, BGP_PATH_VALID) ||
+		    CHECK_FLAG(pi->flags, BGP_PATH_REMOVED) ||
+		    pi->peer->status != Established ||
+		    !rs_path_nexthop(afi, pi->attr, &cnh[nc]))
+			continue;
+		cand[nc].role = nbr->role;
+		cand[nc].as_path_len = aspath_count_hops(pi->attr->aspath);
+		cand[nc].med = pi->attr->med;
+		cand[nc].peer_id = nc;
+		if (np)
+			rs_nhp_add(np, &cnh[nc], pi->peer);
+		nc++;
+	}
+	if (!nc)
+		return 0;
+	ns = vrs_select(rsi->hub_pref, cand, nc, sel, array_size(sel));
+	for (size_t i = 0; i < ns && i < array_size(sel) && n < cap; i++)
+		nh[n++] = cnh[sel[i]];
+	return n;
+}
+
+size_t rs_bgp_vm_routes(struct rs_instance *rsi, bool track,
+			struct vrs_bgp_route **routes,
+			struct vrs_addr **nexthops)
+{
+	struct bgp *bgp = rs_bgp_lookup(rsi->vrf);
+	struct rs_nh_providers *np = NULL;
+	struct bgp_dest *dest;
+	size_t n = 0, cap = 0, nh_used = 0, nh_cap = 0;
+	struct vrs_bgp_route *out = NULL;
+	struct vrs_addr *nhs = NULL;
+
+	*routes = NULL;
+	*nexthops = NULL;
+	if (track) {
+		np = rs_nhp_get(rsi);
+		rs_nhp_clear(np);
+	}
+	if (!bgp)
+		return 0;
+	for (afi_t afi = AFI_IP; afi < AFI_MAX; afi++) {
+		if (!rs_vm_afi(afi, SAFI_UNICAST))
+			continue;
+		for (dest = bgp_table_top(bgp->rib[afi][SAFI_UNICAST]); dest;
+		     dest = bgp_route_next(dest)) {
+			struct vrs_addr sel[16];
+			size_t ns;
+
+			ns = rs_bgp_dest_nexthops(rsi, afi, dest, sel,
+						  array_size(sel), np);
+			if (!ns)
+				continue;
+			if (n == cap) {
+				struct vrs_bgp_route *grow;
+
+				cap = cap ? cap * 2 : 64;
+				grow = XCALLOC(MTYPE_RS_BGP_TMP,
+					       cap * sizeof(*grow));
+				if (out)
+					memcpy(grow, out, n * sizeof(*grow));
+				XFREE(MTYPE_RS_BGP_TMP, out);
+				out = grow;
+			}
+			if (nh_used + ns > nh_cap) {
+				struct vrs_addr *grow;
+
+				nh_cap = (nh_cap ? nh_cap * 2 : 128) + ns;
+				grow = XCALLOC(MTYPE_RS_BGP_TMP,
+					       nh_cap * sizeof(*grow));
+				if (nhs)
+					memcpy(grow, nhs,
+					       nh_used * sizeof(*grow));
+				XFREE(MTYPE_RS_BGP_TMP, nhs);
+				nhs = grow;
+			}
+			rs_prefix_from(bgp_dest_get_prefix(dest),
+				       &out[n].prefix);
+			/* Store offsets first: nhs may move while growing. */
+			out[n].nexthops =
+				(const struct vrs_addr *)(uintptr_t)nh_used;
+			out[n].n_nexthops = ns;
+			memcpy(&nhs[nh_used], sel, ns * sizeof(*sel));
+			nh_used += ns;
+			n++;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		out[i].nexthops = nhs + (uintptr_t)out[i].nexthops;
+	*routes = out;
+	*nexthops = nhs;
+	return n;
+}
+
+bool rs_bgp_vm_route(struct rs_instance *rsi, const struct vrs_prefix *p,
+		     struct vrs_bgp_route *route, struct vrs_addr *nh,
+		     size_t cap)
+{
+	struct bgp *bgp = rs_bgp_lookup(rsi->vrf);
+	afi_t afi = p->addr.family == VRS_AF_IPV4 ? AFI_IP : AFI_IP6;
+	struct bgp_dest *dest;
+	struct prefix bp;
+	size_t ns = 0;
+
+	if (!bgp || !rs_vm_afi(afi, SAFI_UNICAST))
+		return false;
+	rs_prefix_to(p, &bp);
+	dest = bgp_node_lookup(bgp->rib[afi][SAFI_UNICAST], &bp);
+	if (!dest)
+		return false;
+	ns = rs_bgp_dest_nexthops(rsi, afi, dest, nh, cap, rsi->nhp);
+	bgp_dest_unlock_node(dest);
+	if (!ns)
+		return false;
+	route->prefix = *p;
+	route->nexthops = nh;
+	route->n_nexthops = ns;
+	return true;
+}
+
 /* Per-peer limit in "ars" mode ------------------------------------------- */
 
 static void rs_bgp_teardown_cb(struct thread *t)
@@ -1092,10 +1392,27 @@ static int rs_bgp_packet(struct peer *peer, uint8_t type, bgp_size_t size,
 
 static int rs_bgp_peer_status(struct peer *peer)
 {
-	bool role = rs_bgp_nbr(peer, NULL) != NULL;
+	struct rs_instance *rsi = NULL;
+	bool role = rs_bgp_nbr(peer, &rsi) != NULL;
+	bool was_up = peer->ostatus == Established;
+	bool up = peer->status == Established;
 
+	/*
+	 * Fast path: a role neighbor leaves Established. The next hops only
+	 * it provided go to the agent at once, before the recompute that
+	 * follows (which withdraws or replaces its routes).
+	 */
+	if (role && was_up && !up && rsi) {
+		struct vrs_addr lost[64];
+		size_t n = rs_nhp_lost(rsi, peer, lost, array_size(lost));
+
+		if (n > array_size(lost))
+			n = array_size(lost);
+		rs_neighbor_down(rsi, peer->host, lost, n);
+	}
 	if (peer->status == Deleted) {
 		rs_denied_flush(peer);
+		rs_instance_walk(rs_nhp_forget_peer, peer);
 		rs_bgp_peer_forget(peer);
 	}
 	/*
@@ -1104,19 +1421,27 @@ static int rs_bgp_peer_status(struct peer *peer)
 	 * attempts to an absent neighbor (Connect <-> Active, every connect
 	 * retry) recompute nothing.
 	 */
-	if (role && ((peer->status == Established) !=
-			     (peer->ostatus == Established) ||
-		     peer->status == Deleted))
-		rs_schedule_publish();
+	if (role && (up != was_up || peer->status == Deleted))
+		rs_schedule_full(rsi, "neighbor");
 	return 0;
 }
 
-/* A route of a route-server neighbor changed: re-program the VMs. */
+/*
+ * A route of a route-server neighbor changed (adj-RIB-in, before bgpd's
+ * best path): the VMs' entry for this prefix is recomputed at the next
+ * publish (bgp_rs.c keeps the dirty prefixes; past a bound it recomputes
+ * everything instead).
+ */
 static int rs_bgp_process(struct bgp *bgp, afi_t afi, safi_t safi,
 			  struct bgp_dest *bn, struct peer *peer, bool withdraw)
 {
-	if (rs_bgp_nbr(peer, NULL))
-		rs_schedule_publish();
+	struct rs_instance *rsi = NULL;
+	struct vrs_prefix p;
+
+	if (!rs_vm_afi(afi, safi) || !rs_bgp_nbr(peer, &rsi) || !rsi)
+		return 0;
+	rs_prefix_from(bgp_dest_get_prefix(bn), &p);
+	rs_publish_prefix(rsi, &p);
 	return 0;
 }
 
@@ -1687,84 +2012,6 @@ int rs_bgp_show_routes(struct rs_instance *rsi, const char *addr,
 		vty_out(vty, "\nTotal number of prefixes %u\n", count);
 	}
 	return 0;
-}
-
-size_t rs_bgp_vm_routes(struct rs_instance *rsi, struct vrs_bgp_route **routes,
-			struct vrs_addr **nexthops)
-{
-	struct bgp *bgp = rs_bgp_lookup(rsi->vrf);
-	struct bgp_dest *dest;
-	size_t n = 0, cap = 0, nh_used = 0, nh_cap = 0;
-	struct vrs_bgp_route *out = NULL;
-	struct vrs_addr *nhs = NULL;
-
-	*routes = NULL;
-	*nexthops = NULL;
-	if (!bgp)
-		return 0;
-	for (dest = bgp_table_top(bgp->rib[AFI_IP][SAFI_UNICAST]); dest;
-	     dest = bgp_route_next(dest)) {
-		struct vrs_candidate cand[16];
-		struct bgp_path_info *paths[16];
-		size_t nc = 0, sel[16], ns;
-
-		for (struct bgp_path_info *pi = bgp_dest_get_bgp_path_info(dest);
-		     pi && nc < array_size(cand); pi = pi->next) {
-			struct rs_neighbor *nbr = rs_bgp_nbr(pi->peer, NULL);
-
-			/* A session that just went down no longer counts, even
-			 * before bgpd has flushed its paths. */
-			if (!nbr || !CHECK_FLAG(pi->flags, BGP_PATH_VALID) ||
-			    CHECK_FLAG(pi->flags, BGP_PATH_REMOVED) ||
-			    pi->peer->status != Established)
-				continue;
-			cand[nc].role = nbr->role;
-			cand[nc].as_path_len =
-				aspath_count_hops(pi->attr->aspath);
-			cand[nc].med = pi->attr->med;
-			cand[nc].peer_id = nc;
-			paths[nc++] = pi;
-		}
-		if (!nc)
-			continue;
-		ns = vrs_select(rsi->hub_pref, cand, nc, sel, array_size(sel));
-		if (ns > array_size(sel))
-			ns = array_size(sel);
-		if (n == cap) {
-			struct vrs_bgp_route *grow;
-
-			cap = cap ? cap * 2 : 64;
-			grow = XCALLOC(MTYPE_RS_BGP_TMP, cap * sizeof(*grow));
-			if (out)
-				memcpy(grow, out, n * sizeof(*grow));
-			XFREE(MTYPE_RS_BGP_TMP, out);
-			out = grow;
-		}
-		if (nh_used + ns > nh_cap) {
-			struct vrs_addr *grow;
-
-			nh_cap = (nh_cap ? nh_cap * 2 : 128) + ns;
-			grow = XCALLOC(MTYPE_RS_BGP_TMP,
-				       nh_cap * sizeof(*grow));
-			if (nhs)
-				memcpy(grow, nhs, nh_used * sizeof(*grow));
-			XFREE(MTYPE_RS_BGP_TMP, nhs);
-			nhs = grow;
-		}
-		rs_prefix_from(bgp_dest_get_prefix(dest), &out[n].prefix);
-		/* Store offsets first: nhs may move while growing. */
-		out[n].nexthops = (const struct vrs_addr *)(uintptr_t)nh_used;
-		out[n].n_nexthops = ns;
-		for (size_t i = 0; i < ns; i++)
-			nhs[nh_used++] = vrs_addr_ipv4(
-				ntohl(paths[sel[i]]->attr->nexthop.s_addr));
-		n++;
-	}
-	for (size_t i = 0; i < n; i++)
-		out[i].nexthops = nhs + (uintptr_t)out[i].nexthops;
-	*routes = out;
-	*nexthops = nhs;
-	return n;
 }
 
 void rs_bgp_vm_routes_free(struct vrs_bgp_route *routes,

@@ -8,6 +8,7 @@
 #include "command.h"
 #include "json.h"
 #include "libfrr.h"
+#include "log.h"
 #include "northbound_cli.h"
 #include "vrf.h"
 #include "vty.h"
@@ -587,49 +588,28 @@ void rs_cli_show_fabric(struct vty *vty, const struct lyd_node *dnode,
 	vty_out(vty, "\n");
 }
 
-DEFPY_YANG(rs_vm, rs_vm_cmd,
-	   "route-server vm WORD$name vnet WORD$vnet",
-	   RS_STR
-	   "A VM whose effective routes this route server programs\n"
-	   "VM name (as known to the vnet-agent)\n"
-	   "The VNet the VM is in\n"
-	   "VNet name\n")
+/*
+ * VMs belong to the vnet-agent (--vm NAME=VNET,ip=ADDR): the route server
+ * publishes one table per VNet. The old line is refused with the reason,
+ * also from a startup file (where vty output goes to stderr: logged too).
+ */
+#define RS_VM_GONE                                                             \
+	"route-server vm is no longer a route-server setting: VMs are declared to vnet-agent (--vm NAME=VNET,ip=ADDR in its configuration); the route server publishes one table per VNet"
+
+DEFPY(rs_vm_gone, rs_vm_gone_cmd,
+      "[no] route-server vm WORD$name [vnet WORD$vnet]",
+      NO_STR RS_STR
+      "Removed: VMs are declared to vnet-agent (--vm NAME=VNET,ip=ADDR)\n"
+      "VM name\n"
+      "The VNet the VM is in\n"
+      "VNet name\n")
 {
-	char xpath[128];
-
-	RS_CLI_BGP();
-	if (strlen(name) > 31 || strlen(vnet) > 31) {
-		vty_out(vty, "%% VM and VNet names have at most 31 characters\n");
-		return CMD_WARNING_CONFIG_FAILED;
-	}
-	snprintf(xpath, sizeof(xpath), "./vm[name='%s']/vnet", name);
-	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
-	nb_cli_enqueue_change(vty, xpath, NB_OP_MODIFY, vnet);
-	return rs_cli_apply(vty, bgp);
-}
-
-DEFPY_YANG(no_rs_vm, no_rs_vm_cmd,
-	   "no route-server vm WORD$name [vnet WORD]",
-	   NO_STR RS_STR
-	   "A VM whose effective routes this route server programs\n"
-	   "VM name\n"
-	   "The VNet the VM is in\n"
-	   "VNet name\n")
-{
-	char xpath[128];
-
-	RS_CLI_BGP();
-	snprintf(xpath, sizeof(xpath), "./vm[name='%s']", name);
-	nb_cli_enqueue_change(vty, xpath, NB_OP_DESTROY, NULL);
-	return rs_cli_apply(vty, bgp);
-}
-
-void rs_cli_show_vm(struct vty *vty, const struct lyd_node *dnode,
-		    bool show_defaults)
-{
-	vty_out(vty, " route-server vm %s vnet %s\n",
-		yang_dnode_get_string(dnode, "./name"),
-		yang_dnode_get_string(dnode, "./vnet"));
+	vty_out(vty, "%% %s\n", RS_VM_GONE);
+	if (vty->type == VTY_FILE)
+		zlog_err("bgpd_rs: refused '%sroute-server vm %s%s%s': %s",
+			 no ? "no " : "", name, vnet ? " vnet " : "",
+			 vnet ? vnet : "", RS_VM_GONE);
+	return CMD_WARNING_CONFIG_FAILED;
 }
 
 /* show commands ------------------------------------------------------- */
@@ -910,13 +890,40 @@ static void rs_show_effective_vnet(struct vty *vty, const struct vrs_vnet *vnets
 	XFREE(MTYPE_TMP, eff);
 }
 
+/* The VM as the agent knows it (effective-routes vm NAME). */
+static void rs_show_vm_info(struct vty *vty, const char *vm,
+			    const struct rs_fabric_vm_info *vi,
+			    json_object *json)
+{
+	json_object *jvm;
+	char in_use[16] = "none";
+
+	if (!json) {
+		if (vi->in_use >= 0)
+			snprintf(in_use, sizeof(in_use), "%d", vi->in_use);
+		vty_out(vty,
+			"VM %s (VNet %s, %s; assigned instance %d, in use %s, table %u; from the vnet-agent)\n",
+			vm, vi->vnet, vi->ip, vi->assigned, in_use, vi->table);
+		return;
+	}
+	jvm = json_object_new_object();
+	json_object_string_add(jvm, "name", vm);
+	json_object_string_add(jvm, "vnet", vi->vnet);
+	json_object_string_add(jvm, "ip", vi->ip);
+	json_object_int_add(jvm, "assignedInstance", vi->assigned);
+	json_object_int_add(jvm, "instanceInUse", vi->in_use);
+	json_object_int_add(jvm, "table", vi->table);
+	json_object_string_add(jvm, "netns", vi->netns);
+	json_object_object_add(json, "vm", jvm);
+}
+
 DEFPY(show_rs_effective, show_rs_effective_cmd,
       "show route-server [vrf NAME$vrf] effective-routes [<vnet WORD$vnet|vm WORD$vm>] [<json$uj|az$az>]",
       SHOW_STR RS_STR VRF_CMD_HELP_STR
       "Routes programmed into the VMs (like the cloud's effective routes)\n"
-      "Only the VMs of one VNet\n"
+      "Only one VNet's table (what its VMs get)\n"
       "VNet name\n"
-      "Only one VM (its VNet's routes)\n"
+      "Only one VM: the vnet-agent says which VNet it is in\n"
       "VM name\n" JSON_STR RS_AZ_STR)
 {
 	struct rs_instance *rsi = rs_cli_show_instance_of(vty, vrf);
@@ -924,6 +931,7 @@ DEFPY(show_rs_effective, show_rs_effective_cmd,
 	const struct vrs_vnet *prog[RS_MAX_PEERINGS + 1];
 	struct vrs_bgp_route *bgp = NULL;
 	struct vrs_addr *nhs = NULL;
+	struct rs_fabric_vm_info vi;
 	size_t n_vnets, n_prog, n_bgp;
 	json_object *json = NULL, *jv = NULL;
 	bool found = false;
@@ -936,40 +944,50 @@ DEFPY(show_rs_effective, show_rs_effective_cmd,
 		return CMD_WARNING;
 	}
 	if (vm) {
-		struct rs_vm *v = rs_vm_find(rsi, vm);
+		char why[256] = "";
 
-		if (!v) {
+		memset(&vi, 0, sizeof(vi));
+		if (rs_fabric_query_vm(vm, &vi, why, sizeof(why)) < 0) {
 			vty_out(vty,
-				"%% no VM %s (add 'route-server vm %s vnet VNET' under router bgp %u)\n",
-				vm, vm, RS_LOCAL_AS);
+				"%% no VM %s: %s (VMs are declared to vnet-agent; 'effective-routes vnet NAME' needs no agent)\n",
+				vm, why[0] ? why : "the vnet-agent does not know it");
 			return CMD_WARNING;
 		}
-		vnet = v->vnet;
+		vnet = vi.vnet;
 	}
 	n_vnets = rs_instance_vnets(rsi, vnets, array_size(vnets));
 	n_prog = vrs_rs_programmed_vnets(vnets, n_vnets, &vnets[0], prog,
 					 array_size(prog));
-	n_bgp = rs_bgp_vm_routes(rsi, &bgp, &nhs);
+	if (vnet) {
+		for (size_t i = 0; i < n_prog && i < array_size(prog); i++)
+			found = found || strcmp(vnet, prog[i]->name) == 0;
+		if (!found && vm) {
+			vty_out(vty,
+				"%% VM %s is in VNet %s, which this route server does not program (it programs its own VNet and spokes that use it)\n",
+				vm, vnet);
+			return CMD_WARNING;
+		}
+		if (!found) {
+			vty_out(vty,
+				"%% this route server does not program VNet %s (its own VNet and spokes that use it)\n",
+				vnet);
+			return CMD_WARNING;
+		}
+	}
+	n_bgp = rs_bgp_vm_routes(rsi, false, &bgp, &nhs);
 	if (uj || az)
 		json = json_object_new_object();
 	if (uj)
 		jv = json_object_new_object();
+	if (vm && !az)
+		rs_show_vm_info(vty, vm, &vi, json);
 	for (size_t i = 0; i < n_prog && i < array_size(prog); i++) {
 		if (vnet && strcmp(vnet, prog[i]->name) != 0)
 			continue;
-		found = true;
 		rs_show_effective_vnet(vty, vnets, n_vnets, prog[i], bgp, n_bgp,
 				       jv, az ? json : NULL);
 	}
 	rs_bgp_vm_routes_free(bgp, nhs);
-	if (vnet && !found) {
-		json_object_free(jv);
-		json_object_free(json);
-		vty_out(vty,
-			"%% this route server does not program VNet %s (its own VNet and spokes that use it)\n",
-			vnet);
-		return CMD_WARNING;
-	}
 	if (az) {
 		vty_json(vty, json);
 	} else if (uj) {
@@ -1015,6 +1033,7 @@ DEFPY(show_rs_fabric, show_rs_fabric_cmd,
 
 	rs_fabric_status_json(json);
 	rs_startup_json(json);
+	rs_publish_json(json);
 	if (uj) {
 		vty_json(vty, json);
 		return CMD_SUCCESS;
@@ -1026,12 +1045,14 @@ DEFPY(show_rs_fabric, show_rs_fabric_cmd,
 }
 
 DEFPY(show_rs_explain, show_rs_explain_cmd,
-      "show route-server [vrf NAME$vrf] explain A.B.C.D/M$prefix [vm WORD$vm] [json$uj]",
+      "show route-server [vrf NAME$vrf] explain A.B.C.D/M$prefix [<vm WORD$vm|vnet WORD$vnet>] [json$uj]",
       SHOW_STR RS_STR VRF_CMD_HELP_STR
       "Why a route is (not) on the VMs: candidates, verdicts, selection, coverage, outbound\n"
       "IPv4 prefix\n"
-      "And whether the fabric programmed it for one VM\n"
-      "VM name\n" JSON_STR)
+      "And what this instance published for one VM's VNet (the vnet-agent says which)\n"
+      "VM name\n"
+      "And what this instance published for one VNet\n"
+      "VNet name\n" JSON_STR)
 {
 	struct rs_instance *rsi = rs_cli_show_instance_of(vty, vrf);
 	json_object *json = NULL;
@@ -1040,7 +1061,7 @@ DEFPY(show_rs_explain, show_rs_explain_cmd,
 		return CMD_WARNING;
 	if (uj)
 		json = json_object_new_object();
-	if (rs_explain_show(rsi, prefix_str, vm, vty, json) < 0) {
+	if (rs_explain_show(rsi, prefix_str, vm, vnet, vty, json) < 0) {
 		json_object_free(json);
 		return CMD_WARNING;
 	}
@@ -1069,8 +1090,7 @@ void rs_cli_init(void)
 	install_element(BGP_NODE, &rs_peering_use_remote_cmd);
 	install_element(BGP_NODE, &rs_fabric_cmd);
 	install_element(BGP_NODE, &no_rs_fabric_cmd);
-	install_element(BGP_NODE, &rs_vm_cmd);
-	install_element(BGP_NODE, &no_rs_vm_cmd);
+	install_element(BGP_NODE, &rs_vm_gone_cmd);
 	install_element(VIEW_NODE, &show_rs_fabric_cmd);
 	install_element(VIEW_NODE, &show_rs_bgp_config_cmd);
 	install_element(BGP_NODE, &rs_neighbor_cmd);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * bgpd_rs: show route-server explain PREFIX [vm NAME] [json].
+ * bgpd_rs: show route-server explain PREFIX [vm NAME|vnet VNET] [json].
  *
  * "Why is this route (not) on my VM?" in one command. For one prefix:
  *   - candidates: what every neighbor sent, the inbound verdict and its
@@ -15,8 +15,10 @@
  *   - outbound: per neighbor, the verdict of vrs_outbound (noAdvertise,
  *     branchToBranchOff, expressRouteCap, splitHorizon...) and what bgpd
  *     actually advertises, as the neighbor receives it;
- *   - with vm NAME: what this instance published to the vnet-agent for
- *     that VM (the kernel side is the agent's: where to look is said).
+ *   - with vnet VNET: what this instance published to the vnet-agent in
+ *     that VNet's table; with vm NAME the same for the VM's VNet, which
+ *     the agent says (the VMs are the agent's; the kernel side too:
+ *     where to look is said).
  * Text and JSON are rendered from one walk. No bgpd struct here: the
  * facts come from bgp_rs_bgp.c (rs_bgp_explain) as plain structs.
  */
@@ -576,43 +578,67 @@ static const struct rs_cov *rs_cov_of(const struct rs_explain_ctx *c,
 #define RS_KERNEL_HINT                                                         \
 	"the kernel routes are the vnet-agent's: its status and the routes in the VM's network namespace (ip -n NAMESPACE route show PREFIX) say whether it applied them"
 
-static void rs_explain_vm(struct rs_explain_ctx *c, const struct rs_vm *vm,
-			  char *summary, size_t slen)
+/*
+ * What this instance published for one VNet (vnet VNET), or for the VNet
+ * of one VM (vm NAME: vi is what the agent said about it).
+ */
+static void rs_explain_fabric(struct rs_explain_ctx *c, const char *vm,
+			      const struct rs_fabric_vm_info *vi,
+			      const char *vnet, char *summary, size_t slen)
 {
-	const struct rs_cov *cv = rs_cov_of(c, vm->vnet);
+	const struct rs_cov *cv = rs_cov_of(c, vnet);
 	struct rs_fabric_route_info fi;
 	json_object *jv, *jf, *jn;
+	char who[128];
 
-	rs_fabric_route_info(vm->name,
+	if (vm)
+		snprintf(who, sizeof(who), "VM %s (VNet %s)", vm, vnet);
+	else
+		snprintf(who, sizeof(who), "VNet %s", vnet);
+	memset(&fi, 0, sizeof(fi));
+	rs_fabric_route_info(vnet,
 			     c->ex->prefix.addr.family == VRS_AF_IPV4 ? AF_INET
 								      : AF_INET6,
 			     c->ex->prefix.addr.bytes, c->ex->prefix.len, &fi);
+	if (!fi.state)
+		fi.state = "unknown";
 	if (!cv || !cv->programmed)
 		snprintf(summary, slen,
-			 "%s is not on VM %s: this route server does not program VNet %s",
-			 c->pfx, vm->name, vm->vnet);
+			 "%s is not on %s: this route server does not program VNet %s",
+			 c->pfx, who, vnet);
 	else if (!c->sel.n_sel)
 		summary[0] = '\0'; /* the prefix's summary says why */
 	else if (!cv->active)
 		snprintf(summary, slen,
-			 "%s is not on VM %s: system route %s of VNet %s wins",
-			 c->pfx, vm->name, cv->covered_by, vm->vnet);
+			 "%s is not on %s: system route %s of VNet %s wins",
+			 c->pfx, who, cv->covered_by, vnet);
 	else if (!fi.enabled)
 		snprintf(summary, slen,
-			 "%s is selected for VM %s, but no fabric is configured: nothing is programmed (route-server fabric socket ...)",
-			 c->pfx, vm->name);
+			 "%s is selected for %s, but no fabric is configured: nothing is programmed (route-server fabric socket ...)",
+			 c->pfx, who);
 	else if (!fi.route)
 		snprintf(summary, slen,
-			 "%s is selected for VM %s but not published yet (fabric state %s)",
-			 c->pfx, vm->name, fi.state);
+			 "%s is selected for %s but not published yet (fabric state %s)",
+			 c->pfx, who, fi.state);
 	else
 		snprintf(summary, slen,
-			 "%s is published for VM %s by instance %u%s",
-			 c->pfx, vm->name, fi.instance_id,
+			 "%s is published for %s by instance %u%s",
+			 c->pfx, who, fi.instance_id,
 			 fi.in_sync ? " and acknowledged by the agent"
 				    : ", the agent has not acknowledged it (not connected or in flight)");
 	if (!c->json) {
-		vty_out(c->vty, "VM %s (VNet %s):\n", vm->name, vm->vnet);
+		vty_out(c->vty, "%s:\n", who);
+		if (vi) {
+			char in_use[16] = "none";
+
+			if (vi->in_use >= 0)
+				snprintf(in_use, sizeof(in_use), "%d",
+					 vi->in_use);
+			vty_out(c->vty,
+				"  Agent: %s, assigned instance %d, in use %s, table %u%s%s\n",
+				vi->ip, vi->assigned, in_use, vi->table,
+				vi->netns[0] ? ", namespace " : "", vi->netns);
+		}
 		vty_out(c->vty, "  Effective route: %s\n",
 			!cv || !cv->programmed ? "not programmed by this route server"
 			: !c->sel.n_sel	       ? "none"
@@ -637,8 +663,16 @@ static void rs_explain_vm(struct rs_explain_ctx *c, const struct rs_vm *vm,
 	jv = json_object_new_object();
 	jf = json_object_new_object();
 	jn = json_object_new_array();
-	json_object_string_add(jv, "name", vm->name);
-	json_object_string_add(jv, "vnet", vm->vnet);
+	if (vm)
+		json_object_string_add(jv, "name", vm);
+	json_object_string_add(jv, "vnet", vnet);
+	if (vi) {
+		json_object_string_add(jv, "ip", vi->ip);
+		json_object_int_add(jv, "assignedInstance", vi->assigned);
+		json_object_int_add(jv, "instanceInUse", vi->in_use);
+		json_object_int_add(jv, "table", vi->table);
+		json_object_string_add(jv, "netns", vi->netns);
+	}
 	json_object_boolean_add(jv, "vnetProgrammed", cv && cv->programmed);
 	json_object_string_add(jv, "effectiveState",
 			       !cv || !cv->programmed || !c->sel.n_sel
@@ -652,7 +686,7 @@ static void rs_explain_vm(struct rs_explain_ctx *c, const struct rs_vm *vm,
 	json_object_string_add(jf, "state", fi.state);
 	json_object_boolean_add(jf, "connected", fi.connected);
 	json_object_boolean_add(jf, "inSync", fi.in_sync);
-	json_object_boolean_add(jf, "vmPublished", fi.vm_published);
+	json_object_boolean_add(jf, "vnetPublished", fi.vnet_published);
 	json_object_boolean_add(jf, "routePublished", fi.route);
 	json_object_boolean_add(jf, "routeSentToAgent", fi.route_sent);
 	for (size_t i = 0; i < fi.n_nexthops; i++)
@@ -661,7 +695,7 @@ static void rs_explain_vm(struct rs_explain_ctx *c, const struct rs_vm *vm,
 	json_object_object_add(jf, "nextHops", jn);
 	json_object_object_add(jv, "fabric", jf);
 	json_object_string_add(jv, "kernel", RS_KERNEL_HINT);
-	json_object_object_add(c->json, "vm", jv);
+	json_object_object_add(c->json, vm ? "vm" : "vnet", jv);
 }
 
 /* One sentence: why the prefix is (not) on the VMs. */
@@ -729,26 +763,28 @@ static void rs_explain_summary(struct rs_explain_ctx *c, char *buf,
 }
 
 int rs_explain_show(struct rs_instance *rsi, const char *prefix,
-		    const char *vm_name, struct vty *vty,
+		    const char *vm, const char *vnet, struct vty *vty,
 		    struct json_object *json)
 {
 	struct rs_explain_ctx *c;
 	struct vrs_prefix p;
-	const struct rs_vm *vm = NULL;
+	struct rs_fabric_vm_info vi;
 	char reason[256], summary[1024] = "", vsum[512] = "", group[32];
 
 	if (vrs_prefix_parse(prefix, &p, reason, sizeof(reason))) {
 		vty_out(vty, "%% %s\n", reason);
 		return -1;
 	}
-	if (vm_name) {
-		vm = rs_vm_find(rsi, vm_name);
-		if (!vm) {
+	if (vm) {
+		reason[0] = '\0';
+		memset(&vi, 0, sizeof(vi));
+		if (rs_fabric_query_vm(vm, &vi, reason, sizeof(reason)) < 0) {
 			vty_out(vty,
-				"%% no VM %s (add 'route-server vm %s vnet VNET' under router bgp %u)\n",
-				vm_name, vm_name, RS_LOCAL_AS);
+				"%% no VM %s: %s (VMs are declared to vnet-agent; 'explain PREFIX vnet NAME' needs no agent)\n",
+				vm, reason[0] ? reason : "the vnet-agent does not know it");
 			return -1;
 		}
+		vnet = vi.vnet;
 	}
 	c = XCALLOC(MTYPE_RS_EXPLAIN, sizeof(*c));
 	c->ex = XCALLOC(MTYPE_RS_EXPLAIN, sizeof(*c->ex));
@@ -792,15 +828,17 @@ int rs_explain_show(struct rs_instance *rsi, const char *prefix,
 	rs_explain_selection(c);
 	rs_explain_cov_render(c);
 	rs_explain_outbound(c);
-	if (vm)
-		rs_explain_vm(c, vm, vsum, sizeof(vsum));
+	if (vnet)
+		rs_explain_fabric(c, vm, vm ? &vi : NULL, vnet, vsum,
+				  sizeof(vsum));
 	if (json) {
 		json_object_string_add(json, "summary", summary);
-		if (vm)
-			json_object_string_add(json, "vmSummary",
+		if (vnet)
+			json_object_string_add(json,
+					       vm ? "vmSummary" : "vnetSummary",
 					       vsum[0] ? vsum : summary);
-	} else if (vm && vsum[0]) {
-		vty_out(vty, "VM verdict: %s\n", vsum);
+	} else if (vnet && vsum[0]) {
+		vty_out(vty, "%s verdict: %s\n", vm ? "VM" : "VNet", vsum);
 	}
 	XFREE(MTYPE_RS_EXPLAIN, c->ex);
 	XFREE(MTYPE_RS_EXPLAIN, c);

@@ -85,13 +85,6 @@ const struct frr_yang_module_info frr_route_server_info = {
 			.destroy = rs_instance_fabric_leaf_destroy } },
 		{ .xpath = RS_X "/fabric/startup-wait", .cbs = {
 			.modify = rs_instance_fabric_leaf_modify } },
-		{ .xpath = RS_X "/vm", .cbs = {
-			.create = rs_instance_vm_create,
-			.destroy = rs_instance_vm_destroy,
-			.cli_cmp = rs_cli_cmp_key_name,
-			.cli_show = rs_cli_show_vm } },
-		{ .xpath = RS_X "/vm/vnet", .cbs = {
-			.modify = rs_instance_vm_vnet_modify } },
 		{ .xpath = RS_X "/neighbor", .cbs = {
 			.create = rs_instance_neighbor_create,
 			.destroy = rs_instance_neighbor_destroy,

@@ -48,7 +48,6 @@ static int rs_nb_prefix(const struct lyd_node *dnode, struct vrs_prefix *p,
 struct rs_nb_model {
 	struct rs_instance inst; /* vnet_name, spaces, peerings only */
 	size_t n_neighbors;
-	size_t n_vms;
 	enum vrs_profile profile;
 };
 
@@ -165,8 +164,6 @@ static int rs_nb_read_instance(struct rs_nb_model *m,
 				return -1;
 		} else if (strcmp(name, "neighbor") == 0)
 			m->n_neighbors++;
-		else if (strcmp(name, "vm") == 0)
-			m->n_vms++;
 		else if (strcmp(name, "profile") == 0)
 			vrs_profile_from_string(yang_dnode_get_string(c, NULL),
 						&m->profile, NULL, 0);
@@ -237,12 +234,6 @@ int rs_instance_pre_validate(struct nb_cb_pre_validate_args *args)
 		snprintf(args->errmsg, args->errmsg_len,
 			 "profile %s allows at most %u route-server neighbors (%zu configured); use profile fast for more",
 			 tm->name, tm->max_peers, m->n_neighbors);
-		goto out;
-	}
-	if (m->n_vms > RS_MAX_VMS) {
-		snprintf(args->errmsg, args->errmsg_len,
-			 "at most %d VMs per route server (%zu configured)",
-			 RS_MAX_VMS, m->n_vms);
 		goto out;
 	}
 	ret = NB_OK;
@@ -661,48 +652,5 @@ int rs_instance_fabric_leaf_destroy(struct nb_cb_destroy_args *args)
 		rsi->fabric.startup_wait_s = RS_STARTUP_WAIT_DEFAULT_S;
 		rs_fabric_changed(rsi);
 	}
-	return NB_OK;
-}
-
-/*
- * XPath: /frr-route-server:route-server/instance/vm
- */
-int rs_instance_vm_create(struct nb_cb_create_args *args)
-{
-	struct rs_instance *rsi;
-
-	/* The count is a whole-instance rule (rs_instance_pre_validate). */
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	rsi = rs_nb_instance(args->dnode);
-	rs_vm_get(rsi, yang_dnode_get_string(args->dnode, "./name"));
-	return NB_OK;
-}
-
-int rs_instance_vm_destroy(struct nb_cb_destroy_args *args)
-{
-	struct rs_instance *rsi;
-
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	rsi = rs_nb_instance(args->dnode);
-	rs_vm_del(rsi, yang_dnode_get_string(args->dnode, "./name"));
-	rs_schedule_publish();
-	return NB_OK;
-}
-
-int rs_instance_vm_vnet_modify(struct nb_cb_modify_args *args)
-{
-	const struct lyd_node *vn = yang_dnode_get_parent(args->dnode, "vm");
-	struct rs_instance *rsi;
-	struct rs_vm *vm;
-
-	if (args->event != NB_EV_APPLY)
-		return NB_OK;
-	rsi = rs_nb_instance(args->dnode);
-	vm = rs_vm_get(rsi, yang_dnode_get_string(vn, "./name"));
-	strlcpy(vm->vnet, yang_dnode_get_string(args->dnode, NULL),
-		sizeof(vm->vnet));
-	rs_schedule_publish();
 	return NB_OK;
 }
