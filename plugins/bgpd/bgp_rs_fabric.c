@@ -980,7 +980,7 @@ static size_t rs_fab_route_est(const struct rs_fab_route *e,
 #define RS_FAB_TABLE_EST 80	    /* Table/TableDelta header + name */
 #define RS_FAB_REMOVED_EST 68	    /* one removed_tables entry */
 #define RS_FAB_ADDR_EST 20	    /* one nexthops_down/up entry */
-#define RS_FAB_ADDR_COST 64	    /* its decode cost, rough bound */
+#define RS_FAB_ADDR_COST VRS_FABRIC_DECODE_COST_ADDR
 
 /* One frame being assembled: entry pointers, then the wire form. */
 struct rs_fab_fb_table {
@@ -1189,7 +1189,8 @@ static bool rs_fab_fb_empty_table(struct rs_fab_fb *fb, struct rs_fab_vnet *v)
 static bool rs_fab_fb_removed(struct rs_fab_fb *fb, const char *name)
 {
 	if (fb->n_removed >= VRS_FABRIC_MAX_TABLES_PER_MSG ||
-	    !rs_fab_fb_fits(fb, RS_FAB_REMOVED_EST, 128))
+	    !rs_fab_fb_fits(fb, RS_FAB_REMOVED_EST,
+			    VRS_FABRIC_DECODE_COST_NAME))
 		return false;
 	if (fb->n_removed == fb->removed_cap) {
 		fb->removed_cap = fb->removed_cap ? fb->removed_cap * 2 : 8;
@@ -1198,7 +1199,7 @@ static bool rs_fab_fb_removed(struct rs_fab_fb *fb, const char *name)
 	}
 	strlcpy(fb->removed[fb->n_removed++], name, sizeof(fb->removed[0]));
 	fb->bytes += RS_FAB_REMOVED_EST;
-	fb->cost += 128;
+	fb->cost += VRS_FABRIC_DECODE_COST_NAME;
 	return true;
 }
 
