@@ -605,6 +605,7 @@ static void rs_publish_json_one(struct rs_instance *rsi, void *arg)
 		return;
 	jr = json_object_new_object();
 	json_object_string_add(jr, "vrf", rsi->vrf);
+	json_object_boolean_add(jr, "published", rsi->published);
 	json_object_int_add(jr, "full", st->full);
 	json_object_string_add(jr, "lastFullReason",
 			       st->last_full_reason ? st->last_full_reason

@@ -141,17 +141,42 @@ REFUSED = [
 ]
 
 
+VM_GONE = ("route-server vm is no longer a route-server setting: VMs are declared to "
+           "vnet-agent (--vm NAME=VNET,ip=ADDR in its configuration); the route server "
+           "publishes one table per VNet")
+
+
 def test_startup_file_refused_line():
     """rs's startup file ends with an address space overlapping the VNet's
-    own: refused with the northbound's reason, the rest is in place."""
+    own and a VM line of the old form: both refused with the reason (in
+    bgpd's log), the rest is in place."""
     tgen_ok()
     lines = rs_lines("rs")
     assert "route-server address-space 10.1.0.0/16" in lines, lines
     assert "route-server peering spoke1 remote-uses-gateway" in lines, lines
     assert not any("10.1.128.0/17" in line for line in lines), lines
+    assert not any("route-server vm" in line for line in lines), lines
     log = r("rs").run("cat {}/rs/bgpd.log".format(get_topogen().logdir))
     assert "address space 10.1.128.0/17 overlaps 10.1.0.0/16 of VNet hub" in log
+    assert "refused 'route-server vm vm1 vnet hub': " + VM_GONE in log, log[-2000:]
     assert rs_lines("rst") == [line for line in lines], (rs_lines("rst"), lines)
+
+
+def test_route_server_vm_refused():
+    """The VM line of protocol 1 is refused by vtysh with the reason (VMs
+    are the agent's); the model has no vm list, so a JSON load with one
+    fails; running stays as it was."""
+    tgen_ok()
+    before = {n: running(n) for n in ("rs", "rst")}
+    for line in ("route-server vm vm1 vnet hub", "no route-server vm vm1"):
+        out = vtysh_bgp(line)
+        assert out.strip() == "% " + VM_GONE, out
+    out = vty("rst", "configure", "router bgp 65515", "route-server vm vm1 vnet hub", "end")
+    assert VM_GONE in out, out
+    out = load_commit("rst", {"vm": [{"name": "vm1", "vnet": "hub"}]})
+    assert "vm" in out and ("rror" in out or "%" in out), out
+    for n in ("rs", "rst"):
+        assert running(n) == before[n], "{}: running-config changed".format(n)
 
 
 @pytest.mark.parametrize("case", REFUSED, ids=[c[0] for c in REFUSED])

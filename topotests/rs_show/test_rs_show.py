@@ -17,7 +17,9 @@ route, and az-shaped output" is run as written.
 import json
 import os
 import re
+import socket
 import sys
+import threading
 
 import pytest
 
@@ -67,6 +69,76 @@ AZ_NEXT_HOP_TYPES = {"VirtualNetworkGateway", "VnetLocal", "VNetPeering", "Inter
 
 README = os.path.join(CWD, "..", "..", "README.md")
 SECTION = "### Explain a route, and az-shaped output"
+
+
+class FakeAgentStatus:
+    """The status socket (PATH.status) of a vnet-agent, protocol 2: a
+    client sends `vm NAME` and gets one JSON object about that VM. The VMs
+    belong to the agent; the route server asks it which VNet a VM is in
+    (`effective-routes vm`, `explain ... vm`). vms: {name: (vnet, ip)}.
+    Nothing listens on PATH itself: nothing is programmed here."""
+
+    def __init__(self, path, vms, instance=0):
+        self.path = path + ".status"
+        self.vms = vms
+        self.instance = instance
+        self.queries = []
+        self.sock = None
+        self.thread = None
+
+    def answer(self, line):
+        words = line.split()
+        if len(words) != 2 or words[0] != "vm":
+            return {"error": "unknown query"}
+        name = words[1]
+        self.queries.append(name)
+        if name not in self.vms:
+            return {"vm": name, "found": False}
+        vnet, ip = self.vms[name]
+        return {"vm": name, "vnet": vnet, "ip": ip, "assignedInstance": self.instance,
+                "instanceInUse": self.instance, "table": 1100 + self.instance,
+                "netns": "vrs-fake-" + vnet, "found": True}
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(2)
+                data = b""
+                try:
+                    while b"\n" not in data:
+                        chunk = conn.recv(256)
+                        if not chunk:
+                            break
+                        data += chunk
+                    conn.sendall(json.dumps(self.answer(data.decode().strip())).encode() + b"\n")
+                except OSError:
+                    pass
+
+    def __enter__(self):
+        if os.path.exists(self.path):
+            os.unlink(self.path)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(self.path)
+        os.chmod(self.path, 0o666)  # bgpd runs as user frr
+        self.sock.listen(8)
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+        self.thread.join(5)
+        if os.path.exists(self.path):
+            os.unlink(self.path)
+
+
+SOCK = "/tmp/vrs-rs-show-{}.sock".format(os.getpid())
+HUB_VMS = {"vm1": ("hub", "10.1.1.10"), "vmx": ("elsewhere", "10.77.0.10")}
 
 
 def setup_module(mod):
@@ -216,10 +288,15 @@ def test_az_advertised_routes():
 
 
 def test_az_effective_routes():
+    """effective-routes vm NAME asks the agent which VNet the VM is in,
+    then prints that VNet's table: the same as vnet NAME."""
     rsc.tgen_ok()
-    rs_conf("route-server vm vm1 vnet hub")
+    rs_conf("route-server fabric socket {} instance 0".format(SOCK))
     try:
-        js = show_json("show route-server effective-routes vm vm1 az")
+        with FakeAgentStatus(SOCK, HUB_VMS) as agent:
+            js = show_json("show route-server effective-routes vm vm1 az")
+            assert agent.queries == ["vm1"], agent.queries
+            assert js == show_json("show route-server effective-routes vnet hub az")
         assert set(js) == {"value"}, js
         for e in js["value"]:
             assert set(e) == AZ_EFFECTIVE_FIELDS, e
@@ -237,7 +314,158 @@ def test_az_effective_routes():
         out = show("show route-server effective-routes az")
         assert out.startswith("%"), out
     finally:
-        rs_conf("no route-server vm vm1")
+        rs_conf("no route-server fabric")
+
+
+def test_effective_routes_vnet():
+    """effective-routes vnet NAME needs no agent: the VNet's table."""
+    rsc.tgen_ok()
+    js = show_json("show route-server effective-routes vnet hub json")
+    assert set(js["vnets"]) == {"hub"}, js
+    by = {e["prefix"]: e for e in js["vnets"]["hub"]}
+    assert by["10.220.0.0/16"]["nextHops"] == [NVA1, NVA2], by
+    assert by["10.1.0.0/16"]["source"] == "VnetLocal", by
+    text = show("show route-server effective-routes vnet hub")
+    assert text.startswith("VNet hub") and "10.220.0.0/16" in text, text
+    out = show("show route-server effective-routes vnet nosuch")
+    assert out.startswith("% this route server does not program VNet nosuch"), out
+
+
+def test_effective_routes_vm_errors():
+    """A VM is the agent's: without a fabric, with an agent that does not
+    answer, for a VM it does not know, or one in a VNet this route server
+    does not program, a clear % line."""
+    rsc.tgen_ok()
+    out = show("show route-server effective-routes vm vm1")
+    assert out.startswith("% no VM vm1:") and "vnet-agent" in out, out
+    assert len(out.strip().splitlines()) == 1, out
+    rs_conf("route-server fabric socket {} instance 0".format(SOCK))
+    try:
+        # Nothing listens on the status socket.
+        out = show("show route-server effective-routes vm vm1 json")
+        assert out.startswith("% no VM vm1:"), out
+        with FakeAgentStatus(SOCK, HUB_VMS) as agent:
+            out = show("show route-server effective-routes vm nosuch")
+            assert out.startswith("% no VM nosuch"), out
+            out = show("show route-server effective-routes vm vmx")
+            assert out.startswith("% VM vmx is in VNet elsewhere, which this route server does not program"), out
+            js = show_json("show route-server effective-routes vm vm1 json")
+            assert js["vm"] == {"name": "vm1", "vnet": "hub", "ip": "10.1.1.10",
+                                "assignedInstance": 0, "instanceInUse": 0, "table": 1100,
+                                "netns": "vrs-fake-hub"}, js["vm"]
+            assert set(js["vnets"]) == {"hub"}, js
+            text = show("show route-server effective-routes vm vm1")
+            assert text.startswith("VM vm1 (VNet hub, 10.1.1.10;"), text
+            assert agent.queries == ["nosuch", "vmx", "vm1", "vm1"], agent.queries
+    finally:
+        rs_conf("no route-server fabric")
+
+
+def test_route_server_vm_refused():
+    """The old per-VM line is refused with the reason, nothing is written."""
+    rsc.tgen_ok()
+    before = r("rs").vtysh_cmd("show running-config", daemon="bgpd")
+    for line in ("route-server vm vm1 vnet hub", "no route-server vm vm1"):
+        out = rs_conf(line)
+        assert "% route-server vm is no longer a route-server setting: VMs are declared to vnet-agent (--vm NAME=VNET,ip=ADDR" in out, out
+    assert r("rs").vtysh_cmd("show running-config", daemon="bgpd") == before
+
+
+def recompute():
+    return show_json("show route-server fabric json").get("recompute", {})
+
+
+def wait_recompute(check, timeout=30):
+    last = {}
+
+    def probe():
+        last["v"] = recompute()
+        return check(last["v"])
+
+    ok, _ = vrstest.wait_for(probe, timeout=timeout, interval=0.2)
+    assert ok, json.dumps(last.get("v"), indent=1)
+    return last["v"]
+
+
+def test_incremental_publish():
+    """With a fabric (no agent needed: the client holds the state), a route
+    change of one prefix is published as that prefix alone: one
+    incremental publish, no full recompute; a session change recomputes
+    everything."""
+    rsc.tgen_ok()
+    rs_conf("route-server fabric socket {} instance 0 startup-wait 1".format(SOCK))
+    pfx = "10.231.0.0/16"
+    try:
+        base = wait_recompute(lambda j: j.get("published") and j["dirtyPending"] == 0)
+        assert base["dirtyMax"] == 50000, base
+        out = rsc.speaker_conf("nva1", "router bgp 65001", "address-family ipv4 unicast",
+                               "network " + pfx)
+        assert "%" not in out, out
+        js = wait_recompute(lambda j: j["incremental"] > base["incremental"])
+        assert js["full"] == base["full"], (base, js)
+        assert js["prefixesRecomputed"] == base["prefixesRecomputed"] + 1, (base, js)
+        assert js["routesChanged"] == base["routesChanged"] + 1, (base, js)
+        fab = show_json("show route-server explain {} vnet hub json".format(pfx))
+        assert fab["vnet"]["fabric"]["routePublished"], fab["vnet"]
+        base = js
+        rsc.speaker_conf("nva1", "router bgp 65001", "address-family ipv4 unicast",
+                         "no network " + pfx)
+        js = wait_recompute(lambda j: j["routesWithdrawn"] > base["routesWithdrawn"])
+        assert js["full"] == base["full"] and js["incremental"] == base["incremental"] + 1, (base, js)
+        fab = show_json("show route-server explain {} vnet hub json".format(pfx))
+        assert not fab["vnet"]["fabric"]["routePublished"], fab["vnet"]
+        # A session change: everything.
+        base = js
+        r("rs").vtysh_cmd("clear bgp ipv4 unicast {}".format(VPN))
+        js = wait_recompute(lambda j: j["full"] > base["full"])
+        assert js["lastFullReason"] == "neighbor", js
+    finally:
+        rsc.speaker_conf("nva1", "router bgp 65001", "address-family ipv4 unicast",
+                         "no network " + pfx)
+        rs_conf("no route-server fabric")
+    rsc.all_established()
+
+
+def test_fast_path_nexthops_down():
+    """A role neighbor leaving Established: the next hops only it provided
+    are declared down at once (nva2's own 10.0.0.12); a next hop another
+    Established neighbor also provides is not (nva1 advertises a prefix via
+    10.0.0.12 too, like two NVAs behind one load-balancer frontend)."""
+    rsc.tgen_ok()
+    rs_conf("route-server fabric socket {} instance 0 startup-wait 1".format(SOCK))
+    shared = "10.232.0.0/16"
+    try:
+        base = wait_recompute(lambda j: j.get("published") and j["dirtyPending"] == 0)
+        r("rs").vtysh_cmd("clear bgp ipv4 unicast {}".format(NVA2))
+        js = wait_recompute(lambda j: j["neighborLossesWithNexthopsDown"] >
+                            base["neighborLossesWithNexthopsDown"])
+        assert js["nexthopsDeclaredDown"] == base["nexthopsDeclaredDown"] + 1, (base, js)
+        assert js["lastNeighborLoss"] == NVA2, js
+        rsc.all_established()
+        # nva1 also provides 10.0.0.12 now.
+        base = wait_recompute(lambda j: j["dirtyPending"] == 0)
+        out = rsc.speaker_conf("nva1", "ip prefix-list SHARED seq 5 permit " + shared,
+                               "route-map TO-RS permit 25", "match ip address prefix-list SHARED",
+                               "set ip next-hop " + NVA2, "exit",
+                               "router bgp 65001", "address-family ipv4 unicast",
+                               "network " + shared)
+        assert "%" not in out, out
+        ok, _ = vrstest.wait_for(
+            lambda: [p.get("nexthops", [{}])[0].get("ip")
+                     for p in rsc.bgp_routes("rs").get(shared, [])] == [NVA2],
+            timeout=30, interval=0.25)
+        assert ok, rsc.bgp_routes("rs").get(shared)
+        base = wait_recompute(lambda j: j["routesChanged"] > base["routesChanged"] and
+                              j["dirtyPending"] == 0)
+        r("rs").vtysh_cmd("clear bgp ipv4 unicast {}".format(NVA2))
+        js = wait_recompute(lambda j: j["full"] > base["full"])
+        assert js["neighborLossesWithNexthopsDown"] == base["neighborLossesWithNexthopsDown"], (base, js)
+    finally:
+        rsc.speaker_conf("nva1", "router bgp 65001", "address-family ipv4 unicast",
+                         "no network " + shared, "exit", "exit",
+                         "no route-map TO-RS permit 25", "no ip prefix-list SHARED")
+        rs_conf("no route-server fabric")
+    rsc.all_established()
 
 
 # explain ------------------------------------------------------------------
@@ -360,12 +588,12 @@ def test_explain_route_limit():
 def test_explain_one_instance_and_vm():
     """This bgpd as instance 1 of the route server: its az group is
     RouteServiceRole_IN_1 only, and explain ... vm says what this instance
-    published for the VM (no agent listens: not acknowledged)."""
+    published in the VM's VNet, which the agent names (nothing listens on
+    the fabric socket: not acknowledged)."""
     rsc.tgen_ok()
-    sock = "/tmp/vrs-rs-show-{}.sock".format(os.getpid())
-    out = rs_conf("route-server fabric socket {} instance 1 name rs-one".format(sock),
-                  "route-server vm vm1 vnet hub")
+    out = rs_conf("route-server fabric socket {} instance 1 name rs-one".format(SOCK))
     assert "%" not in out, out
+    agent = FakeAgentStatus(SOCK, HUB_VMS, instance=1).__enter__()
     try:
         js = show_json("show route-server neighbor {} learned-routes az".format(NVA1))
         assert set(js) == {"RouteServiceRole_IN_1"}, js
@@ -374,10 +602,17 @@ def test_explain_one_instance_and_vm():
         assert js["instance"]["id"] == 1 and js["instance"]["azGroup"] == "RouteServiceRole_IN_1"
         vm = js["vm"]
         assert vm["vnet"] == "hub" and vm["effectiveState"] == "Active", vm
+        assert vm["ip"] == "10.1.1.10" and vm["assignedInstance"] == 1, vm
         f = vm["fabric"]
         assert f["enabled"] and not f["connected"] and not f["inSync"], f
+        assert f["vnetPublished"], f
         assert f["instanceId"] == 1 and f["nextHops"] == [NVA1, NVA2], f
-        assert "published for VM vm1 by instance 1" in js["vmSummary"], js["vmSummary"]
+        assert "published for VM vm1 (VNet hub) by instance 1" in js["vmSummary"], js["vmSummary"]
+        # The same, by VNet: no agent asked.
+        n = len(agent.queries)
+        jv = explain("10.220.0.0/16 vnet hub")
+        assert jv["vnet"]["fabric"] == f and len(agent.queries) == n, jv
+        assert "published for VNet hub by instance 1" in jv["vnetSummary"], jv
         # Covered: the fabric does not publish what a system route overrides.
         js = explain("10.1.5.0/24", vm="vm1")
         assert js["vm"]["effectiveState"] == "Invalid", js["vm"]
@@ -385,9 +620,10 @@ def test_explain_one_instance_and_vm():
         assert "system route 10.1.0.0/16" in js["vmSummary"], js["vmSummary"]
         text = show("show route-server explain 10.220.0.0/16 vm vm1")
         assert "instance 1" in text and "RouteServiceRole_IN_1" in text, text
-        assert "Kernel:" in text, text
+        assert "Agent: 10.1.1.10, assigned instance 1" in text and "Kernel:" in text, text
     finally:
-        rs_conf("no route-server vm vm1", "no route-server fabric")
+        agent.__exit__(None, None, None)
+        rs_conf("no route-server fabric")
     js = show_json("show route-server neighbor {} learned-routes az".format(NVA1))
     assert set(js) == {"RouteServiceRole_IN_0"}, js
 
@@ -442,7 +678,7 @@ def test_explain_not_managed():
 
 def test_explain_errors():
     rsc.tgen_ok()
-    assert show("show route-server explain 10.220.0.0/16 vm nosuchvm").startswith("%")
+    assert show("show route-server explain 10.220.0.0/16 vm nosuchvm").startswith("% no VM nosuchvm")
     assert show("show route-server explain 10.220.0.1/16").startswith("%")
 
 
@@ -467,15 +703,18 @@ def test_readme_examples():
     rsc.tgen_ok()
     cmds = readme_commands()
     assert len(cmds) >= 5, cmds
-    rs_conf("route-server vm vm1 vnet hub")
+    assert any(" vm vm1" in c for c in cmds), cmds
+    # The README's vm1 is in VNet hub: the agent says so.
+    rs_conf("route-server fabric socket {} instance 0".format(SOCK))
     try:
-        for cmd in cmds:
-            out = show(cmd)
-            assert out.strip() and not out.lstrip().startswith("%"), (cmd, out)
-            if cmd.endswith(" json") or cmd.endswith(" az"):
-                json.loads(out)
+        with FakeAgentStatus(SOCK, HUB_VMS):
+            for cmd in cmds:
+                out = show(cmd)
+                assert out.strip() and not out.lstrip().startswith("%"), (cmd, out)
+                if cmd.endswith(" json") or cmd.endswith(" az"):
+                    json.loads(out)
     finally:
-        rs_conf("no route-server vm vm1")
+        rs_conf("no route-server fabric")
 
 
 def test_clean_shutdown_no_module_leaks():
