@@ -107,8 +107,127 @@ static const struct {
 	  "4.0.0.0/8 fd01::/16", "3.0.0.0/8", "1.0.0.0/8 fd00::/16", 1 },
 };
 
+
+/* Protocol 2 deltas: make (held -> desired), then apply gives desired. */
+static const struct {
+	const char *name;
+	const char *held, *desired;
+	const char *routes, *withdrawn;	/* the delta */
+} delta_cases[] = {
+	{ "empty", "", "", "", "" },
+	{ "unchanged", "10.0.0.0/8>1.1.1.1;fd00::/8>fe80::1",
+	  "fd00::/8>fe80::1;10.0.0.0/8>1.1.1.1", "", "" },
+	{ "new table", "", "10.0.0.0/8>1.1.1.1;0.0.0.0/0>drop",
+	  "0.0.0.0/0 10.0.0.0/8", "" },
+	{ "table gone", "10.0.0.0/8>1.1.1.1;fd00::/8>fe80::1", "", "",
+	  "10.0.0.0/8 fd00::/8" },
+	{ "one prefix added", "10.0.0.0/8>1.1.1.1",
+	  "10.0.0.0/8>1.1.1.1;10.1.0.0/16>1.1.1.2", "10.1.0.0/16", "" },
+	{ "single next-hop weight is a change", "10.0.0.0/8>1.1.1.1*1",
+	  "10.0.0.0/8>1.1.1.1*7", "10.0.0.0/8", "" },
+	{ "mixed",
+	  "1.0.0.0/8>9.9.9.9;2.0.0.0/8>9.9.9.9;3.0.0.0/8>9.9.9.9;fd00::/16>fd::1",
+	  "2.0.0.0/8>9.9.9.9;3.0.0.0/8>9.9.9.8;4.0.0.0/8>9.9.9.9;fd01::/16>fd::1",
+	  "3.0.0.0/8 4.0.0.0/8 fd01::/16", "1.0.0.0/8 fd00::/16" },
+};
+
+static void rlist(const struct vrs_fabric_route *r, size_t n, char *out,
+		  size_t len)
+{
+	char p[64];
+	size_t off = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n && off < len; i++)
+		off += (size_t)snprintf(out + off, len - off, "%s%s",
+					i ? " " : "",
+					vrs_fabric_prefix_str(&r[i], p, sizeof(p)));
+}
+
+static bool rset_equal(const struct vrs_fabric_rset *a,
+		       const struct vrs_fabric_rset *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (!vrs_fabric_route_equal(&a->routes[i], &b->routes[i]))
+			return false;
+	return true;
+}
+
+static void test_deltas(void)
+{
+	for (size_t i = 0; i < sizeof(delta_cases) / sizeof(delta_cases[0]);
+	     i++) {
+		struct vrs_fabric_rset a, b;
+		struct vrs_fabric_vm_table d = {};
+		char rt[256], wd[256];
+		size_t unknown = 99;
+
+		parse_set(delta_cases[i].held, &a);
+		parse_set(delta_cases[i].desired, &b);
+		if (vrs_fabric_delta_make(&a, &b, &d)) {
+			fprintf(stderr, "FAIL delta %s: make failed\n",
+				delta_cases[i].name);
+			failures++;
+			continue;
+		}
+		rlist(d.rs.routes, d.rs.n, rt, sizeof(rt));
+		rlist(d.withdrawn, d.n_withdrawn, wd, sizeof(wd));
+		if (strcmp(rt, delta_cases[i].routes) ||
+		    strcmp(wd, delta_cases[i].withdrawn)) {
+			fprintf(stderr, "FAIL delta %s: routes [%s] withdrawn [%s]\n",
+				delta_cases[i].name, rt, wd);
+			failures++;
+		}
+		for (size_t k = 0; k < d.n_withdrawn; k++)
+			if (d.withdrawn[k].n_nh || d.withdrawn[k].source) {
+				fprintf(stderr, "FAIL delta %s: withdrawn carries more than the prefix\n",
+					delta_cases[i].name);
+				failures++;
+			}
+		if (vrs_fabric_delta_apply(&a, &d, &unknown) ||
+		    !rset_equal(&a, &b) || unknown) {
+			fprintf(stderr, "FAIL delta %s: apply does not give desired (unknown %zu)\n",
+				delta_cases[i].name, unknown);
+			failures++;
+		}
+		vrs_fabric_table_free(&d);
+		vrs_fabric_rset_free(&a);
+		vrs_fabric_rset_free(&b);
+	}
+
+	/* Withdrawn prefixes that are not there are no-ops, counted. */
+	{
+		struct vrs_fabric_rset t, up, want;
+		struct vrs_fabric_vm_table d = {};
+		struct vrs_fabric_rset w;
+		size_t unknown = 0;
+
+		parse_set("2.0.0.0/8>9.9.9.9;4.0.0.0/8>9.9.9.9", &t);
+		parse_set("3.0.0.0/8>9.9.9.1;4.0.0.0/8>9.9.9.2", &up);
+		parse_set("1.0.0.0/8>drop;2.0.0.0/8>drop;5.0.0.0/8>drop;fd00::/8>drop",
+			  &w);
+		parse_set("3.0.0.0/8>9.9.9.1;4.0.0.0/8>9.9.9.2", &want);
+		d.rs = up;
+		d.withdrawn = w.routes;
+		d.n_withdrawn = w.n;
+		if (vrs_fabric_delta_apply(&t, &d, &unknown) ||
+		    !rset_equal(&t, &want) || unknown != 3) {
+			fprintf(stderr, "FAIL delta apply: unknown %zu, %zu routes\n",
+				unknown, t.n);
+			failures++;
+		}
+		vrs_fabric_rset_free(&t);
+		vrs_fabric_rset_free(&up);
+		vrs_fabric_rset_free(&w);
+		vrs_fabric_rset_free(&want);
+	}
+}
+
 int main(void)
 {
+	test_deltas();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct vrs_fabric_rset a, b;
 		struct vrs_fabric_diff d;

@@ -32,4 +32,36 @@ void vrs_fabric_diff_free(struct vrs_fabric_diff *d);
 bool vrs_fabric_route_kernel_equal(const struct vrs_fabric_route *a,
 				   const struct vrs_fabric_route *b);
 
+/*
+ * Protocol 2 deltas of one VNet table. Equality here is everything the
+ * wire carries (prefix, source, next-hop type, state, next hops with
+ * weights), not only what the kernel sees: a publisher sends a delta when
+ * any of it changed.
+ */
+bool vrs_fabric_route_equal(const struct vrs_fabric_route *a,
+			    const struct vrs_fabric_route *b);
+/*
+ * The delta from held to desired (both normalised): delta->rs = copies
+ * of the desired routes that are new or changed, delta->withdrawn = the
+ * prefixes of held absent from desired (sorted, prefix only). The name
+ * is left as it is. 0 (the delta may be empty: rs.n == 0 and
+ * n_withdrawn == 0) or -1 when out of memory (delta empty). O(n + m).
+ * Free with vrs_fabric_table_free.
+ */
+int vrs_fabric_delta_make(const struct vrs_fabric_rset *held,
+			  const struct vrs_fabric_rset *desired,
+			  struct vrs_fabric_vm_table *delta);
+/*
+ * Applies a delta (as decoded: rs and withdrawn sorted, disjoint) to a
+ * normalised table: upserts, then withdrawals. *table is replaced by the
+ * new set (the old one freed). *unknown (may be NULL) counts withdrawn
+ * prefixes that were not in the table (a no-op). O(n + k). -1 when out
+ * of memory (table unchanged).
+ */
+int vrs_fabric_delta_apply(struct vrs_fabric_rset *table,
+			   const struct vrs_fabric_vm_table *delta,
+			   size_t *unknown);
+/* Frees rs and withdrawn (library allocator). */
+void vrs_fabric_table_free(struct vrs_fabric_vm_table *t);
+
 #endif /* VRS_FABRIC_DIFF_H */
