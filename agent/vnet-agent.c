@@ -1,18 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * vnet-agent: the VNet "fabric" of emulated VMs.
+ * vnet-agent: the VNet "fabric" of emulated VMs (fabric protocol 2).
  *
- * Route-server instances (publishers) connect to a unix stream socket and
- * publish every VM's effective routes (lib/fabric protocol). For each VM
- * the agent picks the copy of its assigned instance (FNV-1a(vm) % 2),
- * falls back to the other instance's copy, keeps the last routes for a
- * grace period when nobody has data, and programs the result into the
- * VM's network namespace with netlink (rtm_protocol 200).
+ * Route-server instances (publishers, instance 0 and 1) connect to a unix
+ * stream socket and publish one table per VNet (lib/fabric protocol):
+ * a Snapshot on (re)connect, then per-prefix deltas and next-hop down/up
+ * lists. The agent knows the VNets and the VMs from its configuration;
+ * it programs each VNet's two slot tables (vnet_prog.c) and binds every
+ * VM to its slot's table with one policy rule.
  *
  * Single-threaded: one epoll loop over the listening sockets, the
- * publisher connections, a signalfd and a 250 ms timerfd.
+ * publisher and status connections, a signalfd and a 250 ms timerfd.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -36,7 +37,6 @@
 #include "vnet_agent.h"
 #include "vnet_netlink.h"
 #include "vrs_fabric_codec.h"
-#include "vrs_fabric_diff.h"
 
 /* Connections that have not sent Hello yet: a small pool of their own;
  * when it is full the oldest is evicted. A session (after Hello) lives in
@@ -45,45 +45,19 @@
 #define PRE_HELLO_MAX_FRAME 4096	/* a Hello or an Error fits */
 #define HELLO_TIMEOUT_S 10.0
 #define TICK_MS 250
-#define RETRY_S 2.0
 #define LOG_INTERVAL_S 5.0		/* rate-limited logs: one line per 5 s */
 #define ACCEPT_BURST 16
 #define READ_BURST 64			/* x 64 KiB per readiness */
+/* Status clients: a request line ("status", "vm NAME") or EOF within
+ * STATUS_WAIT_S, else the full status; at most STATUS_SLOTS at once. */
+#define STATUS_SLOTS 16
+#define STATUS_WAIT_S 1.0
+#define STATUS_LINE 256
 
-struct ratelim {
-	double next;
-	uint64_t suppressed;
-};
-
-struct vm {
-	char name[VRS_FABRIC_MAX_NAME + 1];
-	char netns[VRS_FABRIC_MAX_NAME + 1];
-	uint32_t table;
-	uint32_t metric;
-	int assigned;			/* fnv1a(name) % 2 */
-	int in_use;			/* instance whose routes are applied, -1 */
-
-	struct vrs_fabric_rset want[2];	/* per instance */
-	bool have[2];
-	uint64_t want_seq[2];
-
-	struct vnl nl;
-	bool nl_open;
-	bool synced;			/* applied/foreign read from the kernel */
-	struct vrs_fabric_rset applied;	/* owned routes in the kernel */
-	struct vrs_fabric_rset foreign;	/* prefixes of other routes */
-	bool dirty;			/* reprogram on the next retry tick */
-	double grace_deadline;		/* 0: not in grace */
-	double next_retry;
-
-	uint64_t last_seq;
-	size_t n_skipped;
-	uint64_t runs, added, replaced, deleted, failures;
-	char last_error[VRS_FABRIC_REASON_LEN];
-	struct ratelim rl_error;
-};
+enum { K_PUB = 1, K_STATUS };
 
 struct conn {
+	int kind;			/* K_PUB */
 	int fd;
 	struct vrs_fabric_reader rd;
 	struct vrs_fabric_session sess;
@@ -92,35 +66,22 @@ struct conn {
 	char name[VRS_FABRIC_MAX_NAME + 1];
 	uint32_t keepalive_ms;
 	double opened, last_rx;
-	/* chunked snapshot being staged: tables + open-addressing index of
-	 * their names (slot = stage index + 1, 0 = empty) */
-	struct vrs_fabric_vm_table *stage;
-	size_t n_stage, cap_stage, stage_routes;
-	uint32_t *stage_idx;
-	size_t idx_cap;			/* power of 2 */
+	/* chunked snapshot being staged: one table per configured VNet
+	 * (index = VNet index), a list of the staged ones, the down set */
+	struct rtab *stage;
+	uint32_t *staged;
+	uint8_t *stage_mark;
+	size_t n_staged;
+	size_t stage_routes, stage_unknown;
+	struct aset stage_down;
 };
 
-struct inst {
-	struct conn *conn;
-	char name[VRS_FABRIC_MAX_NAME + 1];
-	uint64_t last_seq;
-	uint64_t messages, errors, connects, unknown_vms;
-	char last_error[VRS_FABRIC_REASON_LEN];
-};
-
-struct agent {
-	struct vnet_agent_opts opt;
-	int epfd, lfd, sfd, sigfd, tfd;
-	struct vm *vms;
-	size_t n_vms;
-	uint32_t *vm_idx;		/* open addressing, vm index + 1 */
-	size_t vm_idx_cap;
-	struct conn *pre[PRE_HELLO_SLOTS];
-	struct inst inst[2];
-	uint64_t rejected, evicted, refused_peers;
-	struct ratelim rl_refused, rl_evicted, rl_prehello, rl_status;
-	double started;
-	bool stop;
+struct sconn {
+	int kind;			/* K_STATUS */
+	int fd;
+	double opened;
+	size_t len;
+	char line[STATUS_LINE];
 };
 
 /* Every frame is decoded under a memory budget (--decode-budget): the
@@ -198,12 +159,17 @@ static bool rl_pass(struct ratelim *rl, double now, uint64_t *suppressed)
 	return false;
 }
 
-static double now_s(void)
+double vnet_now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double now_s(void)
+{
+	return vnet_now();
 }
 
 void vnet_log(int level, const char *fmt, ...)
@@ -246,10 +212,7 @@ uint32_t vnet_vm_hash(const char *name)
 
 /* Logs at most one line per LOG_INTERVAL_S for one kind of event, with
  * the number of lines suppressed since the previous one. */
-static void vnet_log_rl(struct ratelim *rl, int level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void vnet_log_rl(struct ratelim *rl, int level, const char *fmt, ...)
+void vnet_log_rl(struct ratelim *rl, int level, const char *fmt, ...)
 {
 	char line[VRS_FABRIC_REASON_LEN + 256];
 	uint64_t supp;
@@ -276,218 +239,28 @@ static size_t pow2_at_least(size_t n)
 	return c;
 }
 
-static int vm_index_build(struct agent *a)
-{
-	a->vm_idx_cap = pow2_at_least(a->n_vms * 2 + 1);
-	a->vm_idx = calloc(a->vm_idx_cap, sizeof(*a->vm_idx));
-	if (!a->vm_idx)
-		return -1;
-	for (size_t i = 0; i < a->n_vms; i++) {
-		size_t h = vnet_vm_hash(a->vms[i].name) & (a->vm_idx_cap - 1);
-
-		while (a->vm_idx[h])
-			h = (h + 1) & (a->vm_idx_cap - 1);
-		a->vm_idx[h] = (uint32_t)i + 1;
-	}
-	return 0;
-}
-
-static struct vm *vm_find(struct agent *a, const char *name)
-{
-	size_t h;
-
-	if (!a->vm_idx)
-		return NULL;
-	h = vnet_vm_hash(name) & (a->vm_idx_cap - 1);
-	for (; a->vm_idx[h]; h = (h + 1) & (a->vm_idx_cap - 1))
-		if (!strcmp(a->vms[a->vm_idx[h] - 1].name, name))
-			return &a->vms[a->vm_idx[h] - 1];
-	return NULL;
-}
-
-static void vm_error(struct vm *vm, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* A VM retried every 2 s with the same failure logs it rate-limited. */
-static void vm_error(struct vm *vm, const char *fmt, ...)
-{
-	char prev[sizeof(vm->last_error)];
-	va_list ap;
-
-	memcpy(prev, vm->last_error, sizeof(prev));
-	va_start(ap, fmt);
-	vsnprintf(vm->last_error, sizeof(vm->last_error), fmt, ap);
-	va_end(ap);
-	if (strcmp(prev, vm->last_error))
-		vm->rl_error.next = 0;
-	vnet_log_rl(&vm->rl_error, VLOG_ERR, "vm %s: %s", vm->name,
-		    vm->last_error);
-}
-
-/* Opens the netns socket and reads the kernel state once. */
-static int vm_sync(struct vm *vm)
-{
-	char reason[VRS_FABRIC_REASON_LEN];
-
-	if (!vm->nl_open) {
-		if (vnl_open(&vm->nl, vm->netns, reason, sizeof(reason)) < 0) {
-			vm_error(vm, "%s", reason);
-			return -1;
-		}
-		vm->nl_open = true;
-	}
-	if (!vm->synced) {
-		vrs_fabric_rset_free(&vm->applied);
-		vrs_fabric_rset_free(&vm->foreign);
-		if (vnl_dump(&vm->nl, vm->table, &vm->applied, &vm->foreign,
-			     reason, sizeof(reason)) < 0) {
-			vm_error(vm, "netns %s table %u: %s", vm->netns,
-				 vm->table, reason);
-			return -1;
-		}
-		vm->synced = true;
-		vnet_log(VLOG_INFO,
-			 "vm %s: netns %s table %u holds %zu owned and %zu other routes",
-			 vm->name, vm->netns, vm->table, vm->applied.n,
-			 vm->foreign.n);
-	}
-	return 0;
-}
-
-/*
- * What of the desired set goes into the kernel: active routes, not
- * colliding with a route the agent does not own (e.g. the connected
- * subnet for a vnetLocal route), with a gateway unless blackhole.
- */
-static int vm_programmable(struct vm *vm, const struct vrs_fabric_rset *want,
-			   struct vrs_fabric_rset *out)
-{
-	if (vrs_fabric_rset_alloc(out, want->n) < 0)
-		return -1;
-	out->n = 0;
-	vm->n_skipped = 0;
-	for (size_t i = 0; i < want->n; i++) {
-		const struct vrs_fabric_route *r = &want->routes[i];
-
-		if (r->state != VRS_STATE_ACTIVE ||
-		    vrs_fabric_rset_find(&vm->foreign, r) ||
-		    (r->nh_type != VRS_NH_NONE && r->n_nh == 0)) {
-			vm->n_skipped++;
-			continue;
-		}
-		out->routes[out->n++] = *r;
-	}
-	return 0;
-}
-
-static int vm_program(struct vm *vm, const struct vrs_fabric_rset *want)
-{
-	static const struct vrs_fabric_rset empty;
-	struct vrs_fabric_rset prog = {};
-	struct vrs_fabric_diff d;
-	struct vnl_result res;
-	double t0 = now_s();
-
-	if (!want)
-		want = &empty;
-	if (vm_sync(vm) < 0) {
-		vm->dirty = true;
-		return -1;
-	}
-	if (vm_programmable(vm, want, &prog) < 0 ||
-	    vrs_fabric_diff(&vm->applied, &prog, &d) < 0) {
-		vrs_fabric_rset_free(&prog);
-		vm_error(vm, "out of memory computing the route diff");
-		vm->dirty = true;
-		return -1;
-	}
-	vm->runs++;
-	if (d.n_add + d.n_replace + d.n_del == 0) {
-		vrs_fabric_diff_free(&d);
-		vrs_fabric_rset_free(&prog);
-		vm->dirty = false;
-		vm->last_error[0] = '\0';
-		return 0;
-	}
-	vnl_apply(&vm->nl, vm->table, vm->metric, &d, &res);
-	vnet_log(VLOG_INFO,
-		 "vm %s: %zu added, %zu replaced, %zu deleted, %zu unchanged, %zu failed in %.3f s",
-		 vm->name, d.n_add, d.n_replace, d.n_del, d.n_unchanged,
-		 res.failed, now_s() - t0);
-	vm->added += d.n_add;
-	vm->replaced += d.n_replace;
-	vm->deleted += d.n_del;
-	vrs_fabric_diff_free(&d);
-	if (res.failed) {
-		vm->failures += res.failed;
-		vm_error(vm, "%zu route operation(s) failed, first: %s",
-			 res.failed, res.first_error);
-		/* The kernel is the truth: read it again, retry later. */
-		vm->synced = false;
-		vm->dirty = true;
-		vrs_fabric_rset_free(&prog);
-		vm_sync(vm);
-		return -1;
-	}
-	vrs_fabric_rset_free(&vm->applied);
-	vm->applied = prog;
-	vm->dirty = false;
-	vm->last_error[0] = '\0';
-	return 0;
-}
-
-/* Chooses the instance whose routes the VM gets, and programs them. */
-static void vm_select(struct agent *a, struct vm *vm, double now)
-{
-	int pick = vm->have[vm->assigned]	? vm->assigned
-		   : vm->have[!vm->assigned] ? !vm->assigned
-					       : -1;
-
-	if (pick >= 0) {
-		if (pick != vm->in_use)
-			vnet_log(VLOG_INFO, "vm %s: using instance %d%s",
-				 vm->name, pick,
-				 pick != vm->assigned ? " (fallback)" : "");
-		vm->grace_deadline = 0;
-		vm->in_use = pick;
-		vm->last_seq = vm->want_seq[pick];
-		vm_program(vm, &vm->want[pick]);
-		return;
-	}
-	if (vm->in_use >= 0)
-		vnet_log(VLOG_WARNING,
-			 "vm %s: no instance has routes, keeping the last ones for %.0f s",
-			 vm->name, a->opt.grace_s);
-	vm->in_use = -1;
-	if (vm_sync(vm) < 0) {
-		vm->dirty = true;
-		return;
-	}
-	if (!vm->applied.n) {
-		vm->grace_deadline = 0;
-		return;
-	}
-	if (!vm->grace_deadline)
-		vm->grace_deadline = now + a->opt.grace_s;
-	if (now >= vm->grace_deadline) {
-		vnet_log(VLOG_WARNING,
-			 "vm %s: grace period over, withdrawing %zu routes",
-			 vm->name, vm->applied.n);
-		if (vm_program(vm, NULL) == 0)
-			vm->grace_deadline = 0;
-	}
-}
-
 /* ------------------------------------------------------------------ */
 /* Publisher connections                                              */
 
-static bool conn_alive(const struct agent *a, const struct conn *c)
+static struct sconn *status_conns[STATUS_SLOTS];
+
+static bool conn_alive(const struct agent *a, const void *p)
 {
 	for (size_t i = 0; i < PRE_HELLO_SLOTS; i++)
-		if (a->pre[i] == c)
+		if ((const void *)a->pre[i] == p)
 			return true;
-	return a->inst[0].conn == c || a->inst[1].conn == c;
+	return (const void *)a->inst[0].conn == p ||
+	       (const void *)a->inst[1].conn == p;
 }
+
+static bool sconn_alive(const void *p)
+{
+	for (size_t i = 0; i < STATUS_SLOTS; i++)
+		if ((const void *)status_conns[i] == p)
+			return true;
+	return false;
+}
+
 
 /* Returns -1 (and marks the stream broken) if the frame did not go out
  * whole: a partial frame cannot be completed later, the caller closes. */
@@ -528,15 +301,51 @@ static int send_msg(struct conn *c, const struct vrs_fabric_msg *m)
 	return 0;
 }
 
+
 static void stage_free(struct conn *c)
 {
-	for (size_t i = 0; i < c->n_stage; i++)
-		vrs_fabric_rset_free(&c->stage[i].rs);
+	for (size_t i = 0; i < c->n_staged; i++) {
+		struct rtab *t = &c->stage[c->staged[i]];
+
+		for (size_t j = 0; j < t->cap; j++)
+			if (t->e[j].kind == RK_NH)
+				nhs_put(t->e[j].p);
+		rtab_free(t);
+	}
 	free(c->stage);
-	free(c->stage_idx);
+	free(c->staged);
+	free(c->stage_mark);
 	c->stage = NULL;
-	c->stage_idx = NULL;
-	c->n_stage = c->cap_stage = c->idx_cap = c->stage_routes = 0;
+	c->staged = NULL;
+	c->stage_mark = NULL;
+	c->n_staged = c->stage_routes = c->stage_unknown = 0;
+	aset_free(&c->stage_down);
+}
+
+/* A publisher's data ends with its session: its tables (the slots fail
+ * over or keep their routes for the grace period) and its down set. */
+static void inst_drop(struct agent *a, int id)
+{
+	struct inst *in = &a->inst[id];
+	bool had_down = in->synced && in->down.n;
+
+	in->synced = false;
+	/* Shutting down: the kernel keeps what it has. */
+	for (size_t i = 0; i < a->n_vnets && !a->stop; i++) {
+		struct vnet *vn = &a->vnets[i];
+
+		if (!vn->have[id] && !vn->src[id].n)
+			continue;
+		for (size_t j = 0; j < vn->src[id].cap; j++)
+			if (vn->src[id].e[j].kind == RK_NH)
+				nhs_put(vn->src[id].e[j].p);
+		rtab_free(&vn->src[id]);
+		vn->have[id] = false;
+		prog_vnet_select(a, vn, -1);
+	}
+	aset_free(&in->down);
+	if (had_down && !a->stop)
+		prog_down_changed(a);
 }
 
 /*
@@ -547,8 +356,6 @@ static void stage_free(struct conn *c)
 static void conn_close(struct agent *a, struct conn *c, uint32_t code,
 		       const char *why)
 {
-	double now = now_s();
-
 	if (code && !c->send_failed) {
 		struct vrs_fabric_msg m = { .type = VRS_MSG_ERROR,
 					    .code = code };
@@ -568,27 +375,20 @@ static void conn_close(struct agent *a, struct conn *c, uint32_t code,
 	for (size_t i = 0; i < PRE_HELLO_SLOTS; i++)
 		if (a->pre[i] == c)
 			a->pre[i] = NULL;
-	if (c->instance >= 0 && a->inst[c->instance].conn == c) {
-		struct inst *in = &a->inst[c->instance];
-		int id = c->instance;
-
-		in->conn = NULL;
-		/* Errors were counted where they were found. */
-		if (code)
-			snprintf(in->last_error, sizeof(in->last_error),
-				 "%.255s", why);
-		for (size_t i = 0; i < a->n_vms; i++) {
-			struct vm *vm = &a->vms[i];
-
-			vm->have[id] = false;
-			vrs_fabric_rset_free(&vm->want[id]);
-			vm_select(a, vm, now);
-		}
-	}
 	epoll_ctl(a->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	vrs_fabric_reader_reset(&c->rd);
 	stage_free(c);
+	if (c->instance >= 0 && a->inst[c->instance].conn == c) {
+		struct inst *in = &a->inst[c->instance];
+
+		/* Errors were counted where they were found. */
+		if (code)
+			snprintf(in->last_error, sizeof(in->last_error),
+				 "%.255s", why);
+		in->conn = NULL;
+		inst_drop(a, c->instance);
+	}
 	free(c);
 }
 
@@ -636,6 +436,7 @@ static int on_hello(struct agent *a, struct conn *c,
 	c->rd.max_frame = a->opt.max_frame;
 	snprintf(c->name, sizeof(c->name), "%s", m->instance_name);
 	in->conn = c;
+	in->synced = false;
 	in->connects++;
 	snprintf(in->name, sizeof(in->name), "%s", m->instance_name);
 	snprintf(h.agent_name, sizeof(h.agent_name), "%s", a->opt.name);
@@ -644,156 +445,238 @@ static int on_hello(struct agent *a, struct conn *c,
 	return send_msg(c, &h) < 0 ? DISP_CLOSE_QUIET : 0;
 }
 
-static size_t stage_slot(const struct conn *c, const char *name, bool *found)
+/* A published route into a table (add or replace by prefix). */
+static int table_upsert(struct rtab *t, const struct vrs_fabric_route *r,
+			bool *dup)
 {
-	size_t h = vnet_vm_hash(name) & (c->idx_cap - 1);
+	struct nhs *set;
+	struct rent *e;
+	struct rkey k;
+	uint8_t kind;
+	bool fresh;
 
-	*found = false;
-	for (; c->stage_idx[h]; h = (h + 1) & (c->idx_cap - 1))
-		if (!strcmp(c->stage[c->stage_idx[h] - 1].name, name)) {
-			*found = true;
-			break;
-		}
-	return h;
-}
-
-static int stage_grow(struct conn *c, size_t need)
-{
-	if (need > c->cap_stage) {
-		size_t cap = c->cap_stage ? c->cap_stage : 64;
-		void *p;
-
-		while (cap < need)
-			cap *= 2;
-		p = realloc(c->stage, cap * sizeof(*c->stage));
-		if (!p)
-			return -1;
-		c->stage = p;
-		c->cap_stage = cap;
+	rkey_from_route(&k, r);
+	if (prog_route_entry(r, &kind, &set) < 0)
+		return -1;
+	e = rtab_put(t, &k, &fresh);
+	if (!e) {
+		nhs_put(set);
+		return -1;
 	}
-	if (need * 2 > c->idx_cap) {
-		size_t cap = pow2_at_least(need * 2);
-		uint32_t *idx = calloc(cap, sizeof(*idx));
-
-		if (!idx)
-			return -1;
-		free(c->stage_idx);
-		c->stage_idx = idx;
-		c->idx_cap = cap;
-		for (size_t i = 0; i < c->n_stage; i++) {
-			bool found;
-			size_t h = stage_slot(c, c->stage[i].name, &found);
-
-			c->stage_idx[h] = (uint32_t)i + 1;
-		}
-	}
+	if (dup)
+		*dup = !fresh;
+	if (!fresh && e->kind == RK_NH)
+		nhs_put(e->p);
+	e->kind = kind;
+	e->p = set;
 	return 0;
 }
 
 /*
- * Moves the VM tables of a Snapshot chunk into the connection's stage:
- * linear (hash index of staged names), capped in VMs and routes.
+ * Stages the tables of a Snapshot chunk: per configured VNet a table
+ * merged across chunks (a prefix twice in one VNet = malformed), linear,
+ * capped in tables and routes. VNets not configured here are counted.
  */
-static int stage_add(struct agent *a, struct conn *c, struct vrs_fabric_msg *m,
-		     char *why, size_t wlen)
+static int stage_add(struct agent *a, struct conn *c,
+		     const struct vrs_fabric_msg *m, char *why, size_t wlen)
 {
+	struct inst *in = &a->inst[c->instance];
 	size_t routes = 0;
 
 	for (size_t i = 0; i < m->n_vms; i++)
 		routes += m->vms[i].rs.n;
-	if (c->n_stage + m->n_vms > a->opt.stage_max_vms ||
+	if (c->n_staged + m->n_vms > a->opt.stage_max_tables ||
 	    c->stage_routes + routes > a->opt.stage_max_routes) {
 		snprintf(why, wlen,
-			 "chunked snapshot too large: %zu VMs / %zu routes staged + %zu / %zu, limit %zu VMs / %zu routes",
-			 c->n_stage, c->stage_routes, m->n_vms, routes,
-			 a->opt.stage_max_vms, a->opt.stage_max_routes);
+			 "chunked snapshot too large: %zu tables / %zu routes staged + %zu / %zu, limit %zu tables / %zu routes",
+			 c->n_staged, c->stage_routes, m->n_vms, routes,
+			 a->opt.stage_max_tables, a->opt.stage_max_routes);
 		return VRS_ERR_LIMIT;
 	}
-	if (stage_grow(c, c->n_stage + m->n_vms) < 0) {
-		snprintf(why, wlen, "out of memory staging a snapshot");
+	if (!c->stage) {
+		c->stage = calloc(a->n_vnets ? a->n_vnets : 1,
+				  sizeof(*c->stage));
+		c->staged = calloc(a->n_vnets ? a->n_vnets : 1,
+				   sizeof(*c->staged));
+		c->stage_mark = calloc(a->n_vnets ? a->n_vnets : 1, 1);
+		if (!c->stage || !c->staged || !c->stage_mark)
+			goto oom;
+	}
+	for (size_t i = 0; i < m->n_nh_down; i++)
+		if (aset_add(&c->stage_down, &m->nh_down[i]) < 0)
+			goto oom;
+	if (c->stage_down.n > VNET_MAX_DOWN) {
+		snprintf(why, wlen,
+			 "snapshot holds %zu next hops down, at most %u",
+			 c->stage_down.n, VNET_MAX_DOWN);
 		return VRS_ERR_LIMIT;
 	}
-	/* The decoder refused duplicates inside one message. */
 	for (size_t i = 0; i < m->n_vms; i++) {
-		bool found;
+		const struct vrs_fabric_vm_table *t = &m->vms[i];
+		struct vnet *vn = vnet_find(a, t->name);
+		struct rtab *st;
+		size_t idx;
 
-		stage_slot(c, m->vms[i].name, &found);
-		if (found) {
-			snprintf(why, wlen,
-				 "vm %s appears in two chunks of one snapshot",
-				 m->vms[i].name);
-			return VRS_ERR_MALFORMED;
+		if (!vn) {
+			in->unknown_vnets++;
+			c->stage_unknown++;
+			vnet_log(VLOG_DEBUG, "publisher %s: vnet %s not configured here",
+				 c->name, t->name);
+			continue;
 		}
-	}
-	for (size_t i = 0; i < m->n_vms; i++) {
-		bool found;
-		size_t h = stage_slot(c, m->vms[i].name, &found);
+		idx = (size_t)(vn - a->vnets);
+		st = &c->stage[idx];
+		if (!c->stage_mark[idx]) {
+			c->stage_mark[idx] = 1;
+			c->staged[c->n_staged++] = (uint32_t)idx;
+		}
+		for (size_t j = 0; j < t->rs.n; j++) {
+			bool dup;
 
-		c->stage[c->n_stage] = m->vms[i];
-		c->stage_idx[h] = (uint32_t)++c->n_stage;
-		m->vms[i].rs.routes = NULL;
-		m->vms[i].rs.n = 0;
+			if (table_upsert(st, &t->rs.routes[j], &dup) < 0)
+				goto oom;
+			if (dup) {
+				char pfx[INET6_ADDRSTRLEN + 8];
+
+				snprintf(why, wlen,
+					 "vnet %s: prefix %s appears twice in one snapshot",
+					 t->name,
+					 vrs_fabric_prefix_str(&t->rs.routes[j],
+							       pfx, sizeof(pfx)));
+				return VRS_ERR_MALFORMED;
+			}
+		}
 	}
 	c->stage_routes += routes;
 	return 0;
+oom:
+	snprintf(why, wlen, "out of memory staging a snapshot");
+	return VRS_ERR_LIMIT;
 }
 
-static void set_want(struct vm *vm, int id, struct vrs_fabric_rset *rs,
-		     uint64_t seq)
-{
-	vrs_fabric_rset_free(&vm->want[id]);
-	if (rs) {
-		vm->want[id] = *rs;
-		rs->routes = NULL;
-		rs->n = 0;
-	}
-	vm->have[id] = rs != NULL;
-	vm->want_seq[id] = seq;
-}
-
-static void apply_tables(struct agent *a, struct conn *c,
-			 struct vrs_fabric_vm_table *t, size_t n,
-			 char (*removed)[VRS_FABRIC_MAX_NAME + 1],
-			 size_t n_removed, bool full, uint64_t seq)
+/* The last chunk: the staged tables replace the instance's, VNets not in
+ * the snapshot have no table from it, the down set is the snapshot's. */
+static void snapshot_apply(struct agent *a, struct conn *c, uint64_t seq)
 {
 	struct inst *in = &a->inst[c->instance];
-	double now = now_s();
-	bool *touched = calloc(a->n_vms ? a->n_vms : 1, sizeof(bool));
+	int id = c->instance;
+	size_t routes = 0, n_tables = c->n_staged;
+	bool down_changed;
+	double t0 = now_s();
 
-	for (size_t i = 0; i < n; i++) {
-		struct vm *vm = vm_find(a, t[i].name);
+	/* The down set first: groups are right before routes use them. */
+	down_changed = !in->synced ? c->stage_down.n > 0 : true;
+	aset_free(&in->down);
+	in->down = c->stage_down;
+	memset(&c->stage_down, 0, sizeof(c->stage_down));
+	in->synced = true;
+	in->snapshots++;
+	if (down_changed)
+		prog_down_changed(a);
+	for (size_t i = 0; i < a->n_vnets; i++) {
+		struct vnet *vn = &a->vnets[i];
+		bool staged = c->stage_mark && c->stage_mark[i];
 
-		if (!vm) {
-			in->unknown_vms++;
-			vnet_log(VLOG_DEBUG, "publisher %s: vm %s not configured here",
-				 c->name, t[i].name);
+		if (!staged && !vn->have[id])
+			continue;
+		for (size_t j = 0; j < vn->src[id].cap; j++)
+			if (vn->src[id].e[j].kind == RK_NH)
+				nhs_put(vn->src[id].e[j].p);
+		rtab_free(&vn->src[id]);
+		if (staged) {
+			vn->src[id] = c->stage[i];
+			memset(&c->stage[i], 0, sizeof(c->stage[i]));
+			routes += vn->src[id].n;
+		}
+		vn->have[id] = staged;
+		vn->src_seq[id] = seq;
+		prog_vnet_select(a, vn, id);
+	}
+	vnet_log(VLOG_INFO,
+		 "publisher %s (instance %d): snapshot seq %llu applied: %zu VNet tables, %zu routes, %zu next hops down, %zu tables of VNets not configured here, in %.3f s",
+		 c->name, id, (unsigned long long)seq, n_tables, routes,
+		 in->down.n, c->stage_unknown, now_s() - t0);
+	c->n_staged = 0;	/* the tables moved */
+	stage_free(c);
+}
+
+/* Update: nexthops_up, nexthops_down, removed_tables, deltas. */
+static int update_apply(struct agent *a, struct conn *c,
+			const struct vrs_fabric_msg *m, char *why, size_t wlen)
+{
+	struct inst *in = &a->inst[c->instance];
+	int id = c->instance;
+	bool down_changed = false;
+
+	in->updates++;
+	for (size_t i = 0; i < m->n_nh_up; i++)
+		down_changed |= aset_del(&in->down, &m->nh_up[i]);
+	for (size_t i = 0; i < m->n_nh_down; i++) {
+		int r = aset_add(&in->down, &m->nh_down[i]);
+
+		if (r < 0 || in->down.n > VNET_MAX_DOWN) {
+			snprintf(why, wlen,
+				 "next hops down: %zu held, at most %u",
+				 in->down.n, VNET_MAX_DOWN);
+			return VRS_ERR_LIMIT;
+		}
+		down_changed |= r > 0;
+	}
+	if (m->n_nh_down)
+		in->nh_down_msgs++;
+	if (down_changed)
+		prog_down_changed(a);
+	for (size_t i = 0; i < m->n_removed; i++) {
+		struct vnet *vn = vnet_find(a, m->removed[i]);
+
+		if (!vn) {
+			in->unknown_vnets++;
 			continue;
 		}
-		set_want(vm, c->instance, &t[i].rs, seq);
-		if (touched)
-			touched[vm - a->vms] = true;
-	}
-	for (size_t i = 0; i < n_removed; i++) {
-		struct vm *vm = vm_find(a, removed[i]);
-
-		if (!vm)
+		if (!vn->have[id])
 			continue;
-		set_want(vm, c->instance, NULL, seq);
-		if (touched)
-			touched[vm - a->vms] = true;
+		for (size_t j = 0; j < vn->src[id].cap; j++)
+			if (vn->src[id].e[j].kind == RK_NH)
+				nhs_put(vn->src[id].e[j].p);
+		rtab_free(&vn->src[id]);
+		vn->have[id] = false;
+		vn->src_seq[id] = m->seq;
+		prog_vnet_select(a, vn, -1);
 	}
-	for (size_t i = 0; i < a->n_vms; i++) {
-		struct vm *vm = &a->vms[i];
+	for (size_t i = 0; i < m->n_vms; i++) {
+		const struct vrs_fabric_vm_table *d = &m->vms[i];
+		struct vnet *vn = vnet_find(a, d->name);
+		struct rtab *t;
 
-		/* A full snapshot: VMs it does not list get no data. */
-		if (full && (!touched || !touched[i]) && vm->have[c->instance]) {
-			set_want(vm, c->instance, NULL, seq);
-		} else if (touched && !touched[i]) {
+		if (!vn) {
+			in->unknown_vnets++;
 			continue;
 		}
-		vm_select(a, vm, now);
+		t = &vn->src[id];
+		vn->have[id] = true;
+		vn->src_seq[id] = m->seq;
+		for (size_t j = 0; j < d->n_withdrawn; j++) {
+			struct rkey k;
+			void *p;
+
+			rkey_from_route(&k, &d->withdrawn[j]);
+			if (!rtab_del(t, &k, &p)) {
+				in->withdrawn_unknown++;
+				continue;
+			}
+			if (p)
+				nhs_put(p);
+		}
+		for (size_t j = 0; j < d->rs.n; j++)
+			if (table_upsert(t, &d->rs.routes[j], NULL) < 0) {
+				snprintf(why, wlen,
+					 "out of memory applying an update");
+				prog_vnet_select(a, vn, id);
+				return VRS_ERR_LIMIT;
+			}
+		prog_vnet_delta(a, vn, id, d);
 	}
-	free(touched);
+	return 0;
 }
 
 /* A decoded message the session table accepted. */
@@ -821,13 +704,13 @@ static int on_msg(struct agent *a, struct conn *c, struct vrs_fabric_msg *m,
 			return rc;
 		if (m->more)
 			return 0;
-		apply_tables(a, c, c->stage, c->n_stage, NULL, 0, true, m->seq);
-		stage_free(c);
+		snapshot_apply(a, c, m->seq);
 		return ack(c, m->seq);
 	case VRS_MSG_UPDATE:
 		in->last_seq = m->seq;
-		apply_tables(a, c, m->vms, m->n_vms, m->removed, m->n_removed,
-			     false, m->seq);
+		rc = update_apply(a, c, m, why, wlen);
+		if (rc)
+			return rc;
 		return ack(c, m->seq);
 	case VRS_MSG_KEEPALIVE:
 		in->last_seq = m->seq;
@@ -862,8 +745,8 @@ static int on_frame(struct agent *a, struct conn *c, char *why, size_t wlen)
 	const struct vrs_fabric_sess_rule *rule;
 	struct vrs_fabric_sess_result res;
 	enum vrs_fabric_msg_type type;
+	enum vrs_fabric_err code;
 	struct vrs_fabric_msg m;
-	uint32_t version;
 	int rc;
 
 	if (vrs_fabric_peek_type(c->rd.buf, c->rd.len, &type, reason,
@@ -871,11 +754,10 @@ static int on_frame(struct agent *a, struct conn *c, char *why, size_t wlen)
 		snprintf(why, wlen, "rejected message: %s", reason);
 		return VRS_ERR_MALFORMED;
 	}
-	vrs_fabric_peek_version(c->rd.buf, c->rd.len, &version);
-	if (version != VRS_FABRIC_PROTOCOL_VERSION) {
-		snprintf(why, wlen,
-			 "rejected message: unsupported protocol version %u (this side speaks %u)",
-			 version, VRS_FABRIC_PROTOCOL_VERSION);
+	/* A version 1 peer (Envelope or Hello) is told so before anything. */
+	if (vrs_fabric_check_version(c->rd.buf, c->rd.len, VRS_ROLE_AGENT,
+				     reason, sizeof(reason)) < 0) {
+		snprintf(why, wlen, "%s", reason);
 		return VRS_ERR_VERSION;
 	}
 	rule = vrs_fabric_session_rule(VRS_ROLE_AGENT, c->sess.state, type);
@@ -892,8 +774,8 @@ static int on_frame(struct agent *a, struct conn *c, char *why, size_t wlen)
 	budget.gen++;
 	budget.exceeded = false;
 	budget.active = true;
-	rc = vrs_fabric_decode(c->rd.buf, c->rd.len, &m, reason,
-			       sizeof(reason));
+	rc = vrs_fabric_decode_ex(c->rd.buf, c->rd.len, VRS_ROLE_AGENT, &m,
+				  &code, reason, sizeof(reason));
 	budget.active = false;
 	vnet_log(VLOG_DEBUG, "decoded a %u-byte %s with %zu bytes at peak",
 		 c->rd.len, vrs_fabric_msg_type_name(type), budget.peak);
@@ -904,6 +786,10 @@ static int on_frame(struct agent *a, struct conn *c, char *why, size_t wlen)
 				 c->rd.len, vrs_fabric_msg_type_name(type),
 				 a->opt.decode_budget);
 			return VRS_ERR_LIMIT;
+		}
+		if (code == VRS_ERR_VERSION) {
+			snprintf(why, wlen, "%s", reason);
+			return VRS_ERR_VERSION;
 		}
 		snprintf(why, wlen, "rejected message: %s", reason);
 		return VRS_ERR_MALFORMED;
@@ -1153,6 +1039,7 @@ static bool accept_one(struct agent *a)
 		close(fd);
 		return true;
 	}
+	c->kind = K_PUB;
 	c->fd = fd;
 	c->instance = -1;
 	c->opened = c->last_rx = now_s();
@@ -1178,117 +1065,336 @@ static void on_accept(struct agent *a)
 		;
 }
 
+
 /* ------------------------------------------------------------------ */
 /* Status                                                             */
+
+static struct json_object *jstr(const char *s)
+{
+	return json_object_new_string(s);
+}
+
+static struct json_object *jint(int64_t v)
+{
+	return json_object_new_int64(v);
+}
+
+static struct json_object *vm_ip_json(const struct vm *vm)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(vm->family, vm->addr, ip, sizeof(ip)))
+		snprintf(ip, sizeof(ip), "?");
+	return jstr(ip);
+}
+
+/* The fields of one VM: its binding, and its slot's programming. */
+static void vm_fields(struct json_object *o, const struct vm *vm, double now,
+		      bool detail)
+{
+	const struct vnet *vn = vm->vnet;
+	const struct slot *s = &vn->slot[vm->assigned];
+
+	json_object_object_add(o, "vnet", jstr(vn->name));
+	json_object_object_add(o, "ip", vm_ip_json(vm));
+	json_object_object_add(o, "assignedInstance", jint(vm->assigned));
+	json_object_object_add(o, "instanceInUse",
+			       s->src >= 0 ? json_object_new_int(s->src)
+					   : NULL);
+	json_object_object_add(o, "table", jint(s->table));
+	json_object_object_add(o, "netns", jstr(vn->ns->name));
+	if (!detail)
+		return;
+	json_object_object_add(o, "rule", json_object_new_boolean(vm->rule_ok));
+	json_object_object_add(o, "routesApplied", jint((int64_t)s->applied.n));
+	json_object_object_add(o, "lastSeq", jint((int64_t)s->last_seq));
+	json_object_object_add(o, "lastError", jstr(s->last_error));
+	if (s->grace_deadline)
+		json_object_object_add(o, "graceRemainingSeconds",
+				       json_object_new_double(s->grace_deadline - now));
+}
+
+static struct json_object *slot_json(const struct slot *s, double now)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "table", jint(s->table));
+	json_object_object_add(o, "instanceInUse",
+			       s->src >= 0 ? json_object_new_int(s->src)
+					   : NULL);
+	json_object_object_add(o, "routesApplied", jint((int64_t)s->applied.n));
+	json_object_object_add(o, "routesSkipped", jint((int64_t)s->n_unprog));
+	json_object_object_add(o, "lastSeq", jint((int64_t)s->last_seq));
+	json_object_object_add(o, "lastError", jstr(s->last_error));
+	json_object_object_add(o, "programRuns", jint((int64_t)s->runs));
+	json_object_object_add(o, "routesAdded", jint((int64_t)s->added));
+	json_object_object_add(o, "routesReplaced", jint((int64_t)s->replaced));
+	json_object_object_add(o, "routesDeleted", jint((int64_t)s->deleted));
+	if (s->grace_deadline)
+		json_object_object_add(o, "graceRemainingSeconds",
+				       json_object_new_double(s->grace_deadline - now));
+	return o;
+}
 
 static struct json_object *status_json(struct agent *a)
 {
 	struct json_object *root = json_object_new_object();
 	struct json_object *agent = json_object_new_object();
-	struct json_object *vms = json_object_new_object();
+	struct json_object *vnets = json_object_new_object();
+	struct json_object *nss = json_object_new_object();
 	struct json_object *pubs = json_object_new_object();
 	double now = now_s();
+	size_t n_pre = 0;
 
-	json_object_object_add(agent, "name", json_object_new_string(a->opt.name));
-	json_object_object_add(agent, "socket",
-			       json_object_new_string(a->opt.socket));
+	json_object_object_add(agent, "name", jstr(a->opt.name));
+	json_object_object_add(agent, "socket", jstr(a->opt.socket));
 	json_object_object_add(agent, "protocolVersion",
 			       json_object_new_int(VRS_FABRIC_PROTOCOL_VERSION));
 	json_object_object_add(agent, "rtProtocol", json_object_new_int(VNET_RTPROT));
 	json_object_object_add(agent, "graceSeconds",
 			       json_object_new_double(a->opt.grace_s));
 	json_object_object_add(agent, "uptimeSeconds",
-			       json_object_new_int64((int64_t)(now - a->started)));
+			       jint((int64_t)(now - a->started)));
 	json_object_object_add(agent, "rejectedConnections",
-			       json_object_new_int64((int64_t)a->rejected));
+			       jint((int64_t)a->rejected));
 	json_object_object_add(agent, "evictedConnections",
-			       json_object_new_int64((int64_t)a->evicted));
+			       jint((int64_t)a->evicted));
 	json_object_object_add(agent, "refusedPeers",
-			       json_object_new_int64((int64_t)a->refused_peers));
-	{
-		size_t n_pre = 0;
-
-		for (size_t i = 0; i < PRE_HELLO_SLOTS; i++)
-			n_pre += a->pre[i] != NULL;
-		json_object_object_add(agent, "connectionsWithoutHello",
-				       json_object_new_int64((int64_t)n_pre));
-	}
+			       jint((int64_t)a->refused_peers));
+	for (size_t i = 0; i < PRE_HELLO_SLOTS; i++)
+		n_pre += a->pre[i] != NULL;
+	json_object_object_add(agent, "connectionsWithoutHello",
+			       jint((int64_t)n_pre));
 	json_object_object_add(agent, "decodeBudget",
-			       json_object_new_int64((int64_t)a->opt.decode_budget));
+			       jint((int64_t)a->opt.decode_budget));
+	json_object_object_add(agent, "nexthopCompat",
+			       jstr(a->opt.nexthop_compat_keep ? "keep" : "off"));
+	json_object_object_add(agent, "statusQueries",
+			       jint((int64_t)a->status_queries));
 	json_object_object_add(root, "agent", agent);
+	json_object_object_add(root, "protocolVersion",
+			       json_object_new_int(VRS_FABRIC_PROTOCOL_VERSION));
 
-	for (size_t i = 0; i < a->n_vms; i++) {
-		struct vm *vm = &a->vms[i];
+	for (size_t i = 0; i < a->n_vnets; i++) {
+		const struct vnet *vn = &a->vnets[i];
+		struct json_object *o = json_object_new_object();
+		struct json_object *t = json_object_new_array();
+		struct json_object *sl = json_object_new_array();
+
+		json_object_object_add(o, "netns", jstr(vn->ns->name));
+		json_object_array_add(t, jint(vn->slot[0].table));
+		json_object_array_add(t, jint(vn->slot[1].table));
+		json_object_object_add(o, "tables", t);
+		json_object_object_add(o, "metric", jint(vn->metric));
+		json_object_object_add(o, "rulePref", jint(vn->rule_pref));
+		json_object_object_add(o, "vms", jint((int64_t)vn->n_vms));
+		for (int s = 0; s < 2; s++)
+			json_object_array_add(sl, slot_json(&vn->slot[s], now));
+		json_object_object_add(o, "slots", sl);
+		for (int s = 0; s < 2; s++) {
+			char key[24];
+
+			snprintf(key, sizeof(key), "routesFromInstance%d", s);
+			json_object_object_add(o, key,
+					       vn->have[s] ? jint((int64_t)vn->src[s].n)
+							   : NULL);
+		}
+		json_object_object_add(vnets, vn->name, o);
+	}
+	json_object_object_add(root, "vnets", vnets);
+
+	for (size_t i = 0; i < a->n_ns; i++) {
+		const struct nsx *ns = &a->ns[i];
 		struct json_object *o = json_object_new_object();
 
-		json_object_object_add(o, "netns", json_object_new_string(vm->netns));
-		json_object_object_add(o, "table", json_object_new_int64(vm->table));
-		json_object_object_add(o, "assignedInstance",
-				       json_object_new_int(vm->assigned));
-		json_object_object_add(o, "instanceInUse",
-				       vm->in_use >= 0 ? json_object_new_int(vm->in_use)
-						       : NULL);
-		json_object_object_add(o, "routesApplied",
-				       json_object_new_int64((int64_t)vm->applied.n));
-		json_object_object_add(o, "routesSkipped",
-				       json_object_new_int64((int64_t)vm->n_skipped));
-		json_object_object_add(o, "lastSeq",
-				       json_object_new_int64((int64_t)vm->last_seq));
-		json_object_object_add(o, "lastError",
-				       json_object_new_string(vm->last_error));
-		json_object_object_add(o, "programRuns",
-				       json_object_new_int64((int64_t)vm->runs));
-		json_object_object_add(o, "routesAdded",
-				       json_object_new_int64((int64_t)vm->added));
-		json_object_object_add(o, "routesReplaced",
-				       json_object_new_int64((int64_t)vm->replaced));
-		json_object_object_add(o, "routesDeleted",
-				       json_object_new_int64((int64_t)vm->deleted));
-		if (vm->grace_deadline)
-			json_object_object_add(o, "graceRemainingSeconds",
-					       json_object_new_double(vm->grace_deadline - now));
-		json_object_object_add(vms, vm->name, o);
+		json_object_object_add(o, "synced", json_object_new_boolean(ns->open && ns->synced));
+		json_object_object_add(o, "rulesSynced",
+				       json_object_new_boolean(ns->rules_synced));
+		json_object_object_add(o, "nexthopGroups", jint((int64_t)ns->n_grp));
+		json_object_object_add(o, "nexthops", jint((int64_t)ns->n_gw));
+		json_object_object_add(o, "groupReplaces",
+				       jint((int64_t)ns->group_replaces));
+		json_object_object_add(o, "vms", jint((int64_t)ns->n_vms));
+		json_object_object_add(o, "rulesAdded", jint((int64_t)ns->rules_added));
+		json_object_object_add(o, "rulesDeleted",
+				       jint((int64_t)ns->rules_deleted));
+		json_object_object_add(o, "nexthopCompatMode",
+				       ns->compat_mode < 0 ? NULL
+				       : json_object_new_int(ns->compat_mode));
+		json_object_object_add(o, "lastError", jstr(ns->last_error));
+		json_object_object_add(nss, ns->name, o);
 	}
-	json_object_object_add(root, "vms", vms);
+	json_object_object_add(root, "netns", nss);
+	json_object_object_add(root, "nexthopGroups",
+			       jint((int64_t)prog_count_groups(a)));
+	json_object_object_add(root, "nexthops",
+			       jint((int64_t)prog_count_gateways(a)));
+	json_object_object_add(root, "vmCount", jint((int64_t)a->n_vms));
+	if (a->n_vms <= VNET_STATUS_MAX_VMS) {
+		struct json_object *vms = json_object_new_object();
+
+		for (size_t i = 0; i < a->n_vms; i++) {
+			struct json_object *o = json_object_new_object();
+
+			vm_fields(o, &a->vms[i], now, true);
+			json_object_object_add(vms, a->vms[i].name, o);
+		}
+		json_object_object_add(root, "vms", vms);
+	}
 
 	for (int i = 0; i < 2; i++) {
-		struct inst *in = &a->inst[i];
+		const struct inst *in = &a->inst[i];
 		struct json_object *o = json_object_new_object();
+		struct json_object *down = json_object_new_array();
 		char key[4];
+		size_t tables = 0, routes = 0;
 
+		for (size_t j = 0; j < a->n_vnets; j++)
+			if (a->vnets[j].have[i]) {
+				tables++;
+				routes += a->vnets[j].src[i].n;
+			}
+		for (size_t j = 0; j < in->down.cap && down; j++) {
+			char ip[INET6_ADDRSTRLEN];
+
+			if (!in->down.used[j])
+				continue;
+			if (json_object_array_length(down) >= 64)
+				break;
+			if (inet_ntop(in->down.e[j].family, in->down.e[j].addr,
+				      ip, sizeof(ip)))
+				json_object_array_add(down, jstr(ip));
+		}
 		snprintf(key, sizeof(key), "%d", i);
 		json_object_object_add(o, "connected",
 				       json_object_new_boolean(in->conn != NULL));
-		json_object_object_add(o, "instanceName",
-				       json_object_new_string(in->name));
-		json_object_object_add(o, "lastSeq",
-				       json_object_new_int64((int64_t)in->last_seq));
-		json_object_object_add(o, "messages",
-				       json_object_new_int64((int64_t)in->messages));
-		json_object_object_add(o, "errors",
-				       json_object_new_int64((int64_t)in->errors));
-		json_object_object_add(o, "connects",
-				       json_object_new_int64((int64_t)in->connects));
-		json_object_object_add(o, "unknownVms",
-				       json_object_new_int64((int64_t)in->unknown_vms));
-		json_object_object_add(o, "lastError",
-				       json_object_new_string(in->last_error));
+		json_object_object_add(o, "synced",
+				       json_object_new_boolean(in->conn && in->synced));
+		json_object_object_add(o, "instanceName", jstr(in->name));
+		json_object_object_add(o, "lastSeq", jint((int64_t)in->last_seq));
+		json_object_object_add(o, "messages", jint((int64_t)in->messages));
+		json_object_object_add(o, "snapshots", jint((int64_t)in->snapshots));
+		json_object_object_add(o, "updates", jint((int64_t)in->updates));
+		json_object_object_add(o, "errors", jint((int64_t)in->errors));
+		json_object_object_add(o, "connects", jint((int64_t)in->connects));
+		json_object_object_add(o, "tables", jint((int64_t)tables));
+		json_object_object_add(o, "routes", jint((int64_t)routes));
+		json_object_object_add(o, "unknownVnets",
+				       jint((int64_t)in->unknown_vnets));
+		json_object_object_add(o, "withdrawnUnknown",
+				       jint((int64_t)in->withdrawn_unknown));
+		json_object_object_add(o, "nexthopsDownCount",
+				       jint((int64_t)in->down.n));
+		json_object_object_add(o, "nexthopsDown", down);
+		json_object_object_add(o, "lastError", jstr(in->last_error));
 		json_object_object_add(pubs, key, o);
 	}
 	json_object_object_add(root, "publishers", pubs);
 	return root;
 }
 
-static void on_status(struct agent *a)
+/* The answer to "vm NAME". */
+static struct json_object *vm_json(struct agent *a, const char *name)
+{
+	struct json_object *o = json_object_new_object();
+	const struct vm *vm = vm_find(a, name);
+
+	json_object_object_add(o, "vm", jstr(name));
+	if (vm)
+		vm_fields(o, vm, now_s(), false);
+	json_object_object_add(o, "found", json_object_new_boolean(vm != NULL));
+	return o;
+}
+
+static void sconn_close(struct agent *a, struct sconn *sc)
+{
+	for (size_t i = 0; i < STATUS_SLOTS; i++)
+		if (status_conns[i] == sc)
+			status_conns[i] = NULL;
+	epoll_ctl(a->epfd, EPOLL_CTL_DEL, sc->fd, NULL);
+	close(sc->fd);
+	free(sc);
+}
+
+/* Answers the request read so far (a line, or nothing: full status). */
+static void sconn_answer(struct agent *a, struct sconn *sc)
 {
 	struct timeval tv = { .tv_sec = 2 };
 	struct json_object *j;
 	const char *s;
+	char *line = sc->line, *e;
 	size_t len, off = 0;
-	long uid;
-	int fd, fl;
 
-	fd = accept4(a->sfd, NULL, NULL, SOCK_CLOEXEC);
+	sc->line[sc->len < STATUS_LINE ? sc->len : STATUS_LINE - 1] = '\0';
+	line += strspn(line, " \t");
+	e = line + strcspn(line, "\r\n");
+	while (e > line && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	*e = '\0';
+	a->status_queries++;
+	if (!*line || !strcmp(line, "status")) {
+		j = status_json(a);
+	} else if (!strncmp(line, "vm ", 3)) {
+		const char *name = line + 3 + strspn(line + 3, " \t");
+
+		j = vm_json(a, name);
+	} else {
+		j = json_object_new_object();
+		json_object_object_add(j, "error",
+				       jstr("unknown request: send \"status\" or \"vm NAME\""));
+	}
+	fcntl(sc->fd, F_SETFL, fcntl(sc->fd, F_GETFL) & ~O_NONBLOCK);
+	setsockopt(sc->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	s = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
+						      JSON_C_TO_STRING_NOSLASHESCAPE |
+						      JSON_C_TO_STRING_SPACED);
+	len = strlen(s);
+	while (off < len) {
+		ssize_t n = send(sc->fd, s + off, len - off, MSG_NOSIGNAL);
+
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	send(sc->fd, "\n", 1, MSG_NOSIGNAL);
+	json_object_put(j);
+	sconn_close(a, sc);
+}
+
+static void sconn_read(struct agent *a, struct sconn *sc)
+{
+	for (;;) {
+		ssize_t n = recv(sc->fd, sc->line + sc->len,
+				 STATUS_LINE - 1 - sc->len, MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {	/* EOF (or error): what came is the request */
+			sconn_answer(a, sc);
+			return;
+		}
+		sc->len += (size_t)n;
+		if (memchr(sc->line, '\n', sc->len) ||
+		    sc->len >= STATUS_LINE - 1) {
+			sconn_answer(a, sc);
+			return;
+		}
+	}
+}
+
+static bool peer_allowed(const struct agent *a, int fd, long *uid);
+
+static void on_status(struct agent *a)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct sconn *sc;
+	size_t slot = STATUS_SLOTS, oldest = 0;
+	long uid;
+	int fd;
+
+	fd = accept4(a->sfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0)
 		return;
 	if (!peer_allowed(a, fd, &uid)) {
@@ -1297,29 +1403,44 @@ static void on_status(struct agent *a)
 		close(fd);
 		return;
 	}
-	fl = fcntl(fd, F_GETFL);
-	fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	j = status_json(a);
-	s = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE |
-						      JSON_C_TO_STRING_SPACED);
-	len = strlen(s);
-	while (off < len) {
-		ssize_t n = send(fd, s + off, len - off, MSG_NOSIGNAL);
-
-		if (n <= 0)
+	for (size_t i = 0; i < STATUS_SLOTS; i++) {
+		if (!status_conns[i]) {
+			slot = i;
 			break;
-		off += (size_t)n;
+		}
+		if (status_conns[i]->opened < status_conns[oldest]->opened)
+			oldest = i;
 	}
-	send(fd, "\n", 1, MSG_NOSIGNAL);
-	json_object_put(j);
-	close(fd);
+	if (slot == STATUS_SLOTS) {
+		/* Full: the oldest gets its answer now. */
+		sconn_answer(a, status_conns[oldest]);
+		slot = oldest;
+	}
+	sc = calloc(1, sizeof(*sc));
+	if (!sc) {
+		close(fd);
+		return;
+	}
+	sc->kind = K_STATUS;
+	sc->fd = fd;
+	sc->opened = now_s();
+	ev.data.ptr = sc;
+	if (epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		close(fd);
+		free(sc);
+		return;
+	}
+	status_conns[slot] = sc;
+	sconn_read(a, sc);
 }
 
-static int status_client(const char *path)
+/* Client side: sends the request, shuts down writing, prints the answer.
+ * Returns 0 when the agent answered. */
+static int status_client(const char *path, const char *vm)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	char buf[65536];
+	char buf[65536], req[STATUS_LINE];
+	size_t got = 0;
 	ssize_t n;
 	int fd;
 
@@ -1337,11 +1458,22 @@ static int status_client(const char *path)
 			close(fd);
 		return 1;
 	}
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
+	snprintf(req, sizeof(req), vm ? "vm %s\n" : "status\n", vm);
+	if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0) {
+		fprintf(stderr, "vnet-agent: send to %s: %s\n", path,
+			strerror(errno));
+		close(fd);
+		return 1;
+	}
+	shutdown(fd, SHUT_WR);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		fwrite(buf, 1, (size_t)n, stdout);
+		got += (size_t)n;
+	}
 	close(fd);
-	return 0;
+	return got ? 0 : 1;
 }
+
 
 /* ------------------------------------------------------------------ */
 /* Timers, setup, teardown                                            */
@@ -1383,16 +1515,11 @@ static void on_tick(struct agent *a)
 	for (size_t i = 0; i < PRE_HELLO_SLOTS; i++)
 		if (a->pre[i])
 			check_timeout(a, a->pre[i], now);
-	for (size_t i = 0; i < a->n_vms; i++) {
-		struct vm *vm = &a->vms[i];
-
-		if (vm->grace_deadline && now >= vm->grace_deadline)
-			vm_select(a, vm, now);
-		else if (vm->dirty && now >= vm->next_retry) {
-			vm->next_retry = now + RETRY_S;
-			vm_select(a, vm, now);
-		}
-	}
+	for (size_t i = 0; i < STATUS_SLOTS; i++)
+		if (status_conns[i] &&
+		    now - status_conns[i]->opened > STATUS_WAIT_S)
+			sconn_answer(a, status_conns[i]);
+	prog_tick(a, now);
 }
 
 static int setup(struct agent *a)
@@ -1402,6 +1529,7 @@ static int setup(struct agent *a)
 	struct epoll_event ev = { .events = EPOLLIN };
 	char reason[VRS_FABRIC_REASON_LEN], spath[PATH_MAX_STATUS];
 	sigset_t mask;
+	double t0 = now_s();
 
 	a->epfd = epoll_create1(EPOLL_CLOEXEC);
 	sigemptyset(&mask);
@@ -1438,17 +1566,14 @@ static int setup(struct agent *a)
 	ev.data.ptr = &a->tfd;
 	epoll_ctl(a->epfd, EPOLL_CTL_ADD, a->tfd, &ev);
 
-	/* Reconcile: read what a previous run left; keep it for the grace
-	 * period, then the first snapshot diffs against it. */
-	for (size_t i = 0; i < a->n_vms; i++) {
-		struct vm *vm = &a->vms[i];
-
-		vm->in_use = -1;
-		vm->assigned = (int)(vnet_vm_hash(vm->name) % 2);
-		vm_select(a, vm, now_s());
-	}
-	vnet_log(VLOG_INFO, "listening on %s (status %s), %zu VMs, grace %.0f s",
-		 a->opt.socket, spath, a->n_vms, a->opt.grace_s);
+	/* Reconcile: read what a previous run left (objects, routes, VM
+	 * rules); routes are kept for the grace period, then the first
+	 * snapshot diffs against them. */
+	prog_start(a);
+	vnet_log(VLOG_INFO,
+		 "listening on %s (status %s), %zu VNets in %zu namespaces, %zu VMs, grace %.0f s, ready in %.3f s",
+		 a->opt.socket, spath, a->n_vnets, a->n_ns, a->n_vms,
+		 a->opt.grace_s, now_s() - t0);
 	return 0;
 }
 
@@ -1456,6 +1581,7 @@ static void teardown(struct agent *a)
 {
 	char spath[PATH_MAX_STATUS];
 
+	a->stop = true;
 	for (int i = 0; i < 2; i++)
 		if (a->inst[i].conn)
 			conn_close(a, a->inst[i].conn, VRS_ERR_SHUTDOWN,
@@ -1464,29 +1590,12 @@ static void teardown(struct agent *a)
 		if (a->pre[i])
 			conn_close(a, a->pre[i], VRS_ERR_SHUTDOWN,
 				   "agent shutting down");
-	for (size_t i = 0; i < a->n_vms; i++) {
-		struct vm *vm = &a->vms[i];
-
-		if (a->opt.flush_on_exit && vm->nl_open && vm->applied.n) {
-			struct vnl_result res;
-
-			vnl_delete(&vm->nl, vm->table, vm->metric, &vm->applied,
-				   &res);
-			vnet_log(res.failed ? VLOG_ERR : VLOG_INFO,
-				 "vm %s: flushed %zu routes on exit%s%s",
-				 vm->name, vm->applied.n,
-				 res.failed ? ", first error: " : "",
-				 res.failed ? res.first_error : "");
-		}
-		for (int k = 0; k < 2; k++)
-			vrs_fabric_rset_free(&vm->want[k]);
-		vrs_fabric_rset_free(&vm->applied);
-		vrs_fabric_rset_free(&vm->foreign);
-		if (vm->nl_open)
-			vnl_close(&vm->nl);
-	}
-	free(a->vms);
-	free(a->vm_idx);
+	for (size_t i = 0; i < STATUS_SLOTS; i++)
+		if (status_conns[i])
+			sconn_close(a, status_conns[i]);
+	if (a->opt.flush_on_exit)
+		prog_flush(a);
+	prog_fini(a);
 	if (a->lfd >= 0) {
 		close(a->lfd);
 		unlink(a->opt.socket);
@@ -1551,6 +1660,8 @@ static void run(struct agent *a)
 					/* may have been closed earlier in
 					 * this round */
 					conn_read(a, p);
+				} else if (sconn_alive(p)) {
+					sconn_read(a, p);
 				}
 			}
 			if (a->stop)
@@ -1562,11 +1673,179 @@ static void run(struct agent *a)
 /* ------------------------------------------------------------------ */
 /* Options                                                            */
 
-int vnet_agent_add_vm(struct vnet_agent_opts *o, const char *spec, char *reason,
-		      size_t rlen)
+static uint32_t *name_index_grow(uint32_t *idx, size_t *cap, size_t n,
+				 const void *base, size_t stride)
+{
+	size_t nc = pow2_at_least(n * 2 + 2);
+	uint32_t *t;
+
+	if (*cap >= (n + 1) * 2)
+		return idx;
+	t = calloc(nc, sizeof(*t));
+	if (!t)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const char *name = (const char *)base + i * stride;
+		size_t h = vnet_vm_hash(name) & (nc - 1);
+
+		while (t[h])
+			h = (h + 1) & (nc - 1);
+		t[h] = (uint32_t)i + 1;
+	}
+	free(idx);
+	*cap = nc;
+	return t;
+}
+
+/* Index of name in a name index (names at offset 0 of each element). */
+static bool name_index_has(const uint32_t *idx, size_t cap, const char *name,
+			   const void *base, size_t stride, size_t *slot)
+{
+	size_t h;
+
+	if (!cap)
+		return false;
+	for (h = vnet_vm_hash(name) & (cap - 1); idx[h]; h = (h + 1) & (cap - 1))
+		if (!strcmp((const char *)base + (idx[h] - 1) * stride, name))
+			return true;
+	if (slot)
+		*slot = h;
+	return false;
+}
+
+static int parse_u32(const char *s, uint32_t *v)
+{
+	unsigned long val;
+	char *end;
+
+	errno = 0;
+	val = strtoul(s, &end, 10);
+	if (errno || end == s || *end || val > UINT32_MAX || s[0] == '-')
+		return -1;
+	*v = (uint32_t)val;
+	return 0;
+}
+
+static bool table_ok(uint32_t t)
+{
+	/* unspec, default, main, local are the kernel's */
+	return t && t != 253 && t != 254 && t != 255;
+}
+
+int vnet_agent_add_vnet(struct vnet_agent_opts *o, const char *spec,
+			char *reason, size_t rlen)
 {
 	char buf[256], *eq, *opt, *save = NULL;
-	struct vnet_vm_spec *v, *n;
+	struct vnet_vnet_spec v = { .rule_pref = VNET_RULE_PREF_DEFAULT };
+	bool tables = false;
+	size_t slot = 0;
+
+	if (strlen(spec) >= sizeof(buf)) {
+		snprintf(reason, rlen, "--vnet '%.32s...' is too long", spec);
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", spec);
+	eq = strchr(buf, '=');
+	if (!eq) {
+		snprintf(reason, rlen,
+			 "--vnet '%s': expected NAME=NETNS,tables=T0:T1[,metric=M][,rule-pref=P]",
+			 spec);
+		return -1;
+	}
+	*eq = '\0';
+	opt = strtok_r(eq + 1, ",", &save);
+	if (!vrs_fabric_name_valid(buf) || !opt ||
+	    (strcmp(opt, ".") && !vrs_fabric_name_valid(opt))) {
+		snprintf(reason, rlen,
+			 "--vnet '%s': VNet or netns name invalid (1..64 of A-Z a-z 0-9 . _ : -; netns '.' = the agent's own)",
+			 spec);
+		return -1;
+	}
+	snprintf(v.name, sizeof(v.name), "%.64s", buf);
+	snprintf(v.netns, sizeof(v.netns), "%.64s", opt);
+	while ((opt = strtok_r(NULL, ",", &save))) {
+		if (!strncmp(opt, "tables=", 7)) {
+			char *colon = strchr(opt + 7, ':');
+
+			if (!colon) {
+				snprintf(reason, rlen,
+					 "--vnet '%s': tables=T0:T1 (two routing tables, one per route-server instance)",
+					 spec);
+				return -1;
+			}
+			*colon = '\0';
+			if (parse_u32(opt + 7, &v.tables[0]) < 0 ||
+			    parse_u32(colon + 1, &v.tables[1]) < 0 ||
+			    !table_ok(v.tables[0]) || !table_ok(v.tables[1]) ||
+			    v.tables[0] == v.tables[1]) {
+				snprintf(reason, rlen,
+					 "--vnet '%s': tables must be two different numbers 1..4294967295, not 253, 254 or 255",
+					 spec);
+				return -1;
+			}
+			tables = true;
+		} else if (!strncmp(opt, "metric=", 7)) {
+			if (parse_u32(opt + 7, &v.metric) < 0) {
+				snprintf(reason, rlen,
+					 "--vnet '%s': metric must be 0..4294967295",
+					 spec);
+				return -1;
+			}
+		} else if (!strncmp(opt, "rule-pref=", 10)) {
+			if (parse_u32(opt + 10, &v.rule_pref) < 0 ||
+			    v.rule_pref < 1 || v.rule_pref > 32765) {
+				snprintf(reason, rlen,
+					 "--vnet '%s': rule-pref must be 1..32765",
+					 spec);
+				return -1;
+			}
+		} else {
+			snprintf(reason, rlen,
+				 "--vnet '%s': unknown option '%s' (tables=, metric=, rule-pref=)",
+				 spec, opt);
+			return -1;
+		}
+	}
+	if (!tables) {
+		snprintf(reason, rlen,
+			 "--vnet '%s': tables=T0:T1 is required", spec);
+		return -1;
+	}
+	if (name_index_has(o->vnet_idx, o->vnet_idx_cap, v.name, o->vnets,
+			   sizeof(*o->vnets), NULL)) {
+		snprintf(reason, rlen, "vnet %s configured twice", v.name);
+		return -1;
+	}
+	if (o->n_vnets == o->cap_vnets) {
+		size_t cap = o->cap_vnets ? o->cap_vnets * 2 : 16;
+		struct vnet_vnet_spec *n = realloc(o->vnets, cap * sizeof(*n));
+
+		if (!n)
+			goto oom;
+		o->vnets = n;
+		o->cap_vnets = cap;
+	}
+	o->vnets[o->n_vnets] = v;
+	o->vnet_idx = name_index_grow(o->vnet_idx, &o->vnet_idx_cap,
+				      o->n_vnets, o->vnets, sizeof(*o->vnets));
+	if (!o->vnet_idx)
+		goto oom;
+	name_index_has(o->vnet_idx, o->vnet_idx_cap, v.name, o->vnets,
+		       sizeof(*o->vnets), &slot);
+	o->vnet_idx[slot] = (uint32_t)++o->n_vnets;
+	return 0;
+oom:
+	snprintf(reason, rlen, "out of memory");
+	return -1;
+}
+
+int vnet_agent_add_vm(struct vnet_agent_opts *o, const char *spec,
+		      char *reason, size_t rlen)
+{
+	char buf[256], *eq, *opt, *save = NULL;
+	struct vnet_vm_spec v = { 0 };
+	bool ip = false, v1 = false;
+	size_t slot = 0;
 
 	if (strlen(spec) >= sizeof(buf)) {
 		snprintf(reason, rlen, "--vm '%.32s...' is too long", spec);
@@ -1575,61 +1854,167 @@ int vnet_agent_add_vm(struct vnet_agent_opts *o, const char *spec, char *reason,
 	snprintf(buf, sizeof(buf), "%s", spec);
 	eq = strchr(buf, '=');
 	if (!eq) {
-		snprintf(reason, rlen, "--vm '%s': expected NAME=NETNS[,table=N][,metric=M]",
+		snprintf(reason, rlen, "--vm '%s': expected NAME=VNET,ip=ADDR",
 			 spec);
 		return -1;
 	}
 	*eq = '\0';
-	n = realloc(o->vms, (o->n_vms + 1) * sizeof(*o->vms));
-	if (!n) {
-		snprintf(reason, rlen, "out of memory");
-		return -1;
-	}
-	o->vms = n;
-	v = &o->vms[o->n_vms];
-	memset(v, 0, sizeof(*v));
-	v->table = 254;
 	opt = strtok_r(eq + 1, ",", &save);
 	if (!vrs_fabric_name_valid(buf) || !opt ||
 	    (strcmp(opt, ".") && !vrs_fabric_name_valid(opt))) {
-		snprintf(reason, rlen, "--vm '%s': VM or netns name invalid", spec);
+		snprintf(reason, rlen,
+			 "--vm '%s': VM or VNet name invalid (1..64 of A-Z a-z 0-9 . _ : -)",
+			 spec);
 		return -1;
 	}
-	snprintf(v->name, sizeof(v->name), "%.64s", buf);
-	snprintf(v->netns, sizeof(v->netns), "%.64s", opt);
+	snprintf(v.name, sizeof(v.name), "%.64s", buf);
+	snprintf(v.vnet, sizeof(v.vnet), "%.64s", opt);
 	while ((opt = strtok_r(NULL, ",", &save))) {
-		char *end;
-		unsigned long val;
-
-		if (!strncmp(opt, "table=", 6) || !strncmp(opt, "metric=", 7)) {
-			bool table = opt[0] == 't';
-
-			errno = 0;
-			val = strtoul(opt + (table ? 6 : 7), &end, 10);
-			if (errno || *end || val > UINT32_MAX ||
-			    (table && (val == 0 || val == 255))) {
-				snprintf(reason, rlen, "--vm '%s': bad %s", spec,
-					 table ? "table (1..2^32-1, not 255)"
-					       : "metric");
+		if (!strncmp(opt, "ip=", 3)) {
+			if (inet_pton(AF_INET, opt + 3, v.addr) == 1) {
+				v.family = AF_INET;
+			} else if (inet_pton(AF_INET6, opt + 3, v.addr) == 1) {
+				v.family = AF_INET6;
+			} else {
+				snprintf(reason, rlen,
+					 "--vm '%s': ip '%s' is not an IPv4 or IPv6 address (the VM's NIC address, no /length)",
+					 spec, opt + 3);
 				return -1;
 			}
-			if (table)
-				v->table = (uint32_t)val;
-			else
-				v->metric = (uint32_t)val;
+			ip = true;
+		} else if (!strncmp(opt, "table=", 6) ||
+			   !strncmp(opt, "metric=", 7)) {
+			v1 = true;
 		} else {
-			snprintf(reason, rlen, "--vm '%s': unknown option '%s'",
-				 spec, opt);
+			snprintf(reason, rlen,
+				 "--vm '%s': unknown option '%s' (ip=)", spec,
+				 opt);
 			return -1;
 		}
 	}
-	for (size_t i = 0; i < o->n_vms; i++)
-		if (!strcmp(o->vms[i].name, v->name)) {
-			snprintf(reason, rlen, "vm %s configured twice", v->name);
-			return -1;
-		}
-	o->n_vms++;
+	if (v1 || !ip) {
+		snprintf(reason, rlen,
+			 "vm %s: v1 form; protocol 2 needs --vnet NAME=NETNS,tables=T0:T1 and --vm NAME=VNET,ip=ADDR",
+			 v.name);
+		return -1;
+	}
+	if (name_index_has(o->vm_idx, o->vm_idx_cap, v.name, o->vms,
+			   sizeof(*o->vms), NULL)) {
+		snprintf(reason, rlen, "vm %s configured twice", v.name);
+		return -1;
+	}
+	if (o->n_vms == o->cap_vms) {
+		size_t cap = o->cap_vms ? o->cap_vms * 2 : 64;
+		struct vnet_vm_spec *n = realloc(o->vms, cap * sizeof(*n));
+
+		if (!n)
+			goto oom;
+		o->vms = n;
+		o->cap_vms = cap;
+	}
+	o->vms[o->n_vms] = v;
+	o->vm_idx = name_index_grow(o->vm_idx, &o->vm_idx_cap, o->n_vms,
+				    o->vms, sizeof(*o->vms));
+	if (!o->vm_idx)
+		goto oom;
+	name_index_has(o->vm_idx, o->vm_idx_cap, v.name, o->vms,
+		       sizeof(*o->vms), &slot);
+	o->vm_idx[slot] = (uint32_t)++o->n_vms;
 	return 0;
+oom:
+	snprintf(reason, rlen, "out of memory");
+	return -1;
+}
+
+struct ipkey {
+	const char *netns;
+	uint8_t family;
+	uint8_t addr[16];
+};
+
+int vnet_agent_check_config(struct vnet_agent_opts *o, char *reason,
+			    size_t rlen)
+{
+	size_t cap = pow2_at_least((o->n_vms + o->n_vnets * 2) * 2 + 2);
+	struct {
+		uint32_t h;
+		const char *netns;
+		uint8_t family;
+		uint8_t addr[16];
+		uint32_t table;
+		const char *who;
+		bool used;
+	} *t = calloc(cap, sizeof(*t));
+	int rc = -1;
+
+	if (!t) {
+		snprintf(reason, rlen, "out of memory");
+		return -1;
+	}
+	/* (netns, table) once; (netns, VM address) once */
+	for (size_t i = 0; i < o->n_vnets * 2 + o->n_vms; i++) {
+		const char *netns, *who;
+		uint8_t family = 0, addr[16] = { 0 };
+		uint32_t table = 0, h;
+		size_t j;
+
+		if (i < o->n_vnets * 2) {
+			const struct vnet_vnet_spec *v = &o->vnets[i / 2];
+
+			netns = v->netns;
+			table = v->tables[i % 2];
+			who = v->name;
+		} else {
+			const struct vnet_vm_spec *vm = &o->vms[i - o->n_vnets * 2];
+			size_t vi;
+
+			if (!name_index_has(o->vnet_idx, o->vnet_idx_cap,
+					    vm->vnet, o->vnets,
+					    sizeof(*o->vnets), NULL)) {
+				snprintf(reason, rlen,
+					 "vm %s: vnet %s is not configured (--vnet %s=NETNS,tables=T0:T1)",
+					 vm->name, vm->vnet, vm->vnet);
+				goto out;
+			}
+			for (vi = vnet_vm_hash(vm->vnet) & (o->vnet_idx_cap - 1);
+			     strcmp(o->vnets[o->vnet_idx[vi] - 1].name, vm->vnet);
+			     vi = (vi + 1) & (o->vnet_idx_cap - 1))
+				;
+			netns = o->vnets[o->vnet_idx[vi] - 1].netns;
+			family = vm->family;
+			memcpy(addr, vm->addr, 16);
+			who = vm->name;
+		}
+		h = vnet_vm_hash(netns) ^ (table * 2654435761u) ^ family;
+		for (size_t k = 0; k < 16; k++)
+			h = (h ^ addr[k]) * 16777619u;
+		for (j = h & (cap - 1); t[j].used; j = (j + 1) & (cap - 1)) {
+			if (t[j].h != h || strcmp(t[j].netns, netns) ||
+			    t[j].table != table || t[j].family != family ||
+			    memcmp(t[j].addr, addr, 16))
+				continue;
+			if (table)
+				snprintf(reason, rlen,
+					 "vnet %s: table %u of netns %s is already a slot table of vnet %s",
+					 who, table, netns, t[j].who);
+			else
+				snprintf(reason, rlen,
+					 "vm %s: its address is already vm %s's in netns %s",
+					 who, t[j].who, netns);
+			goto out;
+		}
+		t[j].used = true;
+		t[j].h = h;
+		t[j].netns = netns;
+		t[j].table = table;
+		t[j].family = family;
+		memcpy(t[j].addr, addr, 16);
+		t[j].who = who;
+	}
+	rc = 0;
+out:
+	free(t);
+	return rc;
 }
 
 int vnet_agent_load_config(struct vnet_agent_opts *o, const char *path,
@@ -1645,6 +2030,7 @@ int vnet_agent_load_config(struct vnet_agent_opts *o, const char *path,
 	}
 	while (fgets(line, sizeof(line), f)) {
 		char *p = line, *e;
+		int rc;
 
 		ln++;
 		p += strspn(p, " \t");
@@ -1654,11 +2040,16 @@ int vnet_agent_load_config(struct vnet_agent_opts *o, const char *path,
 		*e = '\0';
 		if (!*p)
 			continue;
-		if (!strncmp(p, "vm ", 3)) {
-			p += 3;
-			p += strspn(p, " \t");
+		if (!strncmp(p, "vnet ", 5) || !strncmp(p, "vnet\t", 5)) {
+			p += 5 + strspn(p + 5, " \t");
+			rc = vnet_agent_add_vnet(o, p, sub, sizeof(sub));
+		} else {
+			/* "vm SPEC" (a bare SPEC is a v1 VM line) */
+			if (!strncmp(p, "vm ", 3) || !strncmp(p, "vm\t", 3))
+				p += 3 + strspn(p + 3, " \t");
+			rc = vnet_agent_add_vm(o, p, sub, sizeof(sub));
 		}
-		if (vnet_agent_add_vm(o, p, sub, sizeof(sub)) < 0) {
+		if (rc < 0) {
 			snprintf(reason, rlen, "config %s line %u: %s", path, ln,
 				 sub);
 			fclose(f);
@@ -1669,43 +2060,68 @@ int vnet_agent_load_config(struct vnet_agent_opts *o, const char *path,
 	return 0;
 }
 
+void vnet_agent_opts_free(struct vnet_agent_opts *o)
+{
+	free(o->vnets);
+	free(o->vms);
+	free(o->vnet_idx);
+	free(o->vm_idx);
+	o->vnets = NULL;
+	o->vms = NULL;
+	o->vnet_idx = o->vm_idx = NULL;
+	o->n_vnets = o->n_vms = o->cap_vnets = o->cap_vms = 0;
+	o->vnet_idx_cap = o->vm_idx_cap = 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vnet-agent [options] --vm NAME=NETNS[,table=N][,metric=M] ...\n"
-		"       vnet-agent --status [--socket PATH]\n"
+		"usage: vnet-agent [options] --vnet NAME=NETNS,tables=T0:T1 ... --vm NAME=VNET,ip=ADDR ...\n"
+		"       vnet-agent --status [--socket PATH] [--vm NAME]\n"
 		"  --socket PATH     publisher socket (default %s); status on PATH.status\n"
-		"  --vm SPEC         VM NAME programmed into /run/netns/NETNS (repeatable;\n"
-		"                    NETNS '.' = the agent's own namespace)\n"
-		"  --config FILE     one VM SPEC per line ('vm ' prefix optional, # comments)\n"
-		"  --grace SECONDS   keep a VM's last routes this long when no instance\n"
-		"                    has data for it (default 30), then withdraw\n"
+		"  --vnet SPEC       NAME=NETNS,tables=T0:T1[,metric=M][,rule-pref=P]: a VNet\n"
+		"                    whose two slot tables T0 (from route-server instance 0)\n"
+		"                    and T1 (instance 1) live in /run/netns/NETNS ('.' = the\n"
+		"                    agent's own namespace); rule-pref default %u (repeatable)\n"
+		"  --vm SPEC         NAME=VNET,ip=ADDR: a VM (its NIC address), bound to the\n"
+		"                    table of slot fnv1a32(NAME) %% 2 by a rule 'from ADDR'\n"
+		"                    (repeatable); with --status: ask about that VM only\n"
+		"  --config FILE     'vnet SPEC' and 'vm SPEC' lines (# comments)\n"
+		"  --grace SECONDS   keep a slot table's routes this long when no instance\n"
+		"                    has a table for its VNet (default 30), then withdraw\n"
+		"  --nexthop-compat keep|off  net.ipv4.nexthop_compat_mode of the VNet\n"
+		"                    namespaces: off (default) sets 0 in every named one (a\n"
+		"                    group change then costs no per-route work); keep leaves it\n"
 		"  --name NAME       agent name sent in Hello (default vnet-agent)\n"
 		"  --max-frame BYTES largest accepted frame (default %u, max %u)\n"
 		"  --decode-budget BYTES  memory one frame's decode may use\n"
 		"                    (default %u); a frame needing more is refused\n"
-		"  --max-stage-vms N, --max-stage-routes N  caps of a chunked\n"
+		"  --max-stage-tables N, --max-stage-routes N  caps of a chunked\n"
 		"                    snapshot being staged (default %u, %u)\n"
-		"  --flush-on-exit   delete the owned routes on SIGTERM\n"
+		"  --flush-on-exit   delete the owned routes, nexthops and rules on SIGTERM\n"
 		"  --allow-user USER also accept publishers running as USER (e.g. frr,\n"
 		"                    the user bgpd runs as); socket becomes 0660 root:USER's group\n"
-		"  --status          print the agent's status JSON and exit\n"
+		"  --status          print the agent's status JSON (or one VM's) and exit\n"
 		"  -v, --verbose     debug logging; -q, --quiet: errors only\n",
-		VNET_DEFAULT_SOCKET, VRS_FABRIC_MAX_FRAME_DEFAULT,
-		VRS_FABRIC_MAX_FRAME_LIMIT, VNET_DECODE_BUDGET_DEFAULT,
-		VNET_STAGE_MAX_VMS_DEFAULT, VNET_STAGE_MAX_ROUTES_DEFAULT);
+		VNET_DEFAULT_SOCKET, VNET_RULE_PREF_DEFAULT,
+		VRS_FABRIC_MAX_FRAME_DEFAULT, VRS_FABRIC_MAX_FRAME_LIMIT,
+		VNET_DECODE_BUDGET_DEFAULT, VNET_STAGE_MAX_TABLES_DEFAULT,
+		VNET_STAGE_MAX_ROUTES_DEFAULT);
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{ "socket", required_argument, NULL, 's' },
+		{ "vnet", required_argument, NULL, 'N' },
 		{ "vm", required_argument, NULL, 'm' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "grace", required_argument, NULL, 'g' },
+		{ "nexthop-compat", required_argument, NULL, 'C' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "max-frame", required_argument, NULL, 'F' },
 		{ "decode-budget", required_argument, NULL, 'B' },
+		{ "max-stage-tables", required_argument, NULL, 'V' },
 		{ "max-stage-vms", required_argument, NULL, 'V' },
 		{ "max-stage-routes", required_argument, NULL, 'R' },
 		{ "flush-on-exit", no_argument, NULL, 'x' },
@@ -1719,6 +2135,7 @@ int main(int argc, char **argv)
 	struct agent a = { .lfd = -1, .sfd = -1, .sigfd = -1, .tfd = -1,
 			   .epfd = -1 };
 	char reason[VRS_FABRIC_REASON_LEN];
+	const char *status_vm = NULL;
 	bool status = false;
 	int c, rc = 1;
 	char *end;
@@ -1729,15 +2146,28 @@ int main(int argc, char **argv)
 	a.opt.grace_s = 30;
 	a.opt.max_frame = VRS_FABRIC_MAX_FRAME_DEFAULT;
 	a.opt.decode_budget = VNET_DECODE_BUDGET_DEFAULT;
-	a.opt.stage_max_vms = VNET_STAGE_MAX_VMS_DEFAULT;
+	a.opt.stage_max_tables = VNET_STAGE_MAX_TABLES_DEFAULT;
 	a.opt.stage_max_routes = VNET_STAGE_MAX_ROUTES_DEFAULT;
 	snprintf(a.opt.name, sizeof(a.opt.name), "vnet-agent");
+	/* --status --vm NAME names a VM to ask about, not one to serve. */
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--status"))
+			status = true;
 	while ((c = getopt_long(argc, argv, "vqh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			a.opt.socket = optarg;
 			break;
+		case 'N':
+			if (vnet_agent_add_vnet(&a.opt, optarg, reason,
+						sizeof(reason)) < 0)
+				goto badopt;
+			break;
 		case 'm':
+			if (status) {
+				status_vm = optarg;
+				break;
+			}
 			if (vnet_agent_add_vm(&a.opt, optarg, reason,
 					      sizeof(reason)) < 0)
 				goto badopt;
@@ -1755,6 +2185,14 @@ int main(int argc, char **argv)
 				goto badopt;
 			}
 			break;
+		case 'C':
+			if (!strcmp(optarg, "keep") || !strcmp(optarg, "off")) {
+				a.opt.nexthop_compat_keep = optarg[0] == 'k';
+				break;
+			}
+			snprintf(reason, sizeof(reason),
+				 "--nexthop-compat '%s': keep or off", optarg);
+			goto badopt;
 		case 'n':
 			if (!vrs_fabric_name_valid(optarg)) {
 				snprintf(reason, sizeof(reason),
@@ -1782,13 +2220,17 @@ int main(int argc, char **argv)
 			v = strtoull(optarg, &end, 10);
 			if (errno || *end || v < 1 || v > (1ull << 40)) {
 				snprintf(reason, sizeof(reason),
-					 "-%c '%s': a positive number", c, optarg);
+					 "%s '%s': a positive number",
+					 c == 'B' ? "--decode-budget"
+					 : c == 'V' ? "--max-stage-tables"
+						    : "--max-stage-routes",
+					 optarg);
 				goto badopt;
 			}
 			if (c == 'B')
 				a.opt.decode_budget = (size_t)v;
 			else if (c == 'V')
-				a.opt.stage_max_vms = (size_t)v;
+				a.opt.stage_max_tables = (size_t)v;
 			else
 				a.opt.stage_max_routes = (size_t)v;
 			break;
@@ -1819,9 +2261,11 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			vnet_agent_opts_free(&a.opt);
 			return 0;
 		default:
 			usage(stderr);
+			vnet_agent_opts_free(&a.opt);
 			return 2;
 		}
 	}
@@ -1833,31 +2277,20 @@ int main(int argc, char **argv)
 	if (status) {
 		char spath[PATH_MAX_STATUS];
 
-		free(a.opt.vms);
+		vnet_agent_opts_free(&a.opt);
 		snprintf(spath, sizeof(spath), "%s.status", a.opt.socket);
-		return status_client(spath);
+		return status_client(spath, status_vm);
 	}
+	if (vnet_agent_check_config(&a.opt, reason, sizeof(reason)) < 0)
+		goto badopt;
 	vrs_fabric_set_allocator(&budget_allocator);
-	a.n_vms = a.opt.n_vms;
-	a.vms = calloc(a.n_vms ? a.n_vms : 1, sizeof(*a.vms));
-	if (!a.vms) {
-		free(a.opt.vms);
+	if (prog_init(&a) < 0) {
+		fprintf(stderr, "vnet-agent: out of memory\n");
+		prog_fini(&a);
+		vnet_agent_opts_free(&a.opt);
 		return 1;
 	}
-	for (size_t i = 0; i < a.n_vms; i++) {
-		snprintf(a.vms[i].name, sizeof(a.vms[i].name), "%s",
-			 a.opt.vms[i].name);
-		snprintf(a.vms[i].netns, sizeof(a.vms[i].netns), "%s",
-			 a.opt.vms[i].netns);
-		a.vms[i].table = a.opt.vms[i].table;
-		a.vms[i].metric = a.opt.vms[i].metric;
-	}
-	free(a.opt.vms);
-	a.opt.vms = NULL;
-	if (vm_index_build(&a) < 0) {
-		free(a.vms);
-		return 1;
-	}
+	vnet_agent_opts_free(&a.opt);
 	a.started = now_s();
 	if (setup(&a) == 0) {
 		run(&a);
@@ -1868,6 +2301,6 @@ int main(int argc, char **argv)
 
 badopt:
 	fprintf(stderr, "vnet-agent: %s\n", reason);
-	free(a.opt.vms);
+	vnet_agent_opts_free(&a.opt);
 	return 2;
 }
