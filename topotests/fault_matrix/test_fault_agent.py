@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Fault matrix of vnet-agent over its real socket.
 
-The real vnet-agent programs a real namespace VM (vrsfa-<pid>) from a real
-publisher (vnet-pub, instance 0, keepalives every second). Then:
+The real vnet-agent (fabric protocol 2) programs the two slot tables of a
+VNet in a real namespace (vrsfa-<pid>) from a real publisher (vnet-pub,
+instance 0, keepalives every second; slot 1 fails over to it). Then:
 
 (a) every message type and every malformed frame is sent in every session
     state (waiting for Hello, waiting for the first Snapshot, inside a
     chunked Snapshot, synchronised) by a small client that frames protobuf
-    bytes by hand (instance 1, publishing no VM); the agent must survive and
+    bytes by hand (instance 1, publishing no table); the agent must survive and
     answer exactly what its session table says (Ack/Hello, Error <code>, or
     a silent close);
 (b) a flood keeps 200 connections open, reconnecting every one the agent
@@ -17,9 +18,10 @@ publisher (vnet-pub, instance 0, keepalives every second). Then:
 (c) a client running as user nobody is refused (by the socket's mode, and
     by the agent's peer check when the mode is opened up).
 
-`ip -4 -n NS monitor route`, proven running before the faults by a marker
-route it must report, shows no event for the VM's routes in the end: the
-faults cause no route churn. Every wait polls; nothing sleeps.
+`ip -4 -n NS monitor route nexthop rule`, proven running before the
+faults by a marker route it must report, shows no event for the slot
+tables' routes, the nexthop objects or the VM's rule in the end: the
+faults cause no churn. Every wait polls; nothing sleeps.
 """
 
 import json
@@ -49,10 +51,11 @@ PID = os.getpid()
 NS = "vrsfa-{}".format(PID)
 HOSTIF, NSIF = "vfa{}h".format(PID), "vfa{}n".format(PID)
 MARKER_TABLE = 250
+SLOT_TABLES = (100, 101)
 
 ROUTES = {
     "instance": "rs1-0", "instanceId": 0, "keepaliveMs": 1000,
-    "vms": {"vm1": [
+    "tables": {"spoke": [
         {"prefix": "10.2.0.0/16",
          "nextHops": ["10.1.1.10", {"address": "10.1.1.11", "weight": 2}]},
         {"prefix": "0.0.0.0/0", "source": "default", "nextHops": ["10.1.1.10"]},
@@ -86,7 +89,10 @@ def field_bytes(num, b):
     return varint(num << 3 | 2) + varint(len(b)) + b
 
 
-def envelope(msg_field, body, version=1):
+PROTOCOL_VERSION = 2
+
+
+def envelope(msg_field, body, version=PROTOCOL_VERSION):
     return field_varint(1, version) + field_bytes(msg_field, body)
 
 
@@ -100,20 +106,22 @@ NAMES = {HELLO: "Hello", SNAPSHOT: "Snapshot", UPDATE: "Update",
 
 
 def hello_msg():
-    return frame(envelope(HELLO, field_varint(1, 1) + field_varint(2, 1) +
+    return frame(envelope(HELLO, field_varint(1, PROTOCOL_VERSION) + field_varint(2, 1) +
                           field_bytes(3, b"fault-1") + field_varint(4, 1) +
                           field_varint(6, 1000)))
 
 
 def snapshot_msg(seq, more=False):
-    # No VM: instance 1 publishes nothing, the VM keeps instance 0's routes.
+    # No table: instance 1 has none for the VNet, both slots keep
+    # drawing from instance 0 (nothing changes in the kernel).
     return frame(envelope(SNAPSHOT, field_varint(1, seq) +
                           (field_varint(3, 1) if more else b"")))
 
 
 def update_msg(seq):
+    # removed_tables: a VNet this agent does not serve
     return frame(envelope(UPDATE, field_varint(1, seq) +
-                          field_bytes(3, b"vm-not-here")))
+                          field_bytes(3, b"vnet-not-here")))
 
 
 def keepalive_msg(seq):
@@ -197,8 +205,13 @@ def ip_ns(*args, check=True):
     return run(["ip", "-n", NS] + list(args), check=check)
 
 
+def slot_routes():
+    return "".join(ip_ns("-4", "route", "show", "table", str(t)).stdout for t in SLOT_TABLES)
+
+
 def vm_routes():
-    return ip_ns("-4", "route", "show", "table", "main").stdout
+    """The slot tables' routes, the agent's nexthop objects and rules."""
+    return slot_routes() + ip_ns("nexthop", "show").stdout + ip_ns("-4", "rule", "show").stdout
 
 
 def status():
@@ -256,7 +269,8 @@ def setup_module(mod):
     ip_ns("addr", "add", "10.1.1.2/24", "dev", NSIF)
     env.agent_log = os.path.join(env.tmp, "agent.log")
     env.agent = subprocess.Popen(
-        [AGENT, "--socket", env.sock, "--vm", "vm1=" + NS, "--grace", "60"],
+        [AGENT, "--socket", env.sock, "--vnet", "spoke={},tables={}:{}".format(NS, *SLOT_TABLES),
+         "--vm", "vm1=spoke,ip=10.1.1.5", "--grace", "60"],
         stdout=subprocess.DEVNULL, stderr=open(env.agent_log, "w"))
     assert wait_for(lambda: os.path.exists(env.sock + ".status")), "agent did not start"
 
@@ -281,13 +295,14 @@ def teardown_module(mod):
 
 def test_publisher_programs_vm():
     start_publisher()
-    assert wait_for(lambda: all(p in vm_routes() for p in VM_PREFIXES)), vm_routes()
-    assert "nexthop via 10.1.1.11" in vm_routes()
+    assert wait_for(lambda: all(slot_routes().count(p) == 2 for p in VM_PREFIXES)), vm_routes()
+    assert "via 10.1.1.11 " in ip_ns("nexthop", "show").stdout
+    assert "from 10.1.1.5 lookup" in ip_ns("-4", "rule", "show").stdout
     assert wait_for(lambda: status().get("publishers", {}).get("0", {}).get("connected"))
     env.baseline = vm_routes()
     # The monitor is proven running before any fault: it reports a marker.
     env.monitor_log = os.path.join(env.tmp, "monitor.log")
-    env.monitor = subprocess.Popen(["ip", "-4", "-n", NS, "monitor", "route"],
+    env.monitor = subprocess.Popen(["ip", "-4", "-n", NS, "monitor", "route", "nexthop", "rule"],
                                    stdout=open(env.monitor_log, "w"),
                                    stderr=subprocess.STDOUT)
     assert marker("198.51.100.0/25"), "ip monitor does not report routes"
@@ -372,6 +387,7 @@ MALFORMED_KINDS = {
     "no-message": ("Error", MALFORMED),
     "zero-length": ("Error", MALFORMED),
     "version": ("Error", VERSION),
+    "v1-hello": ("Error", VERSION),
     "oversize": ("Error", LIMIT),
     "truncated": ("close",),
     "stale-seq": None,  # filled per state below
@@ -391,7 +407,11 @@ def message(kind, seq):
         "garbage": lambda: b"\x00\x00\x00\x08\xde\xad\xbe\xef\xff\xff\xff\xff",
         "no-message": lambda: frame(field_varint(1, 1)),
         "zero-length": lambda: b"\x00\x00\x00\x00",
-        "version": lambda: frame(envelope(KEEPALIVE, field_varint(1, seq), version=2)),
+        "version": lambda: frame(envelope(KEEPALIVE, field_varint(1, seq), version=1)),
+        # a version 1 publisher's Hello (Envelope and Hello version 1)
+        "v1-hello": lambda: frame(envelope(HELLO, field_varint(1, 1) + field_varint(2, 1) +
+                                           field_bytes(3, b"fault-v1") + field_varint(4, 1),
+                                           version=1)),
         "oversize": lambda: b"\x7f\xff\xff\xff\x01\x02\x03",
         "truncated": lambda: b"\x00\x00\x00\x64\x08\x01\x2a",
         "stale-seq": lambda: keepalive_msg(max(seq - 1, 1)),
