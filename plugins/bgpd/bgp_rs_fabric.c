@@ -319,6 +319,7 @@ struct rs_fabric {
 	struct rs_fab_vn_head vnets;
 	struct rs_fab_work_head work; /* VNets with something to send */
 	struct rs_fab_nhs_head nhsets;
+	struct rs_fab_nhs *nhs_last; /* last looked up (runs of one set) */
 	size_t n_routes; /* desired routes, all VNets */
 	int64_t publish_ms; /* oldest change not yet sent, 0: none */
 
@@ -412,19 +413,32 @@ static struct rs_fab_nhs *rs_fab_nhs_get(const struct vrs_fabric_route *r)
 
 	if (!r->n_nh)
 		return NULL;
+	s = fab.nhs_last;
+	if (s && s->family == r->family && s->n == r->n_nh) {
+		unsigned int i;
+
+		for (i = 0; i < s->n; i++)
+			if (memcmp(s->addr[i], r->nh[i].addr, 16))
+				break;
+		if (i == s->n)
+			return s;
+	}
 	memset(&key, 0, sizeof(key));
 	key.s.family = r->family;
 	key.s.n = r->n_nh;
 	for (unsigned int i = 0; i < r->n_nh; i++)
 		memcpy(key.s.addr[i], r->nh[i].addr, 16);
 	s = rs_fab_nhs_find(&fab.nhsets, &key.s);
-	if (s)
+	if (s) {
+		fab.nhs_last = s;
 		return s;
+	}
 	sz = sizeof(*s) + r->n_nh * 16u;
 	s = XCALLOC(MTYPE_RS_FABRIC_NHS, sz);
 	memcpy(s, &key.s, sz);
 	memset(&s->item, 0, sizeof(s->item));
 	rs_fab_nhs_add(&fab.nhsets, s);
+	fab.nhs_last = s;
 	return s;
 }
 
@@ -433,6 +447,8 @@ static void rs_fab_nhs_gc(struct rs_fab_nhs *s)
 {
 	if (!s || s->ref_want || s->ref_sent)
 		return;
+	if (fab.nhs_last == s)
+		fab.nhs_last = NULL;
 	rs_fab_nhs_del(&fab.nhsets, s);
 	XFREE(MTYPE_RS_FABRIC_NHS, s);
 }
@@ -590,7 +606,9 @@ static void rs_fab_vnet_free(struct rs_fab_vnet *v)
 
 	if (v->want)
 		fab.n_routes -= v->n_want;
-	while ((e = rs_fab_rt_pop(&v->routes))) {
+	/* (_pop would rescan the bucket array from the start each time.) */
+	frr_each_safe (rs_fab_rt, &v->routes, e) {
+		rs_fab_rt_del(&v->routes, e);
 		rs_fab_set_sent(e, 0, NULL);
 		if (e->want_nhs) {
 			e->want_nhs->ref_want--;
