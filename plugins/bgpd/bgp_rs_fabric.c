@@ -266,6 +266,8 @@ struct rs_fabric_stats {
 	uint64_t snapshot_routes, snapshot_frames;
 	uint64_t nh_down, nh_up, nh_down_updates;
 	uint64_t queries, query_failures;
+	uint64_t last_down_seq;	 /* last frame with nexthops_down */
+	uint64_t last_delta_seq; /* last Update frame with deltas/removals */
 	int64_t publish_to_ack_ms;
 };
 
@@ -1294,6 +1296,8 @@ static bool rs_fab_fb_send(struct rs_fab_fb *fb, bool more)
 		fab.st.snapshot_frames++;
 		fab.st.snapshot_routes += fb->nrt;
 	} else {
+		if (fb->nt || fb->n_removed)
+			fab.st.last_delta_seq = fab.batch_seq;
 		fab.st.updates++;
 		fab.st.deltas += fb->nt;
 		fab.st.prefixes += fb->nrt + fb->nwd;
@@ -1585,6 +1589,7 @@ static void rs_fabric_send_down(void)
 	fab.st.updates++;
 	fab.st.nh_down_updates++;
 	fab.st.nh_down += fab.n_pdown;
+	fab.st.last_down_seq = m.seq;
 	zlog_debug(FAB_LOG "%zu next hops down, seq %" PRIu64, fab.n_pdown,
 		   m.seq);
 	fab.n_pdown = 0;
@@ -2158,6 +2163,8 @@ void rs_fabric_status_json(struct json_object *json)
 			    fab.st.nh_down_updates);
 	json_object_int_add(json, "nexthopsUpSent", fab.st.nh_up);
 	json_object_int_add(json, "nexthopsDown", fab.n_down);
+	json_object_int_add(json, "lastNexthopsDownSeq", fab.st.last_down_seq);
+	json_object_int_add(json, "lastDeltaSeq", fab.st.last_delta_seq);
 	json_object_int_add(json, "keepalivesSent", fab.st.keepalives);
 	json_object_int_add(json, "bytesSent", fab.st.bytes);
 	json_object_int_add(json, "bytes", fab.st.bytes);
