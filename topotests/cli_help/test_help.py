@@ -22,7 +22,7 @@ sys.path.append(os.path.join(CWD, ".."))
 import vrstest  # noqa: E402
 
 SCRIPTS = ["test", "demo", "build", "deps", "frr-sdk", "fuzz", "sanitize", "bench-failover",
-           "in-dir", "embed-yang", "frr-clippy", "package"]
+           "bench-propagation", "bench-scale", "lab", "in-dir", "embed-yang", "frr-clippy", "package"]
 PROGRAMS = [(os.path.join(vrstest.TOP, "scripts", s), s) for s in SCRIPTS] + [
     (os.path.join(vrstest.TOP, "packaging", "vrs-daemons"), "vrs-daemons"),
     (os.path.join(vrstest.BUILD, "agent", "vnet-agent"), "vnet-agent"),
