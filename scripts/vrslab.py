@@ -688,9 +688,7 @@ class Lab:
         """Sorted next hops of the route vnet-agent programmed (proto 200)
         for prefix in a VM's table; [] when there is none."""
         ns, table = self.vm_table(vm)
-        out = run(["ip", "-n", ns, "route", "show", "table", str(table), prefix,
-                   "proto", "200"], check=False).stdout
-        return sorted(re.findall(r"via (\S+)", out))
+        return table_nexthops(ns, table, prefix).get(prefix, [])
 
     def agent_status(self):
         agent = os.path.join(build_dir(), "agent", "vnet-agent")
@@ -897,7 +895,7 @@ class Lab:
             return ""  # nothing programmed (yet): the kernel has no such table
         if res.returncode != 0:
             raise LabError("ip -n {} route show table {}: {}".format(ns, table, res.stderr.strip()))
-        return res.stdout
+        return expand_nhids(res.stdout, nexthop_objects(ns)) if " nhid " in res.stdout else res.stdout
 
     def exec(self, node, cmd, check=False):
         self._need(node)
@@ -995,6 +993,94 @@ class Lab:
             raise LabError("unknown failure '{}' (link, silent, bgpd, hub)".format(what))
         self.state["failed"].pop("{}/{}".format(target, what), None)
         self._save()
+
+
+# ---------------------------------------------------------------- kernel
+#
+# vnet-agent's routes use nexthop objects (RTA_NH_ID) and it sets
+# net.ipv4.nexthop_compat_mode=0 in the VNet namespaces (a group change
+# then costs no per-route notification): `ip route` prints "nhid N" only.
+# These helpers resolve the ids with `ip nexthop`, and read compat-mode
+# output (gateways inline) as well.
+
+def nexthop_objects(ns):
+    """{id: object} of a namespace's nexthop objects (`ip -j nexthop`):
+    {"gateway", "dev"}, {"group": [{"id", "weight"}]} or {"blackhole"}."""
+    out = run(["ip", "-n", ns, "-j", "nexthop", "show"], check=False).stdout
+    try:
+        return {n["id"]: n for n in json.loads(out or "[]")}
+    except ValueError:
+        return {}
+
+
+def resolve_nhid(nhid, objs):
+    """[(gateway or dev or "blackhole", dev, weight)] of nexthop object nhid."""
+    obj = objs.get(nhid)
+    if obj is None:
+        return [("nhid{}?".format(nhid), "", 1)]
+    if "group" in obj:
+        out = []
+        for m in obj["group"]:
+            for gw, dev, _ in resolve_nhid(m["id"], objs):
+                out.append((gw, dev, m.get("weight", 1)))
+        return out
+    if obj.get("blackhole") is not None or obj.get("type") == "blackhole":
+        return [("blackhole", "", 1)]
+    return [(obj.get("gateway", obj.get("dev", "?")), obj.get("dev", ""), 1)]
+
+
+def expand_nhids(text, objs):
+    """`ip route` text with each "nhid N" route given its next hops the way
+    compat mode prints them: "nhid N via G dev D ..." for one, one
+    "nexthop via G dev D weight W" line each for a group."""
+    out = []
+    for line in text.splitlines():
+        m = re.match(r"^(\S+ nhid (\d+)) (.*)$", line)
+        if not m or " via " in line:
+            out.append(line)
+            continue
+        hops = resolve_nhid(int(m.group(2)), objs)
+        if len(hops) == 1 and "group" not in objs.get(int(m.group(2)), {}):
+            gw, dev, _ = hops[0]
+            out.append("{} via {}{} {}".format(m.group(1), gw, " dev " + dev if dev else "", m.group(3)))
+        else:
+            out.append(line)
+            out += ["\tnexthop via {}{} weight {}".format(gw, " dev " + dev if dev else "", w)
+                    for gw, dev, w in hops]
+    return "".join(l + "\n" for l in out)
+
+
+def table_nexthops(ns, table, prefix=None, proto="200"):
+    """{prefix: sorted next hops} of a table's routes of protocol proto
+    (one prefix, or all); blackholes as ["blackhole"]."""
+    cmd = ["ip", "-n", ns, "-j", "-4", "route", "show", "table", str(table)]
+    out = run(cmd + ([prefix] if prefix else []) + ["proto", proto], check=False).stdout
+    try:
+        routes = json.loads(out or "[]")
+    except ValueError:
+        return {}
+    objs = None
+    got = {}
+    for r in routes:
+        dst = r.get("dst", "")
+        if dst == "default":
+            dst = "0.0.0.0/0"
+        elif "/" not in dst:
+            dst += "/32"
+        if r.get("type") == "blackhole":
+            nhs = ["blackhole"]
+        elif "nexthops" in r:
+            nhs = [n.get("gateway", n.get("dev", "?")) for n in r["nexthops"]]
+        elif "gateway" in r:
+            nhs = [r["gateway"]]
+        elif "nhid" in r:
+            if objs is None:
+                objs = nexthop_objects(ns)
+            nhs = [gw for gw, _, _ in resolve_nhid(r["nhid"], objs)]
+        else:
+            nhs = [r.get("dev", "?")]
+        got[dst] = sorted(nhs)
+    return got
 
 
 def publisher_synced(pub):
