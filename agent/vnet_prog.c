@@ -1139,7 +1139,6 @@ static void slot_full(struct pctx *c, struct slot *s)
 	uint64_t a0 = s->added, r0 = s->replaced, d0 = s->deleted;
 	struct rkey *gone = NULL;
 	size_t n_gone = 0, cap_gone = 0, unprog = 0, unchanged = 0;
-	double t0 = vnet_now();
 
 	pass_touch(c, s);
 	s->runs++;
@@ -1201,14 +1200,14 @@ static void slot_full(struct pctx *c, struct slot *s)
 	s->dirty = false;
 	if (s->added != a0 || s->replaced != r0 || s->deleted != d0)
 		vnet_log(VLOG_INFO,
-			 "vnet %s slot %d (table %u, from %s): %llu added, %llu replaced, %llu deleted, %zu unchanged, %zu not programmed in %.3f s",
+			 "vnet %s slot %d (table %u, from %s): %llu added, %llu replaced, %llu deleted, %zu unchanged, %zu not programmed",
 			 s->vnet->name, s->idx, s->table,
 			 s->src < 0 ? "nobody" : s->src ? "instance 1"
 							 : "instance 0",
 			 (unsigned long long)(s->added - a0),
 			 (unsigned long long)(s->replaced - r0),
 			 (unsigned long long)(s->deleted - d0), unchanged,
-			 unprog, vnet_now() - t0);
+			 unprog);
 }
 
 /* The prefixes of a delta in a slot drawing from the delta's instance. */
