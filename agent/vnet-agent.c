@@ -1210,6 +1210,8 @@ static struct json_object *status_json(struct agent *a)
 		json_object_object_add(o, "synced", json_object_new_boolean(ns->open && ns->synced));
 		json_object_object_add(o, "rulesSynced",
 				       json_object_new_boolean(ns->rules_synced));
+		json_object_object_add(o, "rulesPending",
+				       json_object_new_boolean(ns->rules_pending));
 		json_object_object_add(o, "nexthopGroups", jint((int64_t)ns->n_grp));
 		json_object_object_add(o, "nexthops", jint((int64_t)ns->n_gw));
 		json_object_object_add(o, "groupReplaces",
@@ -1621,9 +1623,10 @@ static void teardown(struct agent *a)
 static void run(struct agent *a)
 {
 	struct epoll_event evs[32];
+	bool busy = false;
 
 	while (!a->stop) {
-		int n = epoll_wait(a->epfd, evs, 32, -1);
+		int n = epoll_wait(a->epfd, evs, 32, busy ? 0 : -1);
 
 		if (n < 0 && errno != EINTR) {
 			vnet_log(VLOG_ERR, "epoll_wait: %s", strerror(errno));
@@ -1667,6 +1670,8 @@ static void run(struct agent *a)
 			if (a->stop)
 				break;
 		}
+		if (!a->stop)
+			busy = prog_work(a);
 	}
 }
 

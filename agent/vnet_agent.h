@@ -31,6 +31,8 @@
 #define VNET_MAX_DOWN 65536u
 /* Above this many VMs the status gives vmCount only. */
 #define VNET_STATUS_MAX_VMS 1000u
+/* VM rules added per step between event loop rounds. */
+#define VNET_RULES_PER_STEP 256
 /* First nexthop id the agent picks in a namespace. */
 #define VNET_NH_ID_BASE 200000000u
 
@@ -220,6 +222,14 @@ struct nsx {
 	struct slot **slots;	/* every slot table programmed here */
 	size_t n_slots;
 	size_t n_vms;
+	uint32_t *vm_list;	/* its VMs (indices) */
+	size_t n_vm_list;
+	/* rule sync in steps (rules_step): next VM, this sync's counts */
+	bool rules_pending;
+	size_t rule_cursor;
+	size_t sync_kept, sync_added, sync_stale;
+	bool sync_failed;
+	double sync_started;
 	uint64_t rules_added, rules_deleted, rule_failures;
 	uint64_t group_replaces;
 };
@@ -348,6 +358,9 @@ void prog_vnet_delta(struct agent *a, struct vnet *vn, int id,
 		     const struct vrs_fabric_vm_table *delta);
 /* The effective down set changed: replace the affected groups. */
 void prog_down_changed(struct agent *a);
+/* Pending work in steps (VM rules); true while some is left (the event
+ * loop then polls instead of waiting). */
+bool prog_work(struct agent *a);
 /* Retries, grace expiry (every tick). */
 void prog_tick(struct agent *a, double now);
 /* --flush-on-exit: routes, objects and rules of the agent. */

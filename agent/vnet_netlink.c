@@ -805,8 +805,10 @@ void vnl_rule(struct vnl_batch *b, bool del, uint8_t family,
 	unsigned int alen = family == AF_INET ? 4 : 16;
 
 	memcpy(tag.addr, src, alen);
+	/* No NLM_F_EXCL: the kernel's duplicate check walks every rule
+	 * (O(n) per add); the agent adds only rules it found missing. */
 	nlh = msg_start(b, del ? RTM_DELRULE : RTM_NEWRULE,
-			del ? 0 : NLM_F_CREATE | NLM_F_EXCL, &tag);
+			del ? 0 : NLM_F_CREATE, &tag);
 	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
 	frh->family = family;
 	frh->src_len = src_len;

@@ -745,9 +745,15 @@ struct pctx {
 	bool route_failed, rule_failed;
 	struct slot **touched;
 	size_t n_touched;
-	/* gateways found unusable in this pass (one lookup each) */
+	bool ns_logged;		/* one namespace error logged per pass */
+	/* a nexthop object the kernel refused to create (flushed at once) */
+	uint32_t nh_failed_id;
+	char nh_err[VRS_FABRIC_REASON_LEN];
+	/* gateways (set NULL) and groups found unusable in this pass: one
+	 * attempt each */
 	struct {
 		struct vrs_fabric_addr addr;
+		const struct nhs *set;
 		char reason[VRS_FABRIC_REASON_LEN];
 	} bad[BAD_GW_CACHE];
 	size_t n_bad;
@@ -786,8 +792,11 @@ static void pass_err(void *arg, const struct vnl_tag *tag, int err,
 
 	if (!tag) {
 		c->route_failed = true;
-		ns_error(c->ns, "netlink: %s%s%s%s", strerror(err),
-			 ext ? " (" : "", ext ? ext : "", ext ? ")" : "");
+		if (!c->ns_logged)
+			ns_error(c->ns, "netlink: %s%s%s%s", strerror(err),
+				 ext ? " (" : "", ext ? ext : "",
+				 ext ? ")" : "");
+		c->ns_logged = true;
 		return;
 	}
 	/* Something already gone is what a delete wants. */
@@ -824,10 +833,18 @@ static void pass_err(void *arg, const struct vnl_tag *tag, int err,
 
 		c->route_failed = true;
 		s->failures++;
+		/* the first failure of a slot in a pass is its lastError */
+		if (s->pass_err == c->id)
+			break;
 		s->pass_err = c->id;
 		slot_error(s, "%s", msg);
 		break;
 	}
+	case VNL_OP_NH_ADD:
+		/* The caller flushed at once and sees it (no resync). */
+		c->nh_failed_id = tag->id;
+		snprintf(c->nh_err, sizeof(c->nh_err), "%s", msg);
+		break;
 	case VNL_OP_RULE_ADD:
 	case VNL_OP_RULE_DEL: {
 		struct vm *vm = tag->owner;
@@ -844,7 +861,9 @@ static void pass_err(void *arg, const struct vnl_tag *tag, int err,
 	}
 	default:
 		c->route_failed = true;
-		ns_error(c->ns, "%s", msg);
+		if (!c->ns_logged)
+			ns_error(c->ns, "%s", msg);
+		c->ns_logged = true;
 		break;
 	}
 }
@@ -946,6 +965,49 @@ static void pass_end(struct pctx *c)
 /* ------------------------------------------------------------------ */
 /* Objects on demand                                                  */
 
+static void bad_note(struct pctx *c, const struct vrs_fabric_addr *addr,
+		     const struct nhs *set, const char *why)
+{
+	if (c->n_bad == BAD_GW_CACHE)
+		return;
+	if (addr)
+		c->bad[c->n_bad].addr = *addr;
+	c->bad[c->n_bad].set = set;
+	snprintf(c->bad[c->n_bad].reason, sizeof(c->bad[c->n_bad].reason),
+		 "%s", why);
+	c->n_bad++;
+}
+
+static bool bad_find(const struct pctx *c, const struct vrs_fabric_addr *addr,
+		     const struct nhs *set, char *why, size_t wlen)
+{
+	for (size_t i = 0; i < c->n_bad; i++)
+		if (set ? c->bad[i].set == set
+			: !c->bad[i].set && addr_eq(&c->bad[i].addr, addr)) {
+			snprintf(why, wlen, "%s", c->bad[i].reason);
+			return true;
+		}
+	return false;
+}
+
+/*
+ * Sends the creation of object k now and tells whether the kernel took
+ * it; if not, k is forgotten (the routes that need it are skipped and
+ * retried, the namespace is not re-read).
+ */
+static bool kobj_created(struct pctx *c, struct kobj *k, char *why,
+			 size_t wlen)
+{
+	c->nh_failed_id = 0;
+	vnl_batch_flush(c->b);
+	if (c->nh_failed_id != k->id)
+		return true;
+	snprintf(why, wlen, "%s", c->nh_err);
+	kobj_unlink(c->ns, k);
+	ids_del(c->ns, k->id);
+	return false;
+}
+
 static struct kobj *gw_get(struct pctx *c, uint8_t family,
 			   const uint8_t *addr, char *why, size_t wlen)
 {
@@ -957,18 +1019,10 @@ static struct kobj *gw_get(struct pctx *c, uint8_t family,
 	if (k)
 		return k;
 	memcpy(ka.addr, addr, alen(family));
-	for (size_t i = 0; i < c->n_bad; i++)
-		if (addr_eq(&c->bad[i].addr, &ka)) {
-			snprintf(why, wlen, "%s", c->bad[i].reason);
-			return NULL;
-		}
+	if (bad_find(c, &ka, NULL, why, wlen))
+		return NULL;
 	if (vnl_gateway_oif(&ns->nl, family, addr, &oif, why, wlen) < 0) {
-		if (c->n_bad < BAD_GW_CACHE) {
-			c->bad[c->n_bad].addr = ka;
-			snprintf(c->bad[c->n_bad].reason,
-				 sizeof(c->bad[c->n_bad].reason), "%s", why);
-			c->n_bad++;
-		}
+		bad_note(c, &ka, NULL, why);
 		return NULL;
 	}
 	k = calloc(1, sizeof(*k));
@@ -985,8 +1039,13 @@ static struct kobj *gw_get(struct pctx *c, uint8_t family,
 		snprintf(why, wlen, "out of memory");
 		return NULL;
 	}
-	gc_push(ns, k);		/* until a user takes it */
 	vnl_nh_gateway(c->b, k->id, family, k->addr, oif, ns);
+	if (!kobj_created(c, k, why, wlen)) {
+		free(k);
+		bad_note(c, &ka, NULL, why);
+		return NULL;
+	}
+	gc_push(ns, k);		/* until a user takes it */
 	return k;
 }
 
@@ -1012,6 +1071,8 @@ static struct kobj *grp_get(struct pctx *c, struct nhs *set, char *why,
 
 	if (k)
 		return k;
+	if (bad_find(c, NULL, set, why, wlen))
+		return NULL;
 	for (unsigned int i = 0; i < set->n; i++) {
 		m[i] = gw_get(c, set->family, set->nh[i].addr, why, wlen);
 		if (!m[i])
@@ -1037,8 +1098,16 @@ static struct kobj *grp_get(struct pctx *c, struct nhs *set, char *why,
 		kobj_ref(m[i]);
 	}
 	k->installed = grp_mask(c->a, k);
-	gc_push(c->ns, k);
 	grp_emit(c, k, false);
+	if (!kobj_created(c, k, why, wlen)) {
+		for (unsigned int i = 0; i < set->n; i++)
+			kobj_unref(c->ns, m[i]);
+		nhs_put(set);
+		free(k);
+		bad_note(c, NULL, set, why);
+		return NULL;
+	}
+	gc_push(c->ns, k);
 	return k;
 }
 
@@ -1739,18 +1808,62 @@ static int rule_collect(const struct vnl_rule *r, void *arg)
 	return 0;
 }
 
+/*
+ * Adds up to budget of the missing rules of a namespace. The kernel keeps
+ * rules in one list and walks it on every add (all the VMs' rules share
+ * one preference), so 50,000 rules cost it ~30 s: they go in steps
+ * between the event loop's rounds, and publishers are served meanwhile.
+ */
+static void rules_step(struct agent *a, struct nsx *ns, size_t budget)
+{
+	struct pctx c = { .a = a, .ns = ns };
+	size_t added = 0;
+
+	c.b = vnl_batch_new(&ns->nl, pass_err, &c);
+	if (!c.b)
+		return;
+	for (; ns->rule_cursor < ns->n_vm_list && added < budget;
+	     ns->rule_cursor++) {
+		struct vm *vm = &a->vms[ns->vm_list[ns->rule_cursor]];
+
+		if (vm->rule_ok)
+			continue;
+		vm->rule_ok = true;
+		vnl_rule(c.b, false, vm->family, vm->addr,
+			 (uint8_t)(alen(vm->family) * 8),
+			 vm->vnet->slot[vm->assigned].table,
+			 vm->vnet->rule_pref, vm);
+		added++;
+	}
+	vnl_batch_end(c.b);
+	ns->rules_added += added;
+	ns->sync_added += added;
+	ns->sync_failed |= c.rule_failed;
+	if (ns->rule_cursor < ns->n_vm_list)
+		return;
+	ns->rules_pending = false;
+	ns->rules_synced = !ns->sync_failed;
+	if (ns->sync_failed)
+		ns->next_retry = vnet_now() + RETRY_S;
+	if (ns->sync_added || ns->sync_stale || ns->sync_failed)
+		vnet_log(ns->sync_failed ? VLOG_WARNING : VLOG_INFO,
+			 "netns %s: VM rules: %zu kept, %zu added, %zu stale deleted in %.3f s%s",
+			 ns->name, ns->sync_kept, ns->sync_added,
+			 ns->sync_stale, vnet_now() - ns->sync_started,
+			 ns->sync_failed ? ", some failed (retrying)" : "");
+}
+
 /* Binds the namespace's VMs: keeps right proto-200 rules, deletes the
- * others, adds the missing ones. */
+ * others, then adds the missing ones (rules_step). */
 static void rules_sync(struct agent *a, struct nsx *ns)
 {
 	char reason[VRS_FABRIC_REASON_LEN];
 	struct rule_ctx rc = { .a = a, .ns = ns };
 	struct pctx c = { .a = a, .ns = ns };
-	size_t added = 0;
 
-	for (size_t i = 0; i < a->n_vms; i++)
-		if (a->vms[i].vnet->ns == ns)
-			a->vms[i].rule_ok = false;
+	ns->sync_started = vnet_now();
+	for (size_t i = 0; i < ns->n_vm_list; i++)
+		a->vms[ns->vm_list[i]].rule_ok = false;
 	if (vnl_dump_rules(&ns->nl, rule_collect, &rc, reason,
 			   sizeof(reason)) < 0) {
 		snprintf(ns->last_error, sizeof(ns->last_error), "%s",
@@ -1772,30 +1885,31 @@ static void rules_sync(struct agent *a, struct nsx *ns)
 		vnl_rule(c.b, true, r->family, r->src, r->src_len, r->table,
 			 r->priority, NULL);
 	}
-	for (size_t i = 0; i < a->n_vms; i++) {
-		struct vm *vm = &a->vms[i];
-
-		if (vm->vnet->ns != ns || vm->rule_ok)
-			continue;
-		vm->rule_ok = true;
-		vnl_rule(c.b, false, vm->family, vm->addr,
-			 (uint8_t)(alen(vm->family) * 8),
-			 vm->vnet->slot[vm->assigned].table,
-			 vm->vnet->rule_pref, vm);
-		added++;
-	}
 	vnl_batch_end(c.b);
-	ns->rules_added += added;
 	ns->rules_deleted += rc.n_stale;
-	ns->rules_synced = !c.rule_failed;
-	if (c.rule_failed)
-		ns->next_retry = vnet_now() + RETRY_S;
-	if (added || rc.n_stale || c.rule_failed)
-		vnet_log(c.rule_failed ? VLOG_WARNING : VLOG_INFO,
-			 "netns %s: VM rules: %zu kept, %zu added, %zu stale deleted%s",
-			 ns->name, rc.kept, added, rc.n_stale,
-			 c.rule_failed ? ", some failed (retrying)" : "");
+	ns->sync_kept = rc.kept;
+	ns->sync_stale = rc.n_stale;
+	ns->sync_added = 0;
+	ns->sync_failed = c.rule_failed;
+	ns->rule_cursor = 0;
+	ns->rules_pending = true;
 	free(rc.stale);
+	rules_step(a, ns, VNET_RULES_PER_STEP);
+}
+
+bool prog_work(struct agent *a)
+{
+	bool more = false;
+
+	for (size_t i = 0; i < a->n_ns; i++) {
+		struct nsx *ns = &a->ns[i];
+
+		if (!ns->rules_pending)
+			continue;
+		rules_step(a, ns, VNET_RULES_PER_STEP);
+		more |= ns->rules_pending;
+	}
+	return more;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1807,7 +1921,8 @@ static bool ns_ready(struct agent *a, struct nsx *ns)
 	double now = vnet_now();
 
 	if (ns->open && ns->synced) {
-		if (!ns->rules_synced && now >= ns->next_retry)
+		if (!ns->rules_synced && !ns->rules_pending &&
+		    now >= ns->next_retry)
 			rules_sync(a, ns);
 		return true;
 	}
@@ -1988,6 +2103,17 @@ int prog_init(struct agent *a)
 		a->vmip_idx[j] = (uint32_t)i + 1;
 	}
 	a->n_vms = o->n_vms;
+	for (size_t i = 0; i < a->n_ns; i++) {
+		a->ns[i].vm_list = calloc(a->ns[i].n_vms ? a->ns[i].n_vms : 1,
+					  sizeof(uint32_t));
+		if (!a->ns[i].vm_list)
+			return -1;
+	}
+	for (size_t i = 0; i < a->n_vms; i++) {
+		struct nsx *ns = a->vms[i].vnet->ns;
+
+		ns->vm_list[ns->n_vm_list++] = (uint32_t)i;
+	}
 	return 0;
 }
 
@@ -2004,7 +2130,8 @@ void prog_tick(struct agent *a, double now)
 	for (size_t i = 0; i < a->n_ns; i++) {
 		struct nsx *ns = &a->ns[i];
 
-		if ((!ns->open || !ns->synced || !ns->rules_synced) &&
+		if ((!ns->open || !ns->synced ||
+		     (!ns->rules_synced && !ns->rules_pending)) &&
 		    now >= ns->next_retry)
 			ns_ready(a, ns);
 	}
@@ -2046,10 +2173,10 @@ void prog_flush(struct agent *a)
 			s->src = -1;
 			slot_full(&c, s);
 		}
-		for (size_t i = 0; i < a->n_vms; i++) {
-			struct vm *vm = &a->vms[i];
+		for (size_t i = 0; i < ns->n_vm_list; i++) {
+			struct vm *vm = &a->vms[ns->vm_list[i]];
 
-			if (vm->vnet->ns != ns || !vm->rule_ok)
+			if (!vm->rule_ok)
 				continue;
 			vnl_rule(c.b, true, vm->family, vm->addr,
 				 (uint8_t)(alen(vm->family) * 8),
@@ -2100,6 +2227,7 @@ void prog_fini(struct agent *a)
 	for (size_t i = 0; i < a->n_ns; i++) {
 		kobjs_free(&a->ns[i]);
 		free(a->ns[i].slots);
+		free(a->ns[i].vm_list);
 		if (a->ns[i].open)
 			vnl_close(&a->ns[i].nl);
 	}
