@@ -2131,7 +2131,7 @@ void rs_fabric_status_json(struct json_object *json)
 	int64_t now = rs_fabric_now_ms();
 	struct json_object *jv = json_object_new_object();
 	struct rs_fab_vnet *v;
-	size_t n_vnets = 0;
+	size_t n_vnets = 0, buckets;
 
 	json_object_boolean_add(json, "enabled", fab.path != NULL);
 	json_object_string_add(json, "socketPath", fab.path ? fab.path : "");
@@ -2179,7 +2179,10 @@ void rs_fabric_status_json(struct json_object *json)
 		json_object_int_add(json, "lastErrorSecondsAgo",
 				    (now - fab.last_error_ms) / 1000);
 	json_object_boolean_add(json, "published", fab.published);
+	/* libfrr's typed-hash bucket arrays (not in the module's group) */
+	buckets = HASH_SIZE(fab.vnets.hh) + HASH_SIZE(fab.nhsets.hh);
 	frr_each (rs_fab_vn, &fab.vnets, v) {
+		buckets += HASH_SIZE(v->routes.hh);
 		if (!v->want)
 			continue;
 		n_vnets++;
@@ -2189,6 +2192,8 @@ void rs_fabric_status_json(struct json_object *json)
 	json_object_int_add(json, "vnetCount", n_vnets);
 	json_object_int_add(json, "routes", fab.n_routes);
 	json_object_int_add(json, "nexthopSets", rs_fab_nhs_count(&fab.nhsets));
+	json_object_int_add(json, "hashBucketBytes",
+			    buckets * sizeof(struct thash_item *));
 	json_object_int_add(json, "routesSkipped", fab.st.routes_skipped);
 	json_object_int_add(json, "vnetsSkipped", fab.st.vnets_skipped);
 	json_object_boolean_add(json, "inSync", rs_fabric_in_sync());

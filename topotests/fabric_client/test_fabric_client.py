@@ -1,25 +1,31 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""bgpd_rs publishing effective routes to the real vnet-agent (the cases of
-README.md in this directory), run with the lab engine on a topology that
-this test writes to its own directory (name fabt-<pid>):
+"""bgpd_rs publishing effective routes to the real vnet-agent, fabric
+protocol 2 (the cases of README.md in this directory), run with the lab
+engine on a topology that this test writes to its own directory (name
+fabt-<pid>):
 
   hub 10.1.0.0/16: rs .4 (bgpd + bgpd_rs, AS 65515), nva1 .10 (65001),
-                   nva2 .11 (65002), vm1 10.1.1.10
+                   nva2 .11 (65002), vm1 10.1.1.10, inj .12 (a host that
+                   runs scripts/bgp-inject.py for the big table)
   spoke 10.2.0.0/16 (peered with hub, uses the hub's route server): vm2 10.2.1.10
 
-The route server also has a peering "spoke2" (10.3.0.0/16) that the lab does
-not build: a BGP route inside 10.3.0.0/16 is covered by a system route in
-the hub (Invalid, not programmed) but not in the spoke, so it changes vm2's
-table only. Both NVAs offer 10.20.0.0/16 (ECMP), nva2 also
-192.168.50.0/24. The agent's grace is 5 s so that withdrawal is observable.
-Every wait polls the published state (the route server's "show
-route-server fabric json", the agent's status, the kernel); nothing
-depends on when the module first publishes after a start.
+The route server publishes one table per VNet (hub, spoke); the agent
+knows the VMs and fills each VNet's slot tables. The route server also has
+a peering "spoke2" (10.3.0.0/16) that the lab does not build: a BGP route
+inside 10.3.0.0/16 is covered by a system route in the hub (not
+programmed) but not in the spoke, so it changes the spoke's table only.
+Both NVAs offer 10.20.0.0/16 (ECMP), nva2 also 192.168.50.0/24. The
+agent's grace is 5 s so that withdrawal is observable. Every wait polls
+the published state (the route server's "show route-server fabric json",
+the agent's status, the kernel); nothing depends on when the module first
+publishes after a start.
 """
 
 import json
+import math
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -43,13 +49,21 @@ pytestmark = [pytest.mark.bgpd]
 
 NAME = "fabt-{}".format(os.getpid())
 GRACE = 5
-RS, NVA1, NVA2 = "10.1.0.4", "10.1.0.10", "10.1.0.11"
+RS, NVA1, NVA2, INJ = "10.1.0.4", "10.1.0.10", "10.1.0.11", "10.1.0.12"
 ECMP_PFX, NVA2_PFX = "10.20.0.0/16", "192.168.50.0/24"
 SPOKE2_PFX = "10.3.7.0/24"
+VNETS = ("hub", "spoke")
+VM_VNET = {"vm1": "hub", "vm2": "spoke"}
+# The big table: /24s from bgp-inject.py, more than one frame's worth
+# (a frame carries at most 32,768 routes, and less than the agent's decode
+# budget: ~620 bytes per route with one next hop).
+BIG_N = int(os.environ.get("VRS_FABT_BIG", "300000"))
+BIG_BASE = "100.0.0.0"
+FRAME_ROUTES = 32768
 
 TOPOLOGY = {
     "name": NAME,
-    "description": "fabric_client topotest: one route server programming a hub VM and a spoke VM",
+    "description": "fabric_client topotest: one route server programming a hub VNet and a spoke VNet",
     "agentGrace": GRACE,
     "vnets": {
         "hub": {"space": "10.1.0.0/16", "peerings": ["spoke"]},
@@ -63,6 +77,7 @@ TOPOLOGY = {
                  "links": [{"vnet": "hub", "ip": NVA1 + "/16"}]},
         "nva2": {"kind": "router", "daemons": ["zebra", "bgpd"],
                  "links": [{"vnet": "hub", "ip": NVA2 + "/16"}]},
+        "inj": {"kind": "host", "links": [{"vnet": "hub", "ip": INJ + "/16"}]},
         "vm1": {"kind": "vm", "links": [{"vnet": "hub", "ip": "10.1.1.10/16"}]},
         "vm2": {"kind": "vm", "links": [{"vnet": "spoke", "ip": "10.2.1.10/16"}]},
     },
@@ -94,6 +109,8 @@ router bgp 65515
  route-server
  route-server vnet-name hub
  route-server address-space 10.1.0.0/16
+ route-server route-limit 1000000
+ route-server total-limit 10000000
  route-server peering spoke
  route-server peering spoke address-space 10.2.0.0/16
  route-server peering spoke allow-gateway-transit
@@ -103,8 +120,6 @@ router bgp 65515
  route-server neighbor {nva1} role nva
  route-server neighbor {nva2} role nva
  route-server fabric socket @AGENT_SOCKET@ instance 0 name rs-test-0
- route-server vm vm1 vnet hub
- route-server vm vm2 vnet spoke
 exit
 """.format(rs=RS, nva1=NVA1, nva2=NVA2)
 
@@ -160,8 +175,19 @@ def agent():
     return lab.agent_status()
 
 
-def agent_vm(vm):
-    return agent().get("vms", {}).get(vm, {})
+def agent_vnet(vnet):
+    return agent().get("vnets", {}).get(vnet, {})
+
+
+def slots(vnet, a=None):
+    """The agent's two slot tables of a VNet ([] if it has none)."""
+    a = a if a is not None else agent()
+    return a.get("vnets", {}).get(vnet, {}).get("slots", [])
+
+
+def publisher(a=None):
+    a = a if a is not None else agent()
+    return a.get("publishers", {}).get("0", {})
 
 
 def kernel(vm, prefix):
@@ -180,6 +206,17 @@ def kernel_routes(vm):
         return []
 
 
+def kernel_count(vm):
+    """How many proto 200 routes vm's table holds (cheap for big tables)."""
+    ns, table = lab.vm_table(vm)
+    out = vrslab.run(["ip", "-n", ns, "route", "show", "table", str(table), "proto", "200"],
+                     check=False).stdout
+    return len(out.splitlines())
+
+
+STARTING = sorted([ECMP_PFX, NVA2_PFX])
+
+
 def poll(predicate, timeout=30.0, what="condition", interval=0.05):
     value, waited = vrslab.wait_for(predicate, timeout=timeout, interval=interval)
     if not value:
@@ -187,13 +224,20 @@ def poll(predicate, timeout=30.0, what="condition", interval=0.05):
         logger.info("agent: %s", json.dumps(agent()))
         logger.info("rs:\n%s", lab.vtysh("rs", "show bgp ipv4 unicast summary",
                                          "show route-server effective-routes"))
+        for vm in ("vm1", "vm2"):
+            ns, table = lab.vm_table(vm)
+            logger.info("%s: table %s in %s:\n%s", vm, table, ns,
+                        vrslab.run(["ip", "-n", ns, "route", "show", "table", str(table)],
+                                   check=False).stdout)
     assert value, "{} not reached within {:.1f} s".format(what, waited)
     return value, waited
 
 
-def nva_conf(node, asn, *lines):
-    out = lab.vtysh(node, "configure terminal", "router bgp {}".format(asn),
-                    "address-family ipv4 unicast", *lines)
+def nva_conf(node, asn, *lines, af=True):
+    cmds = ["configure terminal", "router bgp {}".format(asn)]
+    if af:
+        cmds.append("address-family ipv4 unicast")
+    out = lab.vtysh(node, *(cmds + list(lines)))
     assert "%" not in out, out
 
 
@@ -202,9 +246,9 @@ def rs_conf(*lines):
     assert "%" not in out, out
 
 
-def established():
+def established(peers=(NVA1, NVA2)):
     summ = lab.vtysh_json("rs", "show bgp ipv4 unicast summary json").get("peers", {})
-    return all(summ.get(p, {}).get("state") == "Established" for p in (NVA1, NVA2))
+    return all(summ.get(p, {}).get("state") == "Established" for p in peers)
 
 
 def in_sync(f=None):
@@ -214,75 +258,123 @@ def in_sync(f=None):
 
 def starting_state():
     """Sessions up, the starting routes in both VMs' tables, the client in
-    sync with the agent, both VMs programmed by instance 0."""
+    sync with the agent, both VNets' slots programmed from instance 0."""
     def check():
         a = agent()
-        vms = a.get("vms", {})
         return (established() and in_sync() and
                 all(kernel(vm, ECMP_PFX) == [NVA1, NVA2] and kernel(vm, NVA2_PFX) == [NVA2]
                     and kernel(vm, SPOKE2_PFX) == [] for vm in ("vm1", "vm2")) and
-                all(vms.get(vm, {}).get("instanceInUse") == 0 for vm in ("vm1", "vm2")))
+                all(len(slots(v, a)) == 2 and all(s.get("instanceInUse") == 0 for s in slots(v, a))
+                    for v in VNETS))
 
     _, waited = poll(check, timeout=90, what="starting state", interval=0.1)
     return waited
 
 
+def delta(f0, f1, *keys):
+    return {k: f1[k] - f0[k] for k in keys}
+
+
+def fabric_memory():
+    """Bytes the fabric client holds: its memory group in "show memory"
+    ("vrs bgpd_rs fabric") and the bucket arrays of its route hashes
+    (libfrr's typed hashes, counted under libfrr: the client reports
+    their size as hashBucketBytes)."""
+    out = lab.vtysh("rs", "show memory")
+    group, fab_bytes = None, 0
+    for line in out.splitlines():
+        m = re.match(r"--- qmem (.*) ---", line)
+        if m:
+            group = m.group(1)
+            continue
+        if ":" not in line:
+            continue
+        name, _, rest = line.partition(":")
+        nums = rest.split()
+        if len(nums) < 3 or not nums[0].isdigit():
+            continue
+        if group == "vrs bgpd_rs fabric" and nums[2].isdigit():
+            fab_bytes += int(nums[2])
+    return fab_bytes, fabric()["hashBucketBytes"]
+
+
 # ------------------------------------------------------------------ tests
 
 def test_snapshot():
-    """Case 1: one Snapshot, both VMs, ECMP in the kernel, skipped routes."""
-    _, waited = poll(lambda: in_sync() and fabric().get("vms") == 2, timeout=90,
-                     what="client connected and in sync with 2 VMs")
+    """Case 1: one Snapshot (one frame), one table per VNet, ECMP in the
+    kernel, skipped routes."""
+    _, waited = poll(lambda: in_sync() and sorted(fabric().get("vnets", {})) == list(VNETS),
+                     timeout=90, what="client connected and in sync with 2 VNets")
     logger.info("fabric in sync %.1f s after the test started", waited)
     starting_state()
     f = fabric()
-    assert f["snapshotsSent"] == 1 and f["connects"] == 1 and f["reconnects"] == 0, f
+    assert f["protocolVersion"] == 2, f
+    assert f["snapshotsSent"] == 1 and f["snapshotFramesSent"] == 1, f
+    assert f["connects"] == 1 and f["reconnects"] == 0, f
     assert f["instanceId"] == 0 and f["instanceName"] == "rs-test-0", f
     assert f["lastError"] == "", f
+    assert f["routes"] == sum(f["vnets"].values()), f
+    # Routes that share an ECMP set share one next-hop set.
+    assert f["nexthopSets"] <= f["routes"], f
     # The VNetPeering routes (no next hop) are skipped by the client.
     assert f["routesSkipped"] > 0, f
     for vm in ("vm1", "vm2"):
-        assert kernel_routes(vm) == sorted([ECMP_PFX, NVA2_PFX]), (vm, kernel_routes(vm))
+        assert kernel_routes(vm) == STARTING, (vm, kernel_routes(vm))
     a = agent()
-    pub = a["publishers"]["0"]
-    assert pub["connected"] and pub["instanceName"] == "rs-test-0" and pub["errors"] == 0, pub
+    pub = publisher(a)
+    assert pub["connected"] and pub["synced"] and pub["instanceName"] == "rs-test-0", pub
+    assert pub["errors"] == 0 and pub["snapshots"] == 1 and pub["tables"] == 2, pub
+    assert pub["routes"] == f["routes"], (pub, f["routes"])
     assert a["publishers"]["1"]["connected"] is False, a["publishers"]
-    for vm in ("vm1", "vm2"):
-        v = a["vms"][vm]
-        assert v["routesApplied"] == 2 and v["lastError"] == "", (vm, v)
-        # The VnetLocal route (no next hop; the namespace has the connected
-        # route) is skipped by the agent.
-        assert v["routesSkipped"] >= 1, (vm, v)
+    for v in VNETS:
+        for s in slots(v, a):
+            assert s["routesApplied"] == 2 and s["lastError"] == "", (v, s)
+            # The VnetLocal route (no next hop; the namespace has the
+            # connected route) is skipped by the agent.
+            assert s["routesSkipped"] >= 1, (v, s)
 
 
-def test_update_only_changed_vm():
-    """Case 2: a route only the spoke VM gets: one Update, vm1 untouched."""
+def test_one_prefix_one_delta():
+    """Case 2: a route only the spoke gets: one Update, one delta, one
+    prefix; the hub's slot tables are not touched."""
     starting_state()
-    f0, a0 = fabric(), agent()["vms"]
+    f0, a0 = fabric(), agent()
     nva_conf("nva1", 65001, "network " + SPOKE2_PFX)
     try:
         poll(lambda: kernel("vm2", SPOKE2_PFX) == [NVA1], what="vm2 gets " + SPOKE2_PFX)
-        poll(lambda: in_sync(), what="client in sync")
-        f1, a1 = fabric(), agent()["vms"]
-        assert f1["updatesSent"] == f0["updatesSent"] + 1, (f0["updatesSent"], f1["updatesSent"])
-        assert f1["snapshotsSent"] == f0["snapshotsSent"], f1
-        assert a1["vm2"]["lastSeq"] > a0["vm2"]["lastSeq"], (a0["vm2"], a1["vm2"])
-        assert a1["vm2"]["routesAdded"] == a0["vm2"]["routesAdded"] + 1, (a0["vm2"], a1["vm2"])
-        # vm1 was not in the Update at all: same seq, no program run.
-        assert a1["vm1"]["lastSeq"] == a0["vm1"]["lastSeq"], (a0["vm1"], a1["vm1"])
-        assert a1["vm1"]["programRuns"] == a0["vm1"]["programRuns"], (a0["vm1"], a1["vm1"])
+        poll(in_sync, what="client in sync")
+        f1, a1 = fabric(), agent()
+        d = delta(f0, f1, "updatesSent", "deltasSent", "prefixesSent", "withdrawnSent",
+                  "snapshotsSent", "removedTablesSent")
+        logger.info("one prefix: %s", d)
+        assert d == {"updatesSent": 1, "deltasSent": 1, "prefixesSent": 1, "withdrawnSent": 0,
+                     "snapshotsSent": 0, "removedTablesSent": 0}, d
+        assert f1["vnets"]["spoke"] == f0["vnets"]["spoke"] + 1, (f0["vnets"], f1["vnets"])
+        assert f1["vnets"]["hub"] == f0["vnets"]["hub"], (f0["vnets"], f1["vnets"])
+        assert publisher(a1)["updates"] == publisher(a0)["updates"] + 1, (publisher(a0), publisher(a1))
+        for s0, s1 in zip(slots("spoke", a0), slots("spoke", a1)):
+            assert s1["routesAdded"] == s0["routesAdded"] + 1, (s0, s1)
+            assert s1["routesApplied"] == s0["routesApplied"] + 1, (s0, s1)
+        # The hub was not in the Update at all: no program run.
+        for s0, s1 in zip(slots("hub", a0), slots("hub", a1)):
+            assert (s1["lastSeq"], s1["programRuns"]) == (s0["lastSeq"], s0["programRuns"]), (s0, s1)
         assert kernel("vm1", SPOKE2_PFX) == [], "the hub VM must not get a route inside a peered space"
     finally:
         nva_conf("nva1", 65001, "no network " + SPOKE2_PFX)
     poll(lambda: kernel("vm2", SPOKE2_PFX) == [], what="vm2 loses " + SPOKE2_PFX)
+    poll(in_sync, what="client in sync")
+    f2 = fabric()
+    d = delta(f1, f2, "updatesSent", "deltasSent", "prefixesSent", "withdrawnSent")
+    assert d == {"updatesSent": 1, "deltasSent": 1, "prefixesSent": 1, "withdrawnSent": 1}, d
 
 
 def test_coalescing():
     """Case 3: 200 routes arriving in a burst are published in a few
-    messages, not one per route; all of them reach the kernel."""
+    Updates, not one per route, each prefix once per VNet; all of them
+    reach the kernel."""
     starting_state()
     pfx = ["10.30.{}.0/24".format(i) for i in range(200)]
-    u0 = fabric()["updatesSent"]
+    f0 = fabric()
     path = os.path.join(tmpdir, "burst.conf")
     with open(path, "w") as f:
         f.write("router bgp 65001\n address-family ipv4 unicast\n")
@@ -292,47 +384,57 @@ def test_coalescing():
     out = lab.exec("nva1", [vrslab.vtysh_path(), "-N", lab.pathspace("nva1"), "-f", path]).stdout
     assert "%" not in out, out
     try:
-        _, waited = poll(lambda: len(kernel_routes("vm1")) == 2 + len(pfx) and
-                         len(kernel_routes("vm2")) == 2 + len(pfx), timeout=60,
-                         what="200 routes in both VMs")
+        poll(lambda: len(kernel_routes("vm1")) == 2 + len(pfx) and
+             len(kernel_routes("vm2")) == 2 + len(pfx), timeout=60, what="200 routes in both VMs")
         poll(in_sync, what="client in sync")
-        sent = fabric()["updatesSent"] - u0
-        logger.info("200 routes: in both VMs %.2f s after the config, %d Update(s)",
-                    time.monotonic() - t0, sent)
-        assert 1 <= sent <= 10, "{} Updates for one burst of 200 routes".format(sent)
+        f1 = fabric()
+        d = delta(f0, f1, "updatesSent", "prefixesSent", "deltasSent")
+        logger.info("200 routes: in both VMs %.2f s after the config, %s", time.monotonic() - t0, d)
+        assert 1 <= d["updatesSent"] <= 10, "{} Updates for one burst of 200 routes".format(d)
+        assert d["prefixesSent"] == 2 * len(pfx), d
     finally:
         nva_conf("nva1", 65001, *["no network " + p for p in pfx])
-    poll(lambda: kernel_routes("vm1") == sorted([ECMP_PFX, NVA2_PFX]), timeout=60,
-         what="burst withdrawn from vm1")
+    poll(lambda: kernel_routes("vm1") == STARTING, timeout=60, what="burst withdrawn from vm1")
+    poll(in_sync, what="client in sync")
+    f2 = fabric()
+    assert f2["withdrawnSent"] - f1["withdrawnSent"] == 2 * len(pfx), (f1, f2)
 
 
-def test_removed_vm_grace_then_withdraw():
-    """Case 4: a VM no longer published keeps its routes for the agent's
-    grace, then loses them; publishing it again re-installs them."""
+def test_removed_vnet_grace_then_withdraw():
+    """Case 4: a VNet no longer programmed by this route server (the spoke
+    stops using the hub's gateway) is removed as a whole; its slot tables
+    keep their routes for the agent's grace, then lose them; using the
+    gateway again re-creates the table with an Update (no Snapshot)."""
     starting_state()
-    rs_conf("no route-server vm vm2 vnet spoke")
+    f0 = fabric()
+    rs_conf("no route-server peering spoke remote-uses-gateway")
     t0 = time.monotonic()
     try:
-        poll(lambda: fabric().get("vms") == 1 and in_sync(), what="vm2 no longer published")
-        poll(lambda: agent_vm("vm2").get("instanceInUse", 0) is None, what="agent: no instance for vm2")
-        assert "graceRemainingSeconds" in agent_vm("vm2"), agent_vm("vm2")
-        changed, _ = vrslab.wait_for(lambda: kernel_routes("vm2") != sorted([ECMP_PFX, NVA2_PFX]),
+        poll(lambda: sorted(fabric().get("vnets", {})) == ["hub"] and in_sync(),
+             what="spoke no longer published")
+        f1 = fabric()
+        assert f1["removedTablesSent"] == f0["removedTablesSent"] + 1, (f0, f1)
+        poll(lambda: all(s.get("instanceInUse", 0) is None for s in slots("spoke")),
+             what="agent: no instance for the spoke")
+        assert all("graceRemainingSeconds" in s for s in slots("spoke")), slots("spoke")
+        changed, _ = vrslab.wait_for(lambda: kernel_routes("vm2") != STARTING,
                                      timeout=GRACE / 2, interval=0.05)
         assert not changed, "vm2 routes changed inside the grace period: {}".format(kernel_routes("vm2"))
-        _, _ = poll(lambda: kernel_routes("vm2") == [], timeout=GRACE + 10, what="vm2 routes withdrawn")
+        poll(lambda: kernel_routes("vm2") == [], timeout=GRACE + 10, what="vm2 routes withdrawn")
         waited = time.monotonic() - t0
-        logger.info("removed VM: routes withdrawn %.1f s after the config (grace %d s)", waited, GRACE)
+        logger.info("removed VNet: routes withdrawn %.1f s after the config (grace %d s)", waited, GRACE)
         assert waited >= GRACE - 1, "withdrawn before the grace period ({:.1f} s)".format(waited)
-        # vm1 is untouched.
-        assert kernel_routes("vm1") == sorted([ECMP_PFX, NVA2_PFX])
+        assert kernel_routes("vm1") == STARTING
     finally:
-        rs_conf("route-server vm vm2 vnet spoke")
-    poll(lambda: kernel("vm2", ECMP_PFX) == [NVA1, NVA2], what="vm2 re-installed")
+        rs_conf("route-server peering spoke remote-uses-gateway")
+    poll(lambda: kernel("vm2", ECMP_PFX) == [NVA1, NVA2] and in_sync(), what="vm2 re-installed")
+    f2 = fabric()
+    assert f2["snapshotsSent"] == f0["snapshotsSent"], (f0, f2)
 
 
 def test_agent_restart_resync():
     """Case 5: agent down: the client backs off and the routes stay; agent
-    back: one more Snapshot, and no route is removed or re-added."""
+    back: exactly one more Snapshot, and no route is removed or re-added."""
     starting_state()
     f0 = fabric()
     lab._kill("agent")
@@ -347,15 +449,19 @@ def test_agent_restart_resync():
         lab._start_agent()
     poll(lambda: in_sync() and fabric()["connects"] == f0["connects"] + 1, timeout=15,
          what="client reconnected and in sync")
-    f1 = fabric()
+    poll(lambda: publisher().get("synced") and all(s.get("lastSeq", 0) > 0 for v in VNETS for s in slots(v)),
+         what="agent resynced")
+    f1, a = fabric(), agent()
     assert f1["reconnects"] == f0["reconnects"] + 1, f1
-    assert f1["snapshotsSent"] == f0["snapshotsSent"] + 1, f1
-    poll(lambda: all(agent_vm(vm).get("lastSeq", 0) > 0 for vm in ("vm1", "vm2")), what="agent resynced")
+    assert f1["snapshotsSent"] == f0["snapshotsSent"] + 1, (f0["snapshotsSent"], f1["snapshotsSent"])
+    assert f1["updatesSent"] == f0["updatesSent"], "nothing changed: no Update after the Snapshot"
+    assert publisher(a)["snapshots"] == 1 and publisher(a)["updates"] == 0, publisher(a)
+    for v in VNETS:
+        for s in slots(v, a):
+            assert (s["routesAdded"], s["routesReplaced"], s["routesDeleted"]) == (0, 0, 0), (v, s)
+            assert s["routesApplied"] == 2, (v, s)
     for vm in ("vm1", "vm2"):
-        v = agent_vm(vm)
-        assert (v["routesAdded"], v["routesReplaced"], v["routesDeleted"]) == (0, 0, 0), (vm, v)
-        assert v["routesApplied"] == 2, (vm, v)
-        assert kernel_routes(vm) == sorted([ECMP_PFX, NVA2_PFX])
+        assert kernel_routes(vm) == STARTING
 
 
 def test_keepalive():
@@ -365,8 +471,41 @@ def test_keepalive():
     interval = fabric()["keepaliveMs"] / 1000.0
     poll(lambda: fabric()["keepalivesSent"] >= k0 + 2, timeout=3 * interval + 2,
          what="two keepalives", interval=0.2)
-    pub = agent()["publishers"]["0"]
+    pub = publisher()
     assert pub["connected"] and pub["errors"] == 0 and pub["lastError"] == "", pub
+
+
+def test_nexthops_down_before_deltas():
+    """Case 12: nva2's session ends: its next hop goes out as nexthops_down
+    in a frame of its own, before the recompute's deltas; the agent takes
+    it out of the ECMP group at once; when nva2 is back, the Update that
+    carries its routes declares it up."""
+    starting_state()
+    f0, a0 = fabric(), agent()
+    groups0 = sum(n.get("groupReplaces", 0) for n in a0.get("netns", {}).values())
+    nva_conf("nva2", 65002, "neighbor {} shutdown".format(RS), af=False)
+    try:
+        poll(lambda: all(kernel(vm, ECMP_PFX) == [NVA1] and kernel(vm, NVA2_PFX) == []
+                         for vm in ("vm1", "vm2")) and in_sync(),
+             what="nva2's routes gone from both VMs")
+        f1, a1 = fabric(), agent()
+        d = delta(f0, f1, "nexthopsDownSent", "nexthopsDownUpdates")
+        logger.info("nva2 down: %s, down seq %d, last delta seq %d", d, f1["lastNexthopsDownSeq"],
+                    f1["lastDeltaSeq"])
+        assert d == {"nexthopsDownSent": 1, "nexthopsDownUpdates": 1}, d
+        assert f1["nexthopsDown"] == 1, f1
+        assert f1["lastNexthopsDownSeq"] > f0["lastSeqSent"], (f0, f1)
+        # The recompute's deltas came after, in later frames.
+        assert f1["lastDeltaSeq"] > f1["lastNexthopsDownSeq"], f1
+        assert publisher(a1)["nexthopsDown"] == [NVA2], publisher(a1)
+        groups1 = sum(n.get("groupReplaces", 0) for n in a1.get("netns", {}).values())
+        assert groups1 > groups0, "the agent replaced no nexthop group ({} -> {})".format(groups0, groups1)
+    finally:
+        nva_conf("nva2", 65002, "no neighbor {} shutdown".format(RS), af=False)
+    starting_state()
+    f2, a2 = fabric(), agent()
+    assert f2["nexthopsUpSent"] == f1["nexthopsUpSent"] + 1, (f1, f2)
+    assert f2["nexthopsDown"] == 0 and publisher(a2)["nexthopsDownCount"] == 0, (f2, publisher(a2))
 
 
 ABSENT = "10.1.0.99"
@@ -376,8 +515,8 @@ def test_absent_neighbor_no_republish():
     """Issue 11: every reconnect attempt to an absent neighbor (Connect <->
     Active, once per connect-retry second) used to recompute and publish
     every VM's table. Only a change into or out of Established changes
-    what the VMs get: the publish count stays put while the absent role
-    neighbor cycles through its connect attempts."""
+    what the VMs get: nothing is published while the absent role neighbor
+    cycles through its connect attempts."""
     assert in_sync()
     rs_conf("neighbor {} remote-as 65099".format(ABSENT), "neighbor {} timers connect 1".format(ABSENT),
             "route-server neighbor {} role nva".format(ABSENT))
@@ -395,15 +534,16 @@ def test_absent_neighbor_no_republish():
         # after the first FSM transition (one connect-retry later).
         poll(lambda: state() and len(seen) >= 2, timeout=30, what="first FSM transition",
              interval=0.05)
-        before = fabric()["publishes"]
+        before = fabric()
         mark = len(seen)
         poll(lambda: state() and len(seen) >= mark + 4, timeout=60,
              what="4 more FSM transitions of the absent neighbor", interval=0.05)
-        after = fabric()["publishes"]
-        logger.info("absent neighbor: states %s, publishes %d -> %d", seen, before, after)
+        after = fabric()
+        d = delta(before, after, "publishes", "deltaPublishes", "updatesSent")
+        logger.info("absent neighbor: states %s, %s", seen, d)
         assert "Established" not in seen, seen
-        assert after == before, "{} publishes for {} FSM transitions that change no route: {}".format(
-            after - before, len(seen) - mark, seen)
+        assert d == {"publishes": 0, "deltaPublishes": 0, "updatesSent": 0}, \
+            "{} for {} FSM transitions that change no route: {}".format(d, len(seen) - mark, seen)
     finally:
         rs_conf("no route-server neighbor {} role nva".format(ABSENT), "no neighbor {}".format(ABSENT))
     poll(in_sync, what="in sync after the absent neighbor is removed")
@@ -419,7 +559,7 @@ def test_duplicate_instance():
     starting_state()
     routes = os.path.join(tmpdir, "pub.json")
     with open(routes, "w") as f:
-        json.dump({"vms": {"nosuchvm": [{"prefix": "10.99.0.0/16", "nextHops": [NVA1]}]}}, f)
+        json.dump({"tables": {"nosuchvnet": [{"prefix": "10.99.0.0/16", "nextHops": [NVA1]}]}}, f)
     pub = subprocess.Popen([_vnet_pub(), "--socket", lab.agent_socket(), "--file", routes,
                             "--instance", "pub-1", "--instance-id", "1", "--keepalive-ms", "200",
                             "--hold", "2"],
@@ -443,10 +583,10 @@ def test_duplicate_instance():
             pub.wait()
         rs_conf("route-server fabric socket {} instance 0 name rs-test-0".format(lab.agent_socket()))
     poll(lambda: in_sync() and fabric()["instanceId"] == 0 and
-         all(agent_vm(vm).get("instanceInUse") == 0 for vm in ("vm1", "vm2")), timeout=20,
+         all(s.get("instanceInUse") == 0 for v in VNETS for s in slots(v)), timeout=20,
          what="back to instance 0")
     for vm in ("vm1", "vm2"):
-        assert kernel_routes(vm) == sorted([ECMP_PFX, NVA2_PFX]), (vm, kernel_routes(vm))
+        assert kernel_routes(vm) == STARTING, (vm, kernel_routes(vm))
 
 
 class FakeAgent(threading.Thread):
@@ -508,6 +648,20 @@ def test_malformed_agent_message():
     poll(lambda: in_sync(), timeout=15, what="back on the real agent")
 
 
+def test_vm_query():
+    """The module asks the agent about a VM (its status socket, "vm NAME"):
+    `show route-server effective-routes vm NAME` works for a VM the
+    route server was never told about, and says so for an unknown one."""
+    starting_state()
+    q0 = fabric()["vmQueries"]
+    out = lab.vtysh("rs", "show route-server effective-routes vm vm1")
+    assert ECMP_PFX in out and "%" not in out, out
+    out = lab.vtysh("rs", "show route-server effective-routes vm nosuchvm")
+    assert "%" in out and "nosuchvm" in out, out
+    f = fabric()
+    assert f["vmQueries"] == q0 + 2 and f["vmQueryFailures"] == 0, f
+
+
 def test_bgpd_killed_grace_then_withdraw():
     """Case 10: bgpd killed: the routes stay for the grace, then go; a new
     bgpd re-installs them."""
@@ -515,7 +669,7 @@ def test_bgpd_killed_grace_then_withdraw():
     lab.fail("bgpd", "rs")
     t0 = time.monotonic()
     try:
-        changed, _ = vrslab.wait_for(lambda: kernel_routes("vm1") != sorted([ECMP_PFX, NVA2_PFX]),
+        changed, _ = vrslab.wait_for(lambda: kernel_routes("vm1") != STARTING,
                                      timeout=GRACE / 2, interval=0.05)
         assert not changed, kernel_routes("vm1")
         poll(lambda: kernel_routes("vm1") == [] and kernel_routes("vm2") == [], timeout=GRACE + 10,
@@ -526,6 +680,124 @@ def test_bgpd_killed_grace_then_withdraw():
     finally:
         lab.restore("bgpd", "rs")
     starting_state()
+
+
+class Injector:
+    """scripts/bgp-inject.py send in the inj host's namespace: BIG_N /24s
+    from BIG_BASE with next hop INJ, AS 65003."""
+
+    def __init__(self, count):
+        inject = os.path.join(vrstest.TOP, "scripts", "bgp-inject.py")
+        self.proc = subprocess.Popen(
+            ["ip", "netns", "exec", lab.ns("inj"), "/usr/bin/python3", inject, "send", RS,
+             "--as", "65003", "--id", INJ, "--count", str(count), "--base", BIG_BASE],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def line(self, prefix, timeout):
+        box = []
+        t = threading.Thread(target=lambda: box.append(self.proc.stdout.readline()), daemon=True)
+        t.start()
+        t.join(timeout)
+        got = box[0] if box else ""
+        assert got.startswith(prefix), "bgp-inject.py: expected {!r}, got {!r}".format(prefix, got)
+
+    def go(self):
+        self.proc.stdin.write("go\n")
+        self.proc.stdin.flush()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def test_big_table_chunked():
+    """Case 9: a table of BIG_N + 2 routes (bgp-inject.py): the Updates
+    that bring them and the Snapshot after an agent restart are split
+    across frames (the table across chunks; nothing is left out because
+    the table grew), the agent programs all of them and, after the
+    restart, changes nothing in the kernel. Memory per route held by the
+    client is measured ("show memory", group "vrs bgpd_rs fabric")."""
+    starting_state()
+    try:
+        _big_table()
+    finally:
+        rs_conf("no route-server neighbor {} role nva".format(INJ), "no neighbor {}".format(INJ),
+                "route-server peering spoke remote-uses-gateway")
+    starting_state()
+
+
+def _big_table():
+    # Only the hub: two slot tables of BIG_N routes instead of four.
+    rs_conf("no route-server peering spoke remote-uses-gateway")
+    rs_conf("neighbor {} remote-as 65003".format(INJ), "neighbor {} ebgp-multihop 255".format(INJ),
+            "neighbor {} disable-connected-check".format(INJ),
+            "address-family ipv4 unicast", "neighbor {} soft-reconfiguration inbound".format(INJ),
+            "neighbor {} route-map VRS-RS-IN in".format(INJ),
+            "neighbor {} route-map VRS-RS-OUT-NVA out".format(INJ), "exit-address-family",
+            "route-server neighbor {} role nva".format(INJ))
+    poll(lambda: sorted(fabric().get("vnets", {})) == ["hub"] and in_sync(), what="hub only")
+    mem0, buckets0 = fabric_memory()
+    f0 = fabric()
+    inj = Injector(BIG_N)
+    try:
+        inj.line("established", 60)
+        poll(lambda: established((INJ,)), timeout=30, what="injector session Established")
+        t0 = time.monotonic()
+        inj.go()
+        inj.line("sent", 120)
+        want = f0["vnets"]["hub"] + BIG_N
+        poll(lambda: fabric().get("vnets", {}).get("hub") == want and in_sync(), timeout=300,
+             what="{} routes published and acked".format(want), interval=1.0)
+        secs = time.monotonic() - t0
+        f1 = fabric()
+        d = delta(f0, f1, "updatesSent", "prefixesSent", "bytesSent")
+        logger.info("big table: %d routes published and acked %.1f s after the injector's go: %s",
+                    BIG_N, secs, d)
+        assert d["prefixesSent"] >= BIG_N, d
+        assert d["updatesSent"] >= math.ceil(BIG_N / FRAME_ROUTES), d
+        poll(lambda: all(s.get("routesApplied") == want - f0["vnets"]["hub"] + 2
+                         for s in slots("hub")), timeout=300, interval=1.0,
+             what="agent: both hub slot tables complete")
+        assert kernel_count("vm1") == BIG_N + 2, kernel_count("vm1")
+        mem1, buckets1 = fabric_memory()
+        per_route = (mem1 - mem0) / BIG_N
+        per_route_all = (mem1 - mem0 + buckets1 - buckets0) / BIG_N
+        logger.info("big table: fabric client memory %.1f bytes per route (group 'vrs bgpd_rs fabric', "
+                    "%d bytes), %.1f with its hash buckets (%d bytes); %d next-hop sets",
+                    per_route, mem1, per_route_all, buckets1, f1["nexthopSets"])
+        assert per_route_all < 100, (mem0, mem1, buckets0, buckets1)
+
+        # Agent restart: one Snapshot, split across chunks, changes nothing.
+        lab._kill("agent")
+        poll(lambda: not fabric().get("connected"), what="client notices the agent is gone")
+        lab._start_agent()
+        t0 = time.monotonic()
+        poll(lambda: in_sync() and fabric()["connects"] == f1["connects"] + 1, timeout=300,
+             what="client reconnected and in sync", interval=0.5)
+        poll(lambda: publisher().get("synced") and
+             all(s.get("routesApplied") == BIG_N + 2 for s in slots("hub")),
+             timeout=300, interval=1.0, what="agent resynced the big table")
+        secs = time.monotonic() - t0
+        f2, a2 = fabric(), agent()
+        d = delta(f1, f2, "snapshotsSent", "snapshotFramesSent", "snapshotRoutesSent", "updatesSent")
+        logger.info("big table: agent restart, Snapshot %s, in sync after %.1f s", d, secs)
+        assert d["snapshotsSent"] == 1 and d["updatesSent"] == 0, d
+        assert d["snapshotRoutesSent"] == f2["routes"], (d, f2["routes"])
+        assert d["snapshotFramesSent"] >= math.ceil(BIG_N / FRAME_ROUTES), d
+        assert publisher(a2)["snapshots"] == 1 and publisher(a2)["routes"] == f2["routes"], publisher(a2)
+        for s in slots("hub", a2):
+            assert (s["routesAdded"], s["routesDeleted"]) == (0, 0), s
+    finally:
+        inj.stop()
+    poll(lambda: fabric().get("vnets", {}).get("hub") == f0["vnets"]["hub"] and in_sync(), timeout=300,
+         what="the big table withdrawn", interval=1.0)
+    poll(lambda: kernel_routes("vm1") == STARTING, timeout=300, interval=1.0,
+         what="vm1 back to the starting routes")
 
 
 def test_no_module_leaks():
