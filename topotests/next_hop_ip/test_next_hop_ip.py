@@ -124,8 +124,13 @@ def test_vm_kernel_routes_use_the_frontend():
     starting_state()
     for vm in VMS:
         ns, table = LAB.vm_table(vm)
-        out = vrslab.run(["ip", "-n", ns, "route", "show", "table", str(table), ONPREM]).stdout
-        assert re.findall(r"via (\S+)", out) == [FRONTEND] and "proto 200" in out, "{}: {}".format(vm, out)
+        # The agent's route (proto 200), its nexthop object resolved.
+        got = vrslab.table_nexthops(ns, table, ONPREM, proto="200")
+        assert got == {ONPREM: [FRONTEND]}, "{} (table {}): {}".format(vm, table, got)
+        # A packet from the VM takes it (the agent's rule, then the table).
+        ip = next(i for n, _, i, _ in TOPO.vms() if n == vm)
+        out = vrslab.run(["ip", "-n", ns, "-4", "route", "get", ONPREM_HOST, "from", ip, "iif", "lan"]).stdout
+        assert " via {} ".format(FRONTEND) in out and "table {}".format(table) in out, "{}: {}".format(vm, out)
 
 
 def test_packets_go_through_the_frontend():
