@@ -478,8 +478,11 @@ static void ns_error(struct nsx *ns, const char *fmt, ...)
 	va_end(ap);
 	if (strcmp(prev, ns->last_error))
 		ns->rl_error.next = 0;
-	vnet_log_rl(&ns->rl_error, VLOG_ERR, "netns %s: %s", ns->name,
-		    ns->last_error);
+	if (!strncmp(ns->last_error, "netns ", 6))
+		vnet_log_rl(&ns->rl_error, VLOG_ERR, "%s", ns->last_error);
+	else
+		vnet_log_rl(&ns->rl_error, VLOG_ERR, "netns %s: %s", ns->name,
+			    ns->last_error);
 	for (size_t i = 0; i < ns->n_slots; i++)
 		snprintf(ns->slots[i]->last_error,
 			 sizeof(ns->slots[i]->last_error), "%s",
