@@ -1553,9 +1553,12 @@ static int setup(struct agent *a)
 		vnet_log(VLOG_ERR, "%s", reason);
 		return -1;
 	}
+	/* The status socket is open to the same users: bgpd (--allow-user
+	 * frr) asks it "vm NAME" for show route-server effective-routes. */
 	snprintf(spath, sizeof(spath), "%s.status", a->opt.socket);
 	a->sfd = listen_unix(spath, reason, sizeof(reason));
-	if (a->sfd < 0) {
+	if (a->sfd < 0 ||
+	    socket_allow(spath, &a->opt, reason, sizeof(reason)) < 0) {
 		vnet_log(VLOG_ERR, "%s", reason);
 		return -1;
 	}

@@ -8,8 +8,10 @@
  * the VNet's namespace: slot s from instance s, else from the other one,
  * else it keeps its routes for the grace period. Each VM is bound to its
  * slot's table by one policy rule (from ADDR lookup T<slot>). Routes use
- * kernel nexthop objects (one per gateway, one group per ECMP set),
- * shared by all slot tables of a namespace.
+ * kernel nexthop objects: one per gateway, shared by every slot table of
+ * the namespace, and one group per ECMP set and slot table, so that a
+ * publisher's next hops down change only the groups of the slot tables
+ * it feeds (one group replace each, no route touched).
  */
 #ifndef VNET_AGENT_H
 #define VNET_AGENT_H
@@ -175,7 +177,8 @@ struct nsx;
 
 /* A nexthop object of the agent's: a gateway or a group (ECMP set). */
 struct kobj {
-	struct kobj *hnext;	/* ns hash: gateway by address, group by nhs */
+	struct kobj *hnext;	/* ns hash: gateway by address, group by
+				 * (nhs, slot) */
 	struct kobj *gc_next;	/* ns list of objects without users */
 	uint32_t id;
 	uint32_t refs;		/* routes using it; a gateway: + groups */
@@ -185,6 +188,7 @@ struct kobj {
 	uint8_t addr[16];	/* gateway */
 	uint32_t oif;		/* gateway */
 	struct nhs *set;	/* group: its next hops (a reference) */
+	struct slot *slot;	/* group: the slot table using it */
 	struct kobj *member[VNL_MAX_GROUP];	/* group: gateway objects */
 	uint32_t installed;	/* group: member bits in the kernel */
 };
@@ -370,9 +374,8 @@ int prog_route_entry(const struct vrs_fabric_route *r, uint8_t *kind,
 		     struct nhs **set);
 size_t prog_count_groups(const struct agent *a);
 size_t prog_count_gateways(const struct agent *a);
-/* In the effective down set: the union of the down sets of the
- * connected, synced publishers. */
-bool prog_addr_down(const struct agent *a, uint8_t family,
+/* In the down set of instance id (connected and synced). */
+bool prog_addr_down(const struct agent *a, int id, uint8_t family,
 		    const uint8_t *addr);
 
 #endif /* VNET_AGENT_H */

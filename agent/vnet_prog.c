@@ -428,17 +428,14 @@ void aset_free(struct aset *s)
 	memset(s, 0, sizeof(*s));
 }
 
-bool prog_addr_down(const struct agent *a, uint8_t family,
+bool prog_addr_down(const struct agent *a, int id, uint8_t family,
 		    const uint8_t *addr)
 {
 	struct vrs_fabric_addr k = { .family = family };
 
 	memcpy(k.addr, addr, alen(family));
-	for (int i = 0; i < 2; i++)
-		if (a->inst[i].conn && a->inst[i].synced &&
-		    aset_has(&a->inst[i].down, &k))
-			return true;
-	return false;
+	return a->inst[id].conn && a->inst[id].synced &&
+	       aset_has(&a->inst[id].down, &k);
 }
 
 /* ------------------------------------------------------------------ */
@@ -579,9 +576,14 @@ static uint32_t ids_alloc(struct nsx *ns)
 /* ------------------------------------------------------------------ */
 /* Kernel objects                                                     */
 
+static uint32_t grp_hash(const struct nhs *set, const struct slot *s)
+{
+	return mix32((uintptr_t)set * 31 + (uintptr_t)s);
+}
+
 static uint32_t kobj_hash(const struct kobj *k)
 {
-	return k->group ? mix32((uintptr_t)k->set)
+	return k->group ? grp_hash(k->set, k->slot)
 			: addr_hash(k->family, k->addr);
 }
 
@@ -628,12 +630,12 @@ static void kobj_unlink(struct nsx *ns, struct kobj *k)
 	for (pp = &tab[kobj_hash(k) & (cap - 1)]; *pp; pp = &(*pp)->hnext)
 		if (*pp == k) {
 			*pp = k->hnext;
+			if (k->group)
+				ns->n_grp--;
+			else
+				ns->n_gw--;
 			break;
 		}
-	if (k->group)
-		ns->n_grp--;
-	else
-		ns->n_gw--;
 }
 
 static struct kobj *gw_find(const struct nsx *ns, uint8_t family,
@@ -652,15 +654,18 @@ static struct kobj *gw_find(const struct nsx *ns, uint8_t family,
 	return NULL;
 }
 
-static struct kobj *grp_find(const struct nsx *ns, const struct nhs *set)
+/* A slot table's group of a next-hop set (slot NULL: adopted, no user
+ * yet). */
+static struct kobj *grp_find(const struct nsx *ns, const struct nhs *set,
+			     const struct slot *s)
 {
 	struct kobj *k;
 
 	if (!ns->grp_cap)
 		return NULL;
-	for (k = ns->grp_hash[mix32((uintptr_t)set) & (ns->grp_cap - 1)]; k;
+	for (k = ns->grp_hash[grp_hash(set, s) & (ns->grp_cap - 1)]; k;
 	     k = k->hnext)
-		if (k->set == set)
+		if (k->set == set && k->slot == s)
 			return k;
 	return NULL;
 }
@@ -685,14 +690,20 @@ static void kobj_unref(struct nsx *ns, struct kobj *k)
 		gc_push(ns, k);
 }
 
-/* The member bits a group has in the kernel: those not down, or all of
- * them if every member is down (never empty). */
+/*
+ * The member bits a group should have in the kernel: those its slot
+ * table's source instance does not hold down, or all of them if it holds
+ * every one down (never empty). A slot without source keeps what it has.
+ */
 static uint32_t grp_mask(const struct agent *a, const struct kobj *k)
 {
 	uint32_t all = (1u << k->set->n) - 1, m = 0;
 
+	if (!k->slot || k->slot->src < 0)
+		return k->installed ? k->installed : all;
 	for (unsigned int i = 0; i < k->set->n; i++)
-		if (!prog_addr_down(a, k->family, k->set->nh[i].addr))
+		if (!prog_addr_down(a, k->slot->src, k->family,
+				    k->set->nh[i].addr))
 			m |= 1u << i;
 	return m ? m : all;
 }
@@ -746,6 +757,7 @@ struct pctx {
 	struct vnl_batch *b;
 	uint64_t id;
 	bool route_failed, rule_failed;
+	bool regroup;		/* a slot changed source: check its groups */
 	struct slot **touched;
 	size_t n_touched;
 	bool ns_logged;		/* one namespace error logged per pass */
@@ -872,6 +884,7 @@ static void pass_err(void *arg, const struct vnl_tag *tag, int err,
 }
 
 static bool ns_ready(struct agent *a, struct nsx *ns);
+static void groups_refresh(struct pctx *c);
 
 static bool pass_begin(struct agent *a, struct nsx *ns, struct pctx *c)
 {
@@ -941,6 +954,8 @@ static void pass_end(struct pctx *c)
 {
 	double now = vnet_now();
 
+	if (c->regroup)
+		groups_refresh(c);
 	gc_run(c);
 	vnl_batch_end(c->b);
 	if (c->route_failed) {
@@ -1067,10 +1082,10 @@ static void grp_emit(struct pctx *c, struct kobj *k, bool replace)
 	vnl_nh_group(c->b, k->id, replace, ids, w, n, c->ns);
 }
 
-static struct kobj *grp_get(struct pctx *c, struct nhs *set, char *why,
-			    size_t wlen)
+static struct kobj *grp_get(struct pctx *c, struct nhs *set, struct slot *s,
+			    char *why, size_t wlen)
 {
-	struct kobj *m[VNL_MAX_GROUP], *k = grp_find(c->ns, set);
+	struct kobj *m[VNL_MAX_GROUP], *k = grp_find(c->ns, set, s);
 
 	if (k)
 		return k;
@@ -1089,6 +1104,7 @@ static struct kobj *grp_get(struct pctx *c, struct nhs *set, char *why,
 	k->group = true;
 	k->family = set->family;
 	k->set = set;
+	k->slot = s;
 	k->id = ids_alloc(c->ns);
 	if (!k->id || kobj_link(c->ns, k) < 0) {
 		free(k);
@@ -1137,7 +1153,7 @@ static int desired(struct pctx *c, struct slot *s, const struct rent *e,
 	set = e->p;
 	*o = set->n == 1 ? gw_get(c, set->family, set->nh[0].addr, why,
 				  sizeof(why))
-			 : grp_get(c, set, why, sizeof(why));
+			 : grp_get(c, set, s, why, sizeof(why));
 	if (*o)
 		return 1;
 	if (!s->unresolved) {
@@ -1335,7 +1351,8 @@ static void vnet_run(struct agent *a, struct vnet *vn, int changed,
 	for (int i = 0; i < 2; i++) {
 		struct slot *s = &vn->slot[i];
 		int pick = slot_pick(vn, i);
-		bool full = s->dirty || pick != s->src ||
+		bool switched = pick != s->src;
+		bool full = s->dirty || switched ||
 			    (pick >= 0 && pick == changed);
 
 		if (pick != s->src) {
@@ -1378,6 +1395,8 @@ static void vnet_run(struct agent *a, struct vnet *vn, int changed,
 			}
 			in_pass = true;
 		}
+		/* Its groups now follow another instance's down set. */
+		c.regroup |= switched && pick >= 0;
 		if (full)
 			slot_full(&c, s);
 		else
@@ -1400,36 +1419,51 @@ void prog_vnet_delta(struct agent *a, struct vnet *vn, int id,
 	vnet_run(a, vn, -1, id, delta);
 }
 
+/* Groups whose members should change: replaced in place. */
+static size_t groups_need_refresh(const struct agent *a, const struct nsx *ns)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ns->grp_cap; i++)
+		for (const struct kobj *k = ns->grp_hash[i]; k; k = k->hnext)
+			n += grp_mask(a, k) != k->installed;
+	return n;
+}
+
+static void groups_refresh(struct pctx *c)
+{
+	const struct nsx *ns = c->ns;
+
+	for (size_t i = 0; i < ns->grp_cap; i++)
+		for (struct kobj *k = ns->grp_hash[i]; k; k = k->hnext) {
+			uint32_t m = grp_mask(c->a, k);
+
+			if (m == k->installed)
+				continue;
+			k->installed = m;
+			grp_emit(c, k, true);
+			c->ns->group_replaces++;
+		}
+}
+
 void prog_down_changed(struct agent *a)
 {
 	for (size_t n = 0; n < a->n_ns; n++) {
 		struct nsx *ns = &a->ns[n];
-		bool in_pass = false;
 		struct pctx c;
-		size_t replaced = 0;
+		size_t replaced;
 		double t0 = vnet_now();
 
 		if (!ns->open || !ns->synced)
 			continue;
-		for (size_t i = 0; i < ns->grp_cap; i++)
-			for (struct kobj *k = ns->grp_hash[i]; k; k = k->hnext) {
-				uint32_t m = grp_mask(a, k);
-
-				if (m == k->installed)
-					continue;
-				if (!in_pass && !(in_pass = pass_begin(a, ns, &c)))
-					break;
-				k->installed = m;
-				grp_emit(&c, k, true);
-				ns->group_replaces++;
-				replaced++;
-			}
-		if (in_pass) {
-			pass_end(&c);
-			vnet_log(VLOG_INFO,
-				 "netns %s: %zu nexthop group(s) replaced for a next-hop down/up change in %.3f s",
-				 ns->name, replaced, vnet_now() - t0);
-		}
+		replaced = groups_need_refresh(a, ns);
+		if (!replaced || !pass_begin(a, ns, &c))
+			continue;
+		groups_refresh(&c);
+		pass_end(&c);
+		vnet_log(VLOG_INFO,
+			 "netns %s: %zu nexthop group(s) replaced for a next-hop down/up change in %.3f s",
+			 ns->name, replaced, vnet_now() - t0);
 	}
 }
 
@@ -1572,11 +1606,8 @@ static int adopt_nexthops(struct nsx *ns, const struct nh_list *l,
 				v[j].weight = nh->group_weight[j];
 			}
 		}
+		/* Its slot table is known from the routes that use it. */
 		set = ok ? nhs_get(m[0]->family, v, nh->n_group) : NULL;
-		if (set && grp_find(ns, set)) {
-			nhs_put(set);
-			set = NULL;
-		}
 		if (!set) {
 			if (stray_add(ns, nh->id, true) < 0)
 				return -1;
@@ -1660,7 +1691,15 @@ static int route_collect(const struct vnl_route *r, void *arg)
 	} else {
 		struct kobj *o = idmap_get(rc->map, r->nh_id);
 
-		if (o) {
+		/* A group is one slot table's: the first table found using
+		 * it gets it; another table using it replaces its routes. */
+		if (o && o->group && !o->slot && !grp_find(rc->ns, o->set, s)) {
+			kobj_unlink(rc->ns, o);
+			o->slot = s;
+			if (kobj_link(rc->ns, o) < 0)
+				goto oom;
+		}
+		if (o && (!o->group || o->slot == s)) {
 			e->kind = RK_NH;
 			e->p = o;
 			kobj_ref(o);

@@ -268,17 +268,19 @@ done
 	ok "hub tables 102/103: IPv6 ECMP" || fail "hub: $(ip -n "$NS" -6 -d route show table 102)"
 ip -n "$NS" -4 route show table 103 proto 200 | grep -q "^10.50.0.0/16 nhid [0-9]* metric 50" &&
 	ok "hub metric 50" || fail "hub metric: $(ip -n "$NS" route show table 103)"
-# One group per ECMP set, shared by both slots (and the same gateway
-# object for every single-next-hop route through it).
-[ "$(route -4 100 10.2.0.0/16)" = "$(route -4 101 10.2.0.0/16)" ] &&
-	[ "$(route -4 100 default)" = "$(route -4 101 default)" ] &&
+# One gateway object per gateway, shared by every route through it in
+# both slot tables; one group per ECMP set and slot table (a publisher's
+# next hops down change the groups of the slots it feeds only).
+[ "$(route -4 100 default)" = "$(route -4 101 default)" ] &&
 	[ "$(route -4 100 default)" = "$(route -4 100 10.5.0.0/16)" ] &&
+	ok "gateway object shared by both slot tables: $(route -4 100 default)" ||
+	fail "gateway objects not shared: $(ip -n "$NS" route show table 100) / $(ip -n "$NS" route show table 101)"
+[ "$(route -4 100 10.2.0.0/16)" != "$(route -4 101 10.2.0.0/16)" ] &&
 	[ "$(route -4 100 10.2.0.0/16)" != "$(route -4 100 10.4.0.0/16)" ] &&
-	ok "nexthop group shared by both slot tables: $(route -4 100 10.2.0.0/16)" ||
-	fail "objects not shared: $(ip -n "$NS" route show table 100) / $(ip -n "$NS" route show table 101)"
-[ "$(ip -n "$NS" nexthop show proto 200 | grep -c group)" = 3 ] &&
+	ok "a group per ECMP set and slot table" || fail "groups: $(ip -n "$NS" nexthop show)"
+[ "$(ip -n "$NS" nexthop show proto 200 | grep -c group)" = 6 ] &&
 	[ "$(ip -n "$NS" nexthop show proto 200 | grep -vc group)" = 5 ] &&
-	ok "3 groups, 5 gateway objects" || fail "objects: $(ip -n "$NS" nexthop show)"
+	ok "6 groups, 5 gateway objects" || fail "objects: $(ip -n "$NS" nexthop show)"
 [ "$(rule_of 10.1.1.5)" = "1000: from 10.1.1.5 lookup 101 proto 200" ] &&
 	[ "$(rule_of 10.1.1.6)" = "1000: from 10.1.1.6 lookup 100 proto 200" ] &&
 	[ "$(rule_of fd00:1::6 | awk '{print $1, $5}')" = "900: $(jq -rn --argjson s "$(status --vm vm6)" '$s.table')" ] &&
@@ -286,7 +288,7 @@ ip -n "$NS" -4 route show table 103 proto 200 | grep -q "^10.50.0.0/16 nhid [0-9
 	fail "rules: $(ip -n "$NS" rule; ip -n "$NS" -6 rule)"
 jqcheck '.vnets.spoke.slots[0].routesApplied == 5 and .vnets.spoke.slots[0].routesSkipped == 2 and
 	.vnets.spoke.slots[1].lastSeq == 1 and .publishers["0"].unknownVnets == 1 and
-	.nexthopGroups == 3 and .nexthops == 5 and .vms.vm1.table == 101 and .vms.vm1.assignedInstance == 1 and
+	.nexthopGroups == 6 and .nexthops == 5 and .vms.vm1.table == 101 and .vms.vm1.assignedInstance == 1 and
 	.vms.vm2.table == 100 and .agent.protocolVersion == 2' &&
 	ok "status counts" || { fail "status counts"; status; }
 out=$(status --vm vm1 | jq -c .)
@@ -347,36 +349,56 @@ wait_for 5 has_rule 10.1.1.6 && ok "VM added back: rule added" || fail "vm2 rule
 P0=$!
 PIDS+=("$P0")
 wait_for 5 jqcheck '.publishers["0"].synced' || fail "instance 0 not synced"
-GRP=$(route -4 100 10.4.0.0/16)
+GRP=$(route -4 101 10.4.0.0/16)
 # Instance 1 publishes the same tables (slot 1 moves to it: no change)
-# and says 10.1.1.11 is down: only the groups change.
+# and says 10.1.1.11 is down: only slot 1's groups change.
 mon_start
 "$PUB" --socket "$SOCK" --file "$TMP/a1.json" -q --nh-down 10.1.1.11 --hold 60 &
 P1=$!
 PIDS+=("$P1")
-wait_for 10 is_via -4 100 10.4.0.0/16 "10.1.1.10/2 " || fail "group not reduced: $(via -4 100 10.4.0.0/16)"
+wait_for 10 is_via -4 101 10.4.0.0/16 "10.1.1.10/2 " || fail "group not reduced: $(via -4 101 10.4.0.0/16)"
 mon_stop
 [ -z "$(route_events)" ] && [ -n "$(nh_events)" ] &&
 	ok "nexthops_down: groups replaced ($(nh_events | wc -l) nexthop events), no route event" ||
 	fail "nexthops_down: routes: $(route_events) nexthops: $(nh_events)"
-[ "$(route -4 100 10.4.0.0/16)" = "$GRP" ] && is_via -4 101 10.4.0.0/16 "10.1.1.10/2 " &&
-	is_via -4 100 10.2.0.0/16 "10.1.1.10/1 " &&
-	ok "group replaced in place (same id), without the down next hop, for both slots" ||
-	fail "10.4: $(route -4 100 10.4.0.0/16) $(via -4 101 10.4.0.0/16)"
-jqcheck '.publishers["1"].nexthopsDown == ["10.1.1.11"] and .netns["'"$NS"'"].groupReplaces >= 2' &&
-	ok "down set in status" || { fail "down set status"; status | jq .publishers; }
-# The down set ends with its publisher's session.
+[ "$(route -4 101 10.4.0.0/16)" = "$GRP" ] && is_via -4 101 10.2.0.0/16 "10.1.1.10/1 " &&
+	ok "slot 1's groups replaced in place (same id), without the down next hop" ||
+	fail "10.4: $(route -4 101 10.4.0.0/16) $(via -4 101 10.4.0.0/16)"
+is_via -4 100 10.4.0.0/16 "10.1.1.10/2 10.1.1.11/1 " && is_via -4 100 10.2.0.0/16 "10.1.1.10/1 10.1.1.11/2 " &&
+	ok "one instance's next hop down leaves the other instance's slot whole" ||
+	fail "slot 0 changed: $(via -4 100 10.4.0.0/16)"
+jqcheck '.publishers["1"].nexthopsDown == ["10.1.1.11"] and .netns["'"$NS"'"].groupReplaces == 2' &&
+	ok "down set in status, 2 group replaces" || { fail "down set status"; status | jq .publishers,.netns; }
+# The down set ends with its publisher's session: slot 1 fails over to
+# instance 0, whose down set is empty; its groups change, no route.
+mon_start
 kill -TERM "$P1"
 wait "$P1" 2>/dev/null
-wait_for 10 is_via -4 100 10.4.0.0/16 "10.1.1.10/2 10.1.1.11/1 " && ok "session ended: group whole again" ||
-	fail "group not restored after the session: $(via -4 100 10.4.0.0/16)"
+wait_for 10 is_via -4 101 10.4.0.0/16 "10.1.1.10/2 10.1.1.11/1 " ||
+	fail "group not restored after the session: $(via -4 101 10.4.0.0/16)"
+mon_stop
+[ -z "$(route_events)" ] && [ -n "$(nh_events)" ] &&
+	ok "session ended: slot 1 on instance 0, its groups whole again, no route event" ||
+	fail "failover with another down set: routes: $(route_events) nexthops: $(nh_events)"
 # Every member down: the group is left whole.
 "$PUB" --socket "$SOCK" --file "$TMP/a1.json" -q --nh-down 10.1.1.11,10.1.1.10 --hold 60 &
 P1=$!
 PIDS+=("$P1")
 wait_for 10 jqcheck '.publishers["1"].nexthopsDownCount == 2' || fail "two down"
-is_via -4 100 10.4.0.0/16 "10.1.1.10/2 10.1.1.11/1 " && ok "all members down: group left whole" ||
-	fail "all down: $(via -4 100 10.4.0.0/16)"
+is_via -4 101 10.4.0.0/16 "10.1.1.10/2 10.1.1.11/1 " && ok "all members down: group left whole" ||
+	fail "all down: $(via -4 101 10.4.0.0/16)"
+kill -TERM "$P1" "$P0"
+wait "$P1" "$P0" 2>/dev/null
+# An NVA down for both instances: both slots lose it.
+"$PUB" --socket "$SOCK" --file "$TMP/a.json" -q --nh-down 10.1.1.11 --hold 60 &
+P0=$!
+PIDS+=("$P0")
+"$PUB" --socket "$SOCK" --file "$TMP/a1.json" -q --nh-down 10.1.1.11 --hold 60 &
+P1=$!
+PIDS+=("$P1")
+wait_for 10 is_via -4 100 10.4.0.0/16 "10.1.1.10/2 " && wait_for 10 is_via -4 101 10.4.0.0/16 "10.1.1.10/2 " &&
+	ok "both instances hold it down: both slots without it" ||
+	fail "both down: $(via -4 100 10.4.0.0/16) / $(via -4 101 10.4.0.0/16)"
 kill -TERM "$P1" "$P0"
 wait "$P1" "$P0" 2>/dev/null
 # Deltas (instance 0 feeds both slots now) touch their prefixes only.
