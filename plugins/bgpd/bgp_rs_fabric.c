@@ -474,8 +474,22 @@ static void rs_fab_work_remove(struct rs_fab_vnet *v)
 	rs_fab_work_del(&fab.work, v);
 }
 
+/*
+ * The next thing the agent gets from us is a Snapshot (not connected, or
+ * connected and the Snapshot not started): nothing is tracked per prefix
+ * meanwhile, the Snapshot carries every desired route.
+ */
+static bool rs_fab_snapshot_next(void)
+{
+	return fab.conn != RS_FAB_UP || fab.need_snapshot;
+}
+
 static void rs_fab_mark_dirty(struct rs_fab_vnet *v, struct rs_fab_route *e)
 {
+	if (!fab.publish_ms)
+		fab.publish_ms = rs_fabric_now_ms();
+	if (rs_fab_snapshot_next())
+		return;
 	if (!(e->flags & RT_F_DIRTY)) {
 		if (v->n_dirty == v->dirty_cap) {
 			v->dirty_cap = v->dirty_cap ? v->dirty_cap * 2 : 16;
@@ -486,8 +500,6 @@ static void rs_fab_mark_dirty(struct rs_fab_vnet *v, struct rs_fab_route *e)
 		e->flags |= RT_F_DIRTY;
 	}
 	rs_fab_work_add(v);
-	if (!fab.publish_ms)
-		fab.publish_ms = rs_fabric_now_ms();
 }
 
 /* Sets the desired value; marks the entry dirty if it changed. */
@@ -570,6 +582,20 @@ static void rs_fab_rt_free(struct rs_fab_vnet *v, struct rs_fab_route *e)
 {
 	rs_fab_rt_del(&v->routes, e);
 	XFREE(MTYPE_RS_FABRIC_ROUTE, e);
+}
+
+/*
+ * An entry no longer desired goes at once if nothing has to be said about
+ * it: not on the dirty list, and not sent (or a Snapshot comes next).
+ */
+static void rs_fab_rt_gc(struct rs_fab_vnet *v, struct rs_fab_route *e)
+{
+	if (e->want || (e->flags & RT_F_DIRTY))
+		return;
+	if (e->sent && !rs_fab_snapshot_next())
+		return;
+	rs_fab_set_sent(e, 0, NULL);
+	rs_fab_rt_free(v, e);
 }
 
 static struct rs_fab_vnet *rs_fab_vnet_find(const char *name)
@@ -2009,8 +2035,10 @@ void rs_fabric_publish(const struct rs_fabric_table *tables, size_t n_tables)
 				e->flags &= ~RT_F_SEEN;
 				continue;
 			}
-			if (e->want)
+			if (e->want) {
 				rs_fab_set_want(v, e, 0, NULL);
+				rs_fab_rt_gc(v, e);
+			}
 		}
 	}
 	frr_each_safe (rs_fab_vn, &fab.vnets, v) {
@@ -2069,8 +2097,10 @@ bool rs_fabric_publish_delta(const char *vnet,
 		else
 			continue;
 		e = rs_fab_rt_lookup(v, family, p->addr.bytes, p->len);
-		if (e && e->want)
+		if (e && e->want) {
 			rs_fab_set_want(v, e, 0, NULL);
+			rs_fab_rt_gc(v, e);
+		}
 	}
 	fab.st.routes_skipped += skipped;
 	if (skipped)
