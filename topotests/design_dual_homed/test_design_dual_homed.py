@@ -15,7 +15,6 @@ down, and clean shutdown without module leaks.
 
 import json
 import os
-import re
 import sys
 import time
 
@@ -78,9 +77,7 @@ def slot_nexthops(slot, prefix=ONPREM):
     """Next hops of the agent's route in one slot table of the spoke."""
     ns, _ = LAB.vm_table("vm1")
     table = TOPO.vnet_tables()["spoke"][slot]
-    out = vrslab.run(["ip", "-n", ns, "route", "show", "table", str(table), prefix,
-                      "proto", "200"], check=False).stdout
-    return sorted(re.findall(r"via (\S+)", out))
+    return vrslab.table_nexthops(ns, table, prefix).get(prefix, [])
 
 
 def established(node, peers):
