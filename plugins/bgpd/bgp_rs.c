@@ -593,11 +593,14 @@ void rs_neighbor_down(struct rs_instance *rsi, const char *who,
 	rsi->pub.nh_down_addrs += n;
 	strlcpy(rsi->pub.last_down_neighbor, who,
 		sizeof(rsi->pub.last_down_neighbor));
+	rsi->pub.n_last_down = MIN(n, array_size(rsi->pub.last_down));
+	memcpy(rsi->pub.last_down, lost,
+	       rsi->pub.n_last_down * sizeof(*lost));
 }
 
 static void rs_publish_json_one(struct rs_instance *rsi, void *arg)
 {
-	struct json_object *json = arg, *jr;
+	struct json_object *json = arg, *jr, *jd;
 	const struct rs_publish_stats *st = &rsi->pub;
 
 	if (!rsi->fabric.socket[0] ||
@@ -625,6 +628,15 @@ static void rs_publish_json_one(struct rs_instance *rsi, void *arg)
 	json_object_int_add(jr, "nexthopsDeclaredDown", st->nh_down_addrs);
 	json_object_string_add(jr, "lastNeighborLoss",
 			       st->last_down_neighbor);
+	jd = json_object_new_array();
+	for (size_t i = 0; i < st->n_last_down; i++) {
+		char a[VRS_ADDR_STRLEN];
+
+		vrs_addr_str(&st->last_down[i], a, sizeof(a));
+		json_object_array_add(jd, json_object_new_string(a));
+	}
+	json_object_object_add(jr, "lastNexthopsDown", jd);
+	rs_bgp_nhp_json(rsi, jr);
 	json_object_object_add(json, "recompute", jr);
 }
 

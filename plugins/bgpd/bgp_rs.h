@@ -118,6 +118,9 @@ struct rs_publish_stats {
 	uint32_t last_full_us, last_incremental_us;
 	const char *last_full_reason;
 	char last_down_neighbor[48];
+	/* The next hops its loss declared down (the first 8). */
+	struct vrs_addr last_down[8];
+	size_t n_last_down;
 };
 
 /* Route-server settings and state of one bgpd instance. */
@@ -395,6 +398,9 @@ void rs_bgp_vm_routes_free(struct vrs_bgp_route *routes,
 bool rs_bgp_vm_route(struct rs_instance *rsi, const struct vrs_prefix *p,
 		     struct vrs_bgp_route *route, struct vrs_addr *nh,
 		     size_t cap);
+/* "nexthopProviders": next hop -> the neighbors that provide it (the
+ * fast path's view; since the last full recompute). */
+void rs_bgp_nhp_json(struct rs_instance *rsi, struct json_object *json);
 
 /*
  * Views for the explain and az-shaped shows (bgp_rs_explain.c,

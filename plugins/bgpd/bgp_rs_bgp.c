@@ -1068,8 +1068,12 @@ static bool rs_path_nexthop(afi_t afi, const struct attr *attr,
  * Next hop -> the peers that provide a usable path through it (the
  * fast path of a session loss: a next hop only the lost neighbor provided
  * is down at once). Rebuilt by every full walk, only added to by the
- * per-prefix reads in between (a stale provider makes a loss declare less,
- * never more), and forgotten peer by peer when bgpd deletes a peer.
+ * per-prefix reads in between, and forgotten peer by peer when bgpd
+ * deletes a peer. So the recorded providers always include the current
+ * ones: a next hop another Established peer provides is never declared
+ * down. A stale entry (the peer stopped using that next hop since the
+ * last full walk) can declare down a next hop nobody uses any more: true
+ * ("every path through it is gone") and a no-op for the agent.
  */
 #define RS_NHP_PEERS 8
 
@@ -1191,6 +1195,29 @@ static size_t rs_nhp_lost(struct rs_instance *rsi, struct peer *peer,
 		n++;
 	}
 	return n;
+}
+
+void rs_bgp_nhp_json(struct rs_instance *rsi, struct json_object *json)
+{
+	struct json_object *jn = json_object_new_object();
+	struct rs_nhp *e;
+
+	if (rsi->nhp)
+		frr_each (rs_nhps, rsi->nhp->tab, e) {
+			struct json_object *ja = json_object_new_array();
+			char a[VRS_ADDR_STRLEN];
+
+			for (size_t i = 0; i < e->n; i++)
+				json_object_array_add(
+					ja, json_object_new_string(
+						    e->peers[i]->host));
+			if (e->many)
+				json_object_array_add(
+					ja, json_object_new_string("..."));
+			json_object_object_add(
+				jn, vrs_addr_str(&e->nh, a, sizeof(a)), ja);
+		}
+	json_object_object_add(json, "nexthopProviders", jn);
 }
 
 /*
