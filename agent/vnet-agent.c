@@ -941,7 +941,8 @@ static int listen_unix(const char *path, char *reason, size_t rlen)
 	}
 	umask(old);
 	if (chmod(path, 0600) < 0 || listen(fd, 16) < 0) {
-		snprintf(reason, rlen, "chmod/listen %s: %s", path,
+		/* sun_path, not path: GCC with UBSan wrongly sees it null */
+		snprintf(reason, rlen, "chmod/listen %s: %s", sun.sun_path,
 			 strerror(errno));
 		close(fd);
 		unlink(path);
