@@ -44,6 +44,8 @@
 #define PRE_HELLO_SLOTS 16
 #define PRE_HELLO_MAX_FRAME 4096	/* a Hello or an Error fits */
 #define HELLO_TIMEOUT_S 10.0
+/* A connection without Hello is not evicted before it had this long. */
+#define PRE_HELLO_MIN_AGE_S 0.1
 #define TICK_MS 250
 #define LOG_INTERVAL_S 5.0		/* rate-limited logs: one line per 5 s */
 #define ACCEPT_BURST 16
@@ -243,6 +245,7 @@ static size_t pow2_at_least(size_t n)
 /* Publisher connections                                              */
 
 static struct sconn *status_conns[STATUS_SLOTS];
+static void accept_pause(struct agent *a, bool pause);
 
 static bool conn_alive(const struct agent *a, const void *p)
 {
@@ -373,8 +376,10 @@ static void conn_close(struct agent *a, struct conn *c, uint32_t code,
 			 c->name, c->instance, code, vrs_fabric_err_name(code),
 			 why);
 	for (size_t i = 0; i < PRE_HELLO_SLOTS; i++)
-		if (a->pre[i] == c)
+		if (a->pre[i] == c) {
 			a->pre[i] = NULL;
+			accept_pause(a, false);	/* room again */
+		}
 	epoll_ctl(a->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	vrs_fabric_reader_reset(&c->rd);
@@ -431,6 +436,7 @@ static int on_hello(struct agent *a, struct conn *c,
 	for (size_t i = 0; i < PRE_HELLO_SLOTS; i++)
 		if (a->pre[i] == c)
 			a->pre[i] = NULL;
+	accept_pause(a, false);
 	c->instance = (int)m->instance_id;
 	c->keepalive_ms = m->keepalive_ms;
 	c->rd.max_frame = a->opt.max_frame;
@@ -979,27 +985,55 @@ static bool peer_allowed(const struct agent *a, int fd, long *uid)
 	       (a->opt.allow_uid >= 0 && cred.uid == (uid_t)a->opt.allow_uid);
 }
 
+/* Accepting stops while the pool is full of connections too young to
+ * evict: new ones wait in the listen backlog (a publisher's Hello waits
+ * in its socket and is read at accept). */
+static void accept_pause(struct agent *a, bool pause)
+{
+	struct epoll_event ev = { .events = pause ? 0 : EPOLLIN,
+				  .data.ptr = &a->lfd };
+
+	if (a->accept_paused == pause || a->lfd < 0)
+		return;
+	a->accept_paused = pause;
+	epoll_ctl(a->epfd, EPOLL_CTL_MOD, a->lfd, &ev);
+	if (pause)
+		a->accept_pauses++;
+}
+
+static bool pre_full(const struct agent *a)
+{
+	for (size_t i = 0; i < PRE_HELLO_SLOTS; i++)
+		if (!a->pre[i])
+			return false;
+	return true;
+}
+
 /*
- * A free pre-Hello slot, evicting the oldest connection if none is.
- * Before evicting, every waiting connection gets one read: a publisher
- * whose Hello arrived just after its accept leaves the pool with it
- * instead of being evicted by a flood of silent connections.
+ * Room in the pre-Hello pool for one more connection. When it is full,
+ * every waiting connection gets one read first (a publisher whose Hello
+ * arrived leaves the pool with it), then the oldest is evicted, but only
+ * if it had PRE_HELLO_MIN_AGE_S to send its Hello: a publisher that is
+ * slow between connect and Hello is not evicted by a burst of floods.
+ * Returns false (and pauses accepting) when nobody may go yet.
  */
-static size_t pre_slot(struct agent *a)
+static bool pre_room(struct agent *a)
 {
 	size_t oldest = 0;
 
-	for (size_t i = 0; i < PRE_HELLO_SLOTS; i++)
-		if (!a->pre[i])
-			return i;
+	if (!pre_full(a))
+		return true;
 	for (size_t i = 0; i < PRE_HELLO_SLOTS; i++)
 		if (a->pre[i])
 			conn_read(a, a->pre[i]);
-	for (size_t i = 0; i < PRE_HELLO_SLOTS; i++) {
-		if (!a->pre[i])
-			return i;
+	if (!pre_full(a))
+		return true;
+	for (size_t i = 1; i < PRE_HELLO_SLOTS; i++)
 		if (a->pre[i]->opened < a->pre[oldest]->opened)
 			oldest = i;
+	if (now_s() - a->pre[oldest]->opened < PRE_HELLO_MIN_AGE_S) {
+		accept_pause(a, true);
+		return false;
 	}
 	a->evicted++;
 	a->rejected++;
@@ -1008,7 +1042,7 @@ static size_t pre_slot(struct agent *a)
 		    (size_t)PRE_HELLO_SLOTS, (unsigned long long)a->evicted);
 	conn_close(a, a->pre[oldest], VRS_ERR_LIMIT,
 		   "evicted: too many connections without Hello");
-	return oldest;
+	return true;
 }
 
 /* Returns false when there is nothing more to accept. */
@@ -1020,6 +1054,8 @@ static bool accept_one(struct agent *a)
 	long uid;
 	int fd;
 
+	if (!pre_room(a))
+		return false;
 	fd = accept4(a->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return false;
@@ -1052,7 +1088,13 @@ static bool accept_one(struct agent *a)
 		free(c);
 		return true;
 	}
-	slot = pre_slot(a);
+	for (slot = 0; slot < PRE_HELLO_SLOTS && a->pre[slot]; slot++)
+		;
+	if (slot == PRE_HELLO_SLOTS) {	/* pre_room made room */
+		close(fd);
+		free(c);
+		return false;
+	}
 	a->pre[slot] = c;
 	/* A publisher sends Hello right after connect: take it now, so the
 	 * connection leaves the pool before a flood can evict it. */
@@ -1162,6 +1204,8 @@ static struct json_object *status_json(struct agent *a)
 			       jint((int64_t)a->evicted));
 	json_object_object_add(agent, "refusedPeers",
 			       jint((int64_t)a->refused_peers));
+	json_object_object_add(agent, "acceptPauses",
+			       jint((int64_t)a->accept_pauses));
 	for (size_t i = 0; i < PRE_HELLO_SLOTS; i++)
 		n_pre += a->pre[i] != NULL;
 	json_object_object_add(agent, "connectionsWithoutHello",
@@ -1522,6 +1566,7 @@ static void on_tick(struct agent *a)
 		if (status_conns[i] &&
 		    now - status_conns[i]->opened > STATUS_WAIT_S)
 			sconn_answer(a, status_conns[i]);
+	accept_pause(a, false);
 	prog_tick(a, now);
 }
 

@@ -340,6 +340,8 @@ struct agent {
 	struct inst inst[2];
 	uint64_t rejected, evicted, refused_peers;
 	uint64_t status_queries;
+	bool accept_paused;		/* the pre-Hello pool is full and young */
+	uint64_t accept_pauses;
 	struct ratelim rl_refused, rl_evicted, rl_prehello, rl_status;
 	double started;
 	bool stop;
