@@ -521,9 +521,20 @@ class Lab:
         other = st.get("topology", "")
         if not os.path.exists(other):
             return None
+        if self._stale(st):
+            return None
         if os.path.realpath(other) == os.path.realpath(self.topo.path):
             return None
         return other
+
+    def _stale(self, st):
+        """A recorded lab none of whose processes runs and none of whose
+        namespaces exists (a host rebooted, or a machine image taken with
+        /run/vrs-lab in it) holds nothing: it is nobody's any more."""
+        if any(self._alive(pid) for pid in st.get("pids", {}).values()):
+            return False
+        have = set(l.split()[0] for l in run(["ip", "netns", "list"]).stdout.splitlines() if l.strip())
+        return not any(ns in have for ns in st.get("namespaces", []))
 
     def _check_owner(self):
         other = self.owner()
