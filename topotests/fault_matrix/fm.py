@@ -74,29 +74,10 @@ class FaultLab(vrslab.Lab):
 
     # ---------------------------------------------------------- tables
     def vm_routes(self, vm):
-        """The agent's routes (proto 200) in a VM's table: {prefix: [next hops]}."""
+        """The agent's routes (proto 200) in a VM's table: {prefix: [next hops]},
+        nexthop objects resolved ("nhid N" -> the gateways of its group)."""
         ns, table = self.vm_table(vm)
-        out = vrslab.run(["ip", "-j", "-n", ns, "-4", "route", "show", "table", str(table),
-                          "proto", "200"], check=False).stdout
-        try:
-            routes = json.loads(out or "[]")
-        except ValueError:
-            return {"_unparsable": out}
-        got = {}
-        for r in routes:
-            dst = r.get("dst", "")
-            if dst == "default":
-                dst = "0.0.0.0/0"
-            elif "/" not in dst:
-                dst += "/32"
-            if r.get("type") == "blackhole":
-                nhs = ["blackhole"]
-            elif "nexthops" in r:
-                nhs = [n.get("gateway", n.get("dev", "?")) for n in r["nexthops"]]
-            else:
-                nhs = [r.get("gateway", r.get("dev", "?"))]
-            got[dst] = sorted(nhs)
-        return got
+        return vrslab.table_nexthops(ns, table)
 
     def vm_tables(self, vms):
         return {vm: self.vm_routes(vm) for vm in vms}
@@ -175,14 +156,58 @@ def memory_bytes(groups):
 
 # -------------------------------------------------------------- monitor
 
+def parse_nexthop(toks):
+    """An `ip nexthop` line's tokens (after "id N") -> [(gateway or dev or
+    "blackhole")] for a single object, or ("group", [ids]) for a group."""
+    if "group" in toks:
+        ids = toks[toks.index("group") + 1].split("/")
+        return ("group", [int(m.split(",")[0]) for m in ids if m.split(",")[0].isdigit()])
+    if "blackhole" in toks:
+        return ["blackhole"]
+    if "via" in toks:
+        return [toks[toks.index("via") + 1]]
+    if "dev" in toks:
+        return [toks[toks.index("dev") + 1]]
+    return ["?"]
+
+
+def resolve(objs, nhid, depth=0):
+    """Gateways of nexthop object nhid in the monitor's map of objects."""
+    obj = objs.get(nhid)
+    if obj is None or depth > 2:
+        return ["nhid{}?".format(nhid)]
+    if isinstance(obj, tuple):
+        return sorted(g for m in obj[1] for g in resolve(objs, m, depth + 1))
+    return list(obj)
+
+
 class RouteEvent:
-    def __init__(self, t, line):
+    """One line of "ip -o monitor route nexthop": a route of a table, or a
+    nexthop object (table "nexthop"). A route that points at a nexthop
+    object ("nhid N", the agent's form) is resolved to its gateways with the
+    objects as they were when the line arrived (the kernel announces an
+    object before the routes that use it); the line then ends with
+    "[via G1 G2]"."""
+
+    def __init__(self, t, line, objs=None):
         self.t = t
         self.line = line.strip()
+        self.nexthops = None
         toks = self.line.split()
         self.deleted = bool(toks) and toks[0] == "Deleted"
         if self.deleted:
             toks = toks[1:]
+        if toks and toks[0] == "id" and len(toks) > 1 and toks[1].isdigit():
+            self.table = "nexthop"
+            self.prefix = "nhid" + toks[1]
+            self.nhid = int(toks[1])
+            if objs is not None:
+                if self.deleted:
+                    objs.pop(self.nhid, None)
+                else:
+                    objs[self.nhid] = parse_nexthop(toks[2:])
+            return
+        self.nhid = None
         if toks and toks[0] in ROUTE_TYPES:
             toks = toks[1:]
         self.prefix = toks[0] if toks else ""
@@ -195,6 +220,13 @@ class RouteEvent:
             i = toks.index("table")
             if i + 1 < len(toks):
                 self.table = toks[i + 1]
+        if "nhid" in toks:
+            i = toks.index("nhid")
+            if i + 1 < len(toks) and toks[i + 1].isdigit():
+                self.nhid = int(toks[i + 1])
+                if objs is not None:
+                    self.nexthops = resolve(objs, self.nhid)
+                    self.line += " [via {}]".format(" ".join(self.nexthops))
 
     def is_marker(self):
         try:
@@ -217,11 +249,21 @@ class RouteMonitor:
         self.lock = threading.Lock()
         self.proc = None
         self.n_markers = 0
+        self.objs = {}
 
     def start(self, timeout=10):
-        self.proc = subprocess.Popen(["ip", "-o", "-n", self.ns, "monitor", "route"],
+        # Routes and nexthop objects: the agent's routes point at objects
+        # ("nhid N") and a failover may change a group, not a route.
+        self.proc = subprocess.Popen(["ip", "-o", "-n", self.ns, "monitor", "route", "nexthop"],
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                      text=True, bufsize=1)
+        # The objects that exist already (after the monitor started: a
+        # later event of the monitor overrides a stale entry).
+        for nhid, obj in vrslab.nexthop_objects(self.ns).items():
+            if "group" in obj:
+                self.objs.setdefault(nhid, ("group", [m["id"] for m in obj["group"]]))
+            else:
+                self.objs.setdefault(nhid, [g for g, _, _ in vrslab.resolve_nhid(nhid, {nhid: obj})])
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
         # Proven running: it must observe a marker route's add and delete.
@@ -236,7 +278,7 @@ class RouteMonitor:
 
     def _read(self):
         for line in self.proc.stdout:
-            ev = RouteEvent(time.monotonic(), line)
+            ev = RouteEvent(time.monotonic(), line, self.objs)
             with self.lock:
                 self.events.append(ev)
 
@@ -279,6 +321,14 @@ class RouteMonitor:
         with self.lock:
             evs = self.events[start:end]
         return [e for e in evs if e.table in self.tables and not e.is_marker()]
+
+    def nexthop_events(self, start, end=None):
+        """Nexthop object events (created, replaced, deleted) between two
+        mark() indexes: a group replaced in place changes the forwarding of
+        every route that uses it without a route event."""
+        with self.lock:
+            evs = self.events[start:end]
+        return [e for e in evs if e.table == "nexthop"]
 
     def since(self, start):
         with self.lock:
