@@ -432,9 +432,16 @@ done
 grep -q "protocol version 1 not supported: this agent speaks version 2 (tables per VNet); upgrade the publisher" \
 	"$TMP/agent.log" && ok "v1 Hello: Error 2 with the upgrade text" || fail "v1 Hello text not logged"
 # A maximum-size frame of empty routes is refused within the decode budget.
+# Under ASan (scripts/sanitize) the peak is ASan's: shadow memory and the
+# quarantine that keeps freed blocks; the bound is the plain build's.
 HWM=$(awk '/^VmHWM:/ { print $2 }' "/proc/$AGENT_PID/status")
-[ -n "$HWM" ] && [ "$HWM" -le $((32 * 1024)) ] && ok "agent peak RSS ${HWM} kB <= 32 MiB after a 4 MiB frame" ||
+if ldd "$AGENT" 2>/dev/null | grep -q 'libasan'; then
+	echo "note: agent peak RSS ${HWM:-?} kB after a 4 MiB frame, not bounded under ASan (checked by the plain build)"
+elif [ -n "$HWM" ] && [ "$HWM" -le $((32 * 1024)) ]; then
+	ok "agent peak RSS ${HWM} kB <= 32 MiB after a 4 MiB frame"
+else
 	fail "agent peak RSS ${HWM:-?} kB after a 4 MiB frame"
+fi
 grep -q "needs more than the decode budget" "$TMP/agent.log" && ok "decode budget reason logged" ||
 	fail "decode budget reason not logged"
 grep -q "frame length 2147483647 exceeds the maximum" "$TMP/agent.log" && ok "oversize reason logged" ||
