@@ -584,13 +584,20 @@ void rs_publish_prefix(struct rs_instance *rsi, const struct vrs_prefix *p)
 }
 
 void rs_neighbor_down(struct rs_instance *rsi, const char *who,
-		      const struct vrs_addr *lost, size_t n)
+		      const struct vrs_addr *lost, size_t n,
+		      enum rs_down_seen how)
 {
+	size_t added;
+
 	if (!rsi->fabric.socket[0] || !rsi->published || !n)
 		return;
-	rs_fabric_nexthops_down(lost, n);
-	rsi->pub.nh_down_events++;
-	rsi->pub.nh_down_addrs += n;
+	added = rs_fabric_nexthops_down(lost, n);
+	/* The same loss seen again by the hook: only what it adds. */
+	if (how == RS_DOWN_HOOK_AFTER_EARLY && !added)
+		return;
+	rsi->pub.nh_down_events += how != RS_DOWN_HOOK_AFTER_EARLY;
+	rsi->pub.nh_down_early += how == RS_DOWN_EARLY;
+	rsi->pub.nh_down_addrs += how == RS_DOWN_HOOK_AFTER_EARLY ? added : n;
 	strlcpy(rsi->pub.last_down_neighbor, who,
 		sizeof(rsi->pub.last_down_neighbor));
 	rsi->pub.n_last_down = MIN(n, array_size(rsi->pub.last_down));
@@ -626,6 +633,7 @@ static void rs_publish_json_one(struct rs_instance *rsi, void *arg)
 	json_object_int_add(jr, "neighborLossesWithNexthopsDown",
 			    st->nh_down_events);
 	json_object_int_add(jr, "nexthopsDeclaredDown", st->nh_down_addrs);
+	json_object_int_add(jr, "neighborLossesSeenEarly", st->nh_down_early);
 	json_object_string_add(jr, "lastNeighborLoss",
 			       st->last_down_neighbor);
 	jd = json_object_new_array();
@@ -925,6 +933,7 @@ static int rs_late_init(struct thread_master *tm)
 	rs_master = tm;
 	vrs_nb_register(&vrs_embed_frr_route_server, &frr_route_server_info);
 	rs_bgp_init(tm);
+	rs_hangup_init(tm);
 	rs_fabric_init(tm);
 	rs_cli_init();
 	zlog_info("bgpd_rs: route-server module %s ready (FRR %s)",
@@ -937,6 +946,7 @@ static int rs_fini(void)
 	struct rs_instance *rsi;
 
 	rs_fabric_fini();
+	rs_hangup_fini();
 	THREAD_OFF(rs_apply_thread);
 	THREAD_OFF(rs_publish_thread);
 	rs_bgp_fini();

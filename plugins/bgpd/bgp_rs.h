@@ -48,6 +48,12 @@ struct rs_neighbor {
 	char addr[48];
 	enum vrs_role role;
 	uint32_t route_limit; /* 0: the instance's */
+	/*
+	 * Its session ended but bgpd has not processed that yet (seen early:
+	 * bgp_rs_hangup.c): its paths no longer count. Cleared when it is
+	 * Established again.
+	 */
+	bool session_ending;
 	struct rs_counters cnt;
 };
 
@@ -115,6 +121,7 @@ struct rs_publish_stats {
 	uint64_t overflows;	/* more than RS_DIRTY_MAX dirty: full */
 	uint64_t nh_down_events; /* neighbor losses with next hops down */
 	uint64_t nh_down_addrs;	 /* next hops declared down in all */
+	uint64_t nh_down_early;	 /* of the losses, seen before bgpd's clearing */
 	uint32_t last_full_us, last_incremental_us;
 	const char *last_full_reason;
 	char last_down_neighbor[48];
@@ -217,11 +224,21 @@ void rs_schedule_full(struct rs_instance *rsi, const char *reason);
 /* A route of prefix p changed (bgpd's adj-RIB-in): publish its entries. */
 void rs_publish_prefix(struct rs_instance *rsi, const struct vrs_prefix *p);
 /*
- * Role neighbor who left Established; lost = the next hops only it
- * provided: declared down to the agent at once (fast path).
+ * Role neighbor whose session ended; lost = the next hops only it
+ * provided: declared down to the agent at once (fast path). how: seen by
+ * bgpd's status hook (after bgpd cleared the peer's routes), seen early
+ * (its TCP session closed or a NOTIFICATION arrived, before bgpd's
+ * clearing), or the status hook after an early one (counted only if it
+ * adds a next hop).
  */
+enum rs_down_seen {
+	RS_DOWN_HOOK,
+	RS_DOWN_EARLY,
+	RS_DOWN_HOOK_AFTER_EARLY,
+};
 void rs_neighbor_down(struct rs_instance *rsi, const char *who,
-		      const struct vrs_addr *lost, size_t n);
+		      const struct vrs_addr *lost, size_t n,
+		      enum rs_down_seen how);
 void rs_fabric_changed(struct rs_instance *rsi);
 /* "startup" and "recompute" objects of show route-server fabric json. */
 struct json_object;
@@ -323,6 +340,22 @@ struct vty;
 struct thread_master;
 void rs_bgp_init(struct thread_master *tm);
 void rs_bgp_fini(void);
+/*
+ * peer's session ended (its TCP connection closed, a NOTIFICATION came)
+ * and bgpd has not processed it yet: if it is an Established role
+ * neighbor, the next hops only it provided are declared down now, and
+ * its paths no longer count. bgp_rs_hangup.c calls it.
+ */
+struct peer;
+void rs_bgp_session_ending(struct peer *peer);
+
+/*
+ * bgp_rs_hangup.c: sees a session end before bgpd's peer-down processing
+ * (FRR 8.4 has no hook there). Watches the TCP sockets of Established
+ * peers for a hang-up and NOTIFICATIONs.
+ */
+void rs_hangup_init(struct thread_master *tm);
+void rs_hangup_fini(void);
 /* VRF name used as key for a BGP instance ("default" for the default). */
 const char *rs_bgp_vrf_name(struct bgp *bgp);
 /* The BGP instance a vty is in ("router bgp"), NULL if none. */

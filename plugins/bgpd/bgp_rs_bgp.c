@@ -1168,7 +1168,8 @@ static void rs_nhp_forget_peer(struct rs_instance *rsi, void *arg)
 
 /*
  * Next hops that peer (which just left Established) provided and no other
- * Established peer does: every path through them is gone. Returns the
+ * Established peer does (one whose end is seen but not yet processed by
+ * bgpd does not count): every path through them is gone. Returns the
  * count, stores up to cap.
  */
 static size_t rs_nhp_lost(struct rs_instance *rsi, struct peer *peer,
@@ -1183,10 +1184,14 @@ static size_t rs_nhp_lost(struct rs_instance *rsi, struct peer *peer,
 		bool mine = false, other = e->many;
 
 		for (size_t i = 0; i < e->n; i++) {
-			if (e->peers[i] == peer)
+			struct rs_neighbor *nbr;
+
+			if (e->peers[i] == peer) {
 				mine = true;
-			else if (e->peers[i]->status == Established)
-				other = true;
+			} else if (e->peers[i]->status == Established) {
+				nbr = rs_bgp_nbr(e->peers[i], NULL);
+				other |= !nbr || !nbr->session_ending;
+			}
 		}
 		if (!mine || other)
 			continue;
@@ -1239,10 +1244,10 @@ static size_t rs_bgp_dest_nexthops(struct rs_instance *rsi, afi_t afi,
 		struct rs_neighbor *nbr = rs_bgp_nbr(pi->peer, NULL);
 
 		/* A session that just went down no longer counts, even
-		 * before bgpd has flushed its paths. */
+		 * before bgpd has flushed its paths (or seen the end). */
 		if (!nbr || !CHECK_FLAG(pi->flags, BGP_PATH_VALID) ||
 		    CHECK_FLAG(pi->flags, BGP_PATH_REMOVED) ||
-		    pi->peer->status != Established ||
+		    pi->peer->status != Established || nbr->session_ending ||
 		    !rs_path_nexthop(afi, pi->attr, &cnh[nc]))
 			continue;
 		cand[nc].role = nbr->role;
@@ -1417,26 +1422,53 @@ static int rs_bgp_packet(struct peer *peer, uint8_t type, bgp_size_t size,
 	return 0;
 }
 
+/* The next hops only peer provided go to the agent (the fast path). */
+static void rs_bgp_nexthops_lost(struct rs_instance *rsi, struct peer *peer,
+				 enum rs_down_seen how)
+{
+	struct vrs_addr lost[64];
+	size_t n = rs_nhp_lost(rsi, peer, lost, array_size(lost));
+
+	if (n > array_size(lost))
+		n = array_size(lost);
+	rs_neighbor_down(rsi, peer->host, lost, n, how);
+}
+
+void rs_bgp_session_ending(struct peer *peer)
+{
+	struct rs_instance *rsi = NULL;
+	struct rs_neighbor *nbr = rs_bgp_nbr(peer, &rsi);
+
+	if (!nbr || !rsi || peer->status != Established ||
+	    nbr->session_ending)
+		return;
+	nbr->session_ending = true;
+	rs_bgp_nexthops_lost(rsi, peer, RS_DOWN_EARLY);
+}
+
 static int rs_bgp_peer_status(struct peer *peer)
 {
 	struct rs_instance *rsi = NULL;
-	bool role = rs_bgp_nbr(peer, &rsi) != NULL;
+	struct rs_neighbor *nbr = rs_bgp_nbr(peer, &rsi);
+	bool role = nbr != NULL;
 	bool was_up = peer->ostatus == Established;
 	bool up = peer->status == Established;
 
 	/*
 	 * Fast path: a role neighbor leaves Established. The next hops only
 	 * it provided go to the agent at once, before the recompute that
-	 * follows (which withdraws or replaces its routes).
+	 * follows (which withdraws or replaces its routes). Usually they
+	 * went already (rs_bgp_session_ending, before bgpd's clearing,
+	 * which walks the whole table before this hook runs): this adds
+	 * what that did not see.
 	 */
-	if (role && was_up && !up && rsi) {
-		struct vrs_addr lost[64];
-		size_t n = rs_nhp_lost(rsi, peer, lost, array_size(lost));
-
-		if (n > array_size(lost))
-			n = array_size(lost);
-		rs_neighbor_down(rsi, peer->host, lost, n);
-	}
+	if (role && was_up && !up && rsi)
+		rs_bgp_nexthops_lost(rsi, peer,
+				     nbr->session_ending
+					     ? RS_DOWN_HOOK_AFTER_EARLY
+					     : RS_DOWN_HOOK);
+	if (role && up)
+		nbr->session_ending = false;
 	if (peer->status == Deleted) {
 		rs_denied_flush(peer);
 		rs_instance_walk(rs_nhp_forget_peer, peer);

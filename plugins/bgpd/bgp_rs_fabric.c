@@ -2110,12 +2110,12 @@ bool rs_fabric_publish_delta(const char *vnet,
 	return true;
 }
 
-void rs_fabric_nexthops_down(const struct vrs_addr *addrs, size_t n)
+size_t rs_fabric_nexthops_down(const struct vrs_addr *addrs, size_t n)
 {
 	size_t added = 0;
 
 	if (!fab.tm)
-		return;
+		return 0;
 	for (size_t i = 0; i < n; i++) {
 		struct vrs_fabric_addr a = {};
 
@@ -2144,9 +2144,10 @@ void rs_fabric_nexthops_down(const struct vrs_addr *addrs, size_t n)
 		added++;
 	}
 	if (!added)
-		return;
+		return 0;
 	rs_fabric_send_down();
 	rs_fabric_pump();
+	return added;
 }
 
 static bool rs_fabric_in_sync(void)

@@ -85,9 +85,10 @@ bool rs_fabric_publish_delta(const char *vnet,
  * frame, even while another frame waits for its Ack). The client keeps
  * the down set (sent in every Snapshot); an address that appears again as
  * a next hop in a published route is declared up (nexthops_up) in the
- * Update that carries it. Addresses already down are ignored.
+ * Update that carries it. Addresses already down are ignored. Returns how
+ * many addresses were newly declared down.
  */
-void rs_fabric_nexthops_down(const struct vrs_addr *addrs, size_t n);
+size_t rs_fabric_nexthops_down(const struct vrs_addr *addrs, size_t n);
 
 /*
  * Status for `show route-server fabric json`: configured path, connected,
