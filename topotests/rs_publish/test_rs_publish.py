@@ -164,6 +164,12 @@ def test_nva_down_declares_its_own_nexthop_only():
             assert f["recompute"]["lastNexthopsDown"] == [NVA1], f["recompute"]
             assert f["recompute"]["nexthopsDeclaredDown"] == \
                 base["recompute"]["nexthopsDeclaredDown"] + 1, f["recompute"]
+            # Seen before bgpd processed the session's end (bgp_rs_hangup.c:
+            # its TCP socket or NOTIFICATION), not after bgpd's clearing.
+            assert f["recompute"]["neighborLossesSeenEarly"] == \
+                base["recompute"]["neighborLossesSeenEarly"] + 1, f["recompute"]
+            assert f["recompute"]["neighborLossesWithNexthopsDown"] == \
+                base["recompute"]["neighborLossesWithNexthopsDown"] + 1, f["recompute"]
             # The frontend stays: on-prem still goes through it; so does
             # OWN now (nva2 learned it through on-prem).
             f = wait_fabric(lambda f: quiet())
