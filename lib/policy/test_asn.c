@@ -6,6 +6,116 @@
 
 #include "test_policy.h"
 
+/* With and without the 4-byte opt-in: every boundary of IANA's ranges. */
+static void test_asn_4byte_opt_in(void)
+{
+	static const struct {
+		uint32_t asn;
+		bool four_byte;
+		enum vrs_asn_class cls;
+		const char *reason; /* substring; NULL when accepted */
+	} cases[] = {
+		/* AS_TRANS: refused either way, it is a 2-byte value */
+		{23455, false, VRS_ASN_OK, NULL},
+		{23455, true, VRS_ASN_OK, NULL},
+		{23456, false, VRS_ASN_IANA_RESERVED,
+		 "ASN 23456 is reserved by IANA (AS_TRANS, RFC 6793); NVAs must use another 2-byte ASN"},
+		{23456, true, VRS_ASN_IANA_RESERVED,
+		 "ASN 23456 is reserved by IANA (AS_TRANS, RFC 6793); NVAs must use another 2-byte or 4-byte ASN (private: 4200000000-4294967294)"},
+		{23457, false, VRS_ASN_OK, NULL},
+		{23457, true, VRS_ASN_OK, NULL},
+		/* the top of the 2-byte space */
+		{65534, true, VRS_ASN_OK, NULL},
+		{65535, false, VRS_ASN_IANA_RESERVED,
+		 "ASN 65535 is reserved by IANA (65535, RFC 7300); NVAs must use another 2-byte ASN"},
+		{65535, true, VRS_ASN_IANA_RESERVED,
+		 "ASN 65535 is reserved by IANA (65535, RFC 7300); NVAs must use another 2-byte or 4-byte ASN"},
+		/* documentation 65536-65551, reserved 65552-131071 */
+		{65536, false, VRS_ASN_4BYTE,
+		 "ASN 65536 is a 4-byte ASN, and reserved by IANA for documentation (65536-65551, RFC 5398); only 2-byte ASNs are supported"},
+		{65536, true, VRS_ASN_IANA_RESERVED,
+		 "ASN 65536 is reserved by IANA for documentation (65536-65551, RFC 5398); NVAs must use another 2-byte or 4-byte ASN (private"},
+		{65551, false, VRS_ASN_4BYTE, "for documentation (65536-65551"},
+		{65551, true, VRS_ASN_IANA_RESERVED,
+		 "for documentation (65536-65551"},
+		{65552, false, VRS_ASN_4BYTE,
+		 "ASN 65552 is a 4-byte ASN, and reserved by IANA (65552-131071, IANA AS Numbers registry); only 2-byte ASNs are supported"},
+		{65552, true, VRS_ASN_IANA_RESERVED,
+		 "ASN 65552 is reserved by IANA (65552-131071, IANA AS Numbers registry); NVAs must use another 2-byte or 4-byte ASN (private"},
+		{131071, false, VRS_ASN_4BYTE, "(65552-131071"},
+		{131071, true, VRS_ASN_IANA_RESERVED, "(65552-131071"},
+		/* the first 4-byte ASN a registry assigns */
+		{131072, false, VRS_ASN_4BYTE,
+		 "ASN 131072 is a 4-byte ASN; only 2-byte ASNs are supported (as in Azure); the route server's 4-byte opt-in 'route-server asn-4byte' accepts it"},
+		{131072, true, VRS_ASN_OK, NULL},
+		/* private use 4200000000-4294967294 (RFC 6996) */
+		{4199999999u, false, VRS_ASN_4BYTE, "'route-server asn-4byte'"},
+		{4199999999u, true, VRS_ASN_OK, NULL},
+		{4200000000u, false, VRS_ASN_4BYTE,
+		 "ASN 4200000000 is a 4-byte ASN; only 2-byte ASNs are supported (as in Azure); the route server's 4-byte opt-in 'route-server asn-4byte' accepts it"},
+		{4200000000u, true, VRS_ASN_OK, NULL},
+		{4294967294u, false, VRS_ASN_4BYTE, "'route-server asn-4byte'"},
+		{4294967294u, true, VRS_ASN_OK, NULL},
+		/* the last ASN (RFC 7300) */
+		{4294967295u, false, VRS_ASN_4BYTE,
+		 "ASN 4294967295 is a 4-byte ASN, and reserved by IANA (4294967295, RFC 7300); only 2-byte ASNs are supported"},
+		{4294967295u, true, VRS_ASN_IANA_RESERVED,
+		 "ASN 4294967295 is reserved by IANA (4294967295, RFC 7300); NVAs must use another 2-byte or 4-byte ASN (private"},
+		/* 2-byte rules are the same with the opt-in */
+		{0, true, VRS_ASN_ZERO, "ASN 0 is reserved"},
+		{12076, true, VRS_ASN_AZURE_RESERVED, "reserved by Azure"},
+		{64511, true, VRS_ASN_IANA_RESERVED, "(64496-64511"},
+		{65515, true, VRS_ASN_AZURE_RESERVED,
+		 "(only gateways peer with 65515, over iBGP)"},
+		{65001, true, VRS_ASN_OK, NULL},
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		char reason[256] = {};
+		enum vrs_asn_class c =
+			vrs_asn_check_opt(cases[i].asn, VRS_ROLE_NVA,
+					  cases[i].four_byte, reason,
+					  sizeof(reason));
+
+		CHECK(c == cases[i].cls, "ASN %u, 4-byte %s: %s (%s)",
+		      cases[i].asn, cases[i].four_byte ? "on" : "off",
+		      vrs_asn_class_name(c), reason);
+		if (cases[i].reason)
+			CHECK(test_contains(reason, cases[i].reason),
+			      "ASN %u, 4-byte %s: '%s' lacks '%s'",
+			      cases[i].asn, cases[i].four_byte ? "on" : "off",
+			      reason, cases[i].reason);
+		else
+			CHECK(!reason[0], "ASN %u: no reason when accepted",
+			      cases[i].asn);
+		/* The opt-in is named only where it would help. */
+		if (cases[i].cls != VRS_ASN_OK && cases[i].four_byte)
+			CHECK(!test_contains(reason, "asn-4byte"),
+			      "ASN %u: opt-in named though on: '%s'",
+			      cases[i].asn, reason);
+		if (cases[i].cls != VRS_ASN_OK && !cases[i].four_byte)
+			CHECK(test_contains(reason, "asn-4byte") ==
+				      (vrs_asn_check_opt(cases[i].asn,
+							 VRS_ROLE_NVA, true,
+							 NULL, 0) == VRS_ASN_OK),
+			      "ASN %u: opt-in named iff it helps: '%s'",
+			      cases[i].asn, reason);
+		/* Without the opt-in, exactly the 2-byte check. */
+		if (!cases[i].four_byte)
+			CHECK(vrs_asn_check(cases[i].asn, VRS_ROLE_NVA, NULL,
+					    0) == c,
+			      "ASN %u: vrs_asn_check differs", cases[i].asn);
+	}
+	/* Gateways are 65515, opt-in or not. */
+	CHECK(vrs_asn_check_opt(4200000000u, VRS_ROLE_VPN_GW, true, NULL, 0) ==
+		      VRS_ASN_ROLE_MISMATCH,
+	      "gateway with a 4-byte ASN");
+	CHECK(vrs_asn_check_opt(65515, VRS_ROLE_EXPRESSROUTE_GW, true, NULL,
+				0) == VRS_ASN_OK,
+	      "gateway 65515 with the opt-in");
+}
+
 void test_asn_suite(void)
 {
 	static const struct {
@@ -47,7 +157,9 @@ void test_asn_suite(void)
 		{65551, VRS_ROLE_NVA, VRS_ASN_4BYTE,
 		 "only 2-byte ASNs are supported"},
 		{65552, VRS_ROLE_NVA, VRS_ASN_4BYTE,
-		 "ASN 65552 is a 4-byte ASN; only 2-byte ASNs are supported"},
+		 "ASN 65552 is a 4-byte ASN, and reserved by IANA (65552-131071"},
+		{131072, VRS_ROLE_NVA, VRS_ASN_4BYTE,
+		 "ASN 131072 is a 4-byte ASN; only 2-byte ASNs are supported"},
 		{4200000000u, VRS_ROLE_NVA, VRS_ASN_4BYTE, "4-byte"},
 		{UINT32_MAX, VRS_ROLE_NVA, VRS_ASN_4BYTE, "4-byte"},
 		{65515, VRS_ROLE_EXPRESSROUTE_GW, VRS_ASN_OK, NULL},
@@ -83,4 +195,5 @@ void test_asn_suite(void)
 	CHECK(vrs_asn_check(12076, VRS_ROLE_NVA, NULL, 0) ==
 		      VRS_ASN_AZURE_RESERVED,
 	      "NULL reason");
+	test_asn_4byte_opt_in();
 }
