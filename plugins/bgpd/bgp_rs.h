@@ -135,6 +135,7 @@ struct rs_instance {
 	struct rs_instances_item itm;
 	char vrf[37];
 	bool branch_to_branch;
+	bool asn_4byte; /* NVAs may use 4-byte ASNs (opt-in) */
 	enum vrs_hub_pref hub_pref;
 	enum vrs_profile profile;
 	uint32_t route_limit;
@@ -259,6 +260,7 @@ int rs_instance_create(struct nb_cb_create_args *args);
 int rs_instance_destroy(struct nb_cb_destroy_args *args);
 void rs_instance_apply_finish(struct nb_cb_apply_finish_args *args);
 int rs_instance_leaf_modify(struct nb_cb_modify_args *args);
+int rs_instance_asn_4byte_modify(struct nb_cb_modify_args *args);
 int rs_instance_leaf_destroy(struct nb_cb_destroy_args *args);
 int rs_instance_address_space_create(struct nb_cb_create_args *args);
 int rs_instance_address_space_destroy(struct nb_cb_destroy_args *args);
@@ -301,6 +303,8 @@ void rs_cli_show_instance(struct vty *vty, const struct lyd_node *dnode,
 			  bool show_defaults);
 void rs_cli_show_branch_to_branch(struct vty *vty, const struct lyd_node *dnode,
 				  bool show_defaults);
+void rs_cli_show_asn_4byte(struct vty *vty, const struct lyd_node *dnode,
+			   bool show_defaults);
 void rs_cli_show_hub_pref(struct vty *vty, const struct lyd_node *dnode,
 			  bool show_defaults);
 void rs_cli_show_profile(struct vty *vty, const struct lyd_node *dnode,
@@ -367,7 +371,10 @@ uint32_t rs_bgp_local_as(const char *vrf);
  * otherwise -1 and a reason for the operator.
  */
 int rs_bgp_check_neighbor(const char *vrf, const char *addr,
-			  enum vrs_role role, char *reason, size_t len);
+			  enum vrs_role role, bool asn_4byte, char *reason,
+			  size_t len);
+/* The remote-as of bgpd's neighbor addr, 0 if none (or no neighbor). */
+uint32_t rs_bgp_peer_asn(const char *vrf, const char *addr);
 /* Apply the instance's settings to bgpd (route-maps, peers, statics). */
 void rs_bgp_apply(struct rs_instance *rsi);
 /* Undo what the module set on a neighbor / on the whole instance. */

@@ -1506,8 +1506,16 @@ static int rs_bgp_process(struct bgp *bgp, afi_t afi, safi_t safi,
 
 /* Applying the settings ------------------------------------------------- */
 
+uint32_t rs_bgp_peer_asn(const char *vrf, const char *addr)
+{
+	struct peer *peer = rs_bgp_peer(rs_bgp_lookup(vrf), addr);
+
+	return peer && peer->as_type != AS_UNSPECIFIED ? peer->as : 0;
+}
+
 int rs_bgp_check_neighbor(const char *vrf, const char *addr,
-			  enum vrs_role role, char *reason, size_t len)
+			  enum vrs_role role, bool asn_4byte, char *reason,
+			  size_t len)
 {
 	struct bgp *bgp = rs_bgp_lookup(vrf);
 	struct peer *peer = rs_bgp_peer(bgp, addr);
@@ -1522,7 +1530,8 @@ int rs_bgp_check_neighbor(const char *vrf, const char *addr,
 		snprintf(reason, len, "neighbor %s has no remote-as yet", addr);
 		return -1;
 	}
-	if (vrs_asn_check(peer->as, role, reason, len) != VRS_ASN_OK)
+	if (vrs_asn_check_opt(peer->as, role, asn_4byte, reason, len) !=
+	    VRS_ASN_OK)
 		return -1;
 	if (CHECK_FLAG(peer->af_flags[AFI_IP][SAFI_UNICAST],
 		       PEER_FLAG_ALLOWAS_IN) ||
@@ -1547,6 +1556,7 @@ int rs_bgp_check_neighbor(const char *vrf, const char *addr,
 static bool rs_bgp_unmanaged(struct peer *peer, const struct rs_neighbor *nbr,
 			     char *reason, size_t len)
 {
+	struct rs_instance *rsi = NULL;
 	char why[200];
 
 	if (!peer || !nbr)
@@ -1555,8 +1565,9 @@ static bool rs_bgp_unmanaged(struct peer *peer, const struct rs_neighbor *nbr,
 		snprintf(reason, len, "neighbor has no remote-as");
 		return true;
 	}
-	if (vrs_asn_check(peer->as, nbr->role, why, sizeof(why)) !=
-	    VRS_ASN_OK) {
+	rs_bgp_nbr(peer, &rsi);
+	if (vrs_asn_check_opt(peer->as, nbr->role, rsi && rsi->asn_4byte, why,
+			      sizeof(why)) != VRS_ASN_OK) {
 		snprintf(reason, len, "remote-as %u no longer fits role %s: %s",
 			 peer->as, vrs_role_name(nbr->role), why);
 		return true;

@@ -121,6 +121,27 @@ void rs_cli_show_branch_to_branch(struct vty *vty, const struct lyd_node *dnode,
 			on ? "" : "no ");
 }
 
+DEFPY_YANG(rs_asn_4byte, rs_asn_4byte_cmd,
+	   "[no] route-server asn-4byte",
+	   NO_STR RS_STR
+	   "Accept 4-byte ASNs of NVAs but IANA's reserved ones (off: 2-byte only, as in Azure)\n")
+{
+	RS_CLI_BGP();
+	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
+	nb_cli_enqueue_change(vty, "./asn-4byte", NB_OP_MODIFY,
+			      no ? "false" : "true");
+	return rs_cli_apply(vty, bgp);
+}
+
+void rs_cli_show_asn_4byte(struct vty *vty, const struct lyd_node *dnode,
+			   bool show_defaults)
+{
+	bool on = yang_dnode_get_bool(dnode, NULL);
+
+	if (on || show_defaults)
+		vty_out(vty, " %sroute-server asn-4byte\n", on ? "" : "no ");
+}
+
 /* Leaves set with "route-server KEYWORD VALUE" / "no route-server KEYWORD". */
 static int rs_cli_leaf(struct vty *vty, struct bgp *bgp, const char *leaf,
 		       const char *value)
@@ -650,6 +671,7 @@ static void rs_show_one(struct rs_instance *rsi, void *arg)
 		json_object_boolean_add(ji, "bgpInstance", as != 0);
 		json_object_boolean_add(ji, "branchToBranch",
 					rsi->branch_to_branch);
+		json_object_boolean_add(ji, "asn4Byte", rsi->asn_4byte);
 		json_object_string_add(ji, "hubRoutingPreference",
 				       vrs_hub_pref_name(rsi->hub_pref));
 		json_object_string_add(ji, "profile",
@@ -694,6 +716,9 @@ static void rs_show_one(struct rs_instance *rsi, void *arg)
 		vty_out(vty, "%s\n", rsi->n_originated ? "" : " none");
 		vty_out(vty, "  Branch-to-branch:       %s\n",
 			rsi->branch_to_branch ? "on" : "off");
+		vty_out(vty, "  4-byte NVA ASNs:        %s\n",
+			rsi->asn_4byte ? "accepted (asn-4byte)"
+				       : "refused (2-byte only)");
 		vty_out(vty, "  Hub routing preference: %s\n",
 			vrs_hub_pref_name(rsi->hub_pref));
 		vty_out(vty, "  Profile:                %s\n",
@@ -1074,6 +1099,7 @@ void rs_cli_init(void)
 {
 	install_element(BGP_NODE, &rs_enable_cmd);
 	install_element(BGP_NODE, &rs_branch_to_branch_cmd);
+	install_element(BGP_NODE, &rs_asn_4byte_cmd);
 	install_element(BGP_NODE, &rs_hub_pref_cmd);
 	install_element(BGP_NODE, &no_rs_hub_pref_cmd);
 	install_element(BGP_NODE, &rs_profile_cmd);

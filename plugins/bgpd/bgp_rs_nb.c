@@ -32,6 +32,9 @@ const struct frr_yang_module_info frr_route_server_info = {
 		{ .xpath = RS_X "/branch-to-branch", .cbs = {
 			.modify = rs_instance_leaf_modify,
 			.cli_show = rs_cli_show_branch_to_branch } },
+		{ .xpath = RS_X "/asn-4byte", .cbs = {
+			.modify = rs_instance_asn_4byte_modify,
+			.cli_show = rs_cli_show_asn_4byte } },
 		{ .xpath = RS_X "/hub-routing-preference", .cbs = {
 			.modify = rs_instance_leaf_modify,
 			.cli_show = rs_cli_show_hub_pref } },

@@ -32,6 +32,15 @@ static const char *rs_nb_vrf(const struct lyd_node *dnode)
 				     "./vrf");
 }
 
+/* The 4-byte ASN opt-in of the instance a data node belongs to. */
+static bool rs_nb_asn_4byte(const struct lyd_node *dnode)
+{
+	const struct lyd_node *inst = yang_dnode_get_parent(dnode, "instance");
+
+	return yang_dnode_exists(inst, "./asn-4byte") &&
+	       yang_dnode_get_bool(inst, "./asn-4byte");
+}
+
 static int rs_nb_prefix(const struct lyd_node *dnode, struct vrs_prefix *p,
 			char *errmsg, size_t errmsg_len)
 {
@@ -293,7 +302,7 @@ int rs_instance_destroy(struct nb_cb_destroy_args *args)
  * XPath: /frr-route-server:route-server/instance/{branch-to-branch,
  * hub-routing-preference,profile,route-limit,limit-mode,total-limit,
  * vnet-name}: YANG types validate them; rs_instance_apply_finish() reads
- * them all once per commit.
+ * them all (and asn-4byte, validated below) once per commit.
  */
 int rs_instance_leaf_modify(struct nb_cb_modify_args *args)
 {
@@ -305,6 +314,55 @@ int rs_instance_leaf_destroy(struct nb_cb_destroy_args *args)
 	return NB_OK;
 }
 
+/*
+ * XPath: /frr-route-server:route-server/instance/asn-4byte
+ *
+ * Turning the opt-in off is refused while a neighbor of the candidate
+ * has a role only the opt-in allows (bgpd's remote-as is 4-byte): the
+ * role goes first, in the same commit or before.
+ */
+int rs_instance_asn_4byte_modify(struct nb_cb_modify_args *args)
+{
+	const struct lyd_node *inst, *c;
+	const char *vrf;
+	size_t n = 0, off = 0;
+	char list[512] = "";
+
+	if (args->event != NB_EV_VALIDATE ||
+	    yang_dnode_get_bool(args->dnode, NULL))
+		return NB_OK;
+	inst = yang_dnode_get_parent(args->dnode, "instance");
+	vrf = yang_dnode_get_string(inst, "./vrf");
+	LY_LIST_FOR (lyd_child(inst), c) {
+		const char *addr;
+		enum vrs_role role;
+		uint32_t as;
+
+		if (strcmp(c->schema->name, "neighbor") != 0 ||
+		    vrs_role_from_string(yang_dnode_get_string(c, "./role"),
+					 &role, NULL, 0))
+			continue;
+		addr = yang_dnode_get_string(c, "./address");
+		as = rs_bgp_peer_asn(vrf, addr);
+		if (vrs_asn_check_opt(as, role, true, NULL, 0) != VRS_ASN_OK ||
+		    vrs_asn_check_opt(as, role, false, NULL, 0) == VRS_ASN_OK)
+			continue;
+		if (off < sizeof(list))
+			off += snprintf(list + off, sizeof(list) - off,
+					"%s%s (AS %u)", n ? ", " : "", addr,
+					as);
+		n++;
+	}
+	if (!n)
+		return NB_OK;
+	snprintf(args->errmsg, args->errmsg_len,
+		 "4-byte ASNs are in use by route-server %s %s: remove %s first ('no route-server neighbor A', before or in the same commit); without 'route-server asn-4byte' NVAs must use 2-byte ASNs",
+		 n == 1 ? "neighbor" : "neighbors", list,
+		 n == 1 ? "its role" : "their roles");
+	zlog_warn("bgpd_rs: configuration refused: %s", args->errmsg);
+	return NB_ERR_VALIDATION;
+}
+
 /* The instance's scalar settings, read from the committed tree. */
 void rs_instance_apply_finish(struct nb_cb_apply_finish_args *args)
 {
@@ -312,6 +370,7 @@ void rs_instance_apply_finish(struct nb_cb_apply_finish_args *args)
 	struct rs_instance *rsi = rs_nb_instance(dn);
 
 	rsi->branch_to_branch = yang_dnode_get_bool(dn, "./branch-to-branch");
+	rsi->asn_4byte = yang_dnode_get_bool(dn, "./asn-4byte");
 	vrs_hub_pref_from_string(
 		yang_dnode_get_string(dn, "./hub-routing-preference"),
 		&rsi->hub_pref, NULL, 0);
@@ -552,7 +611,8 @@ int rs_instance_neighbor_role_modify(struct nb_cb_modify_args *args)
 	 */
 	if (args->event == NB_EV_VALIDATE &&
 	    rs_bgp_check_neighbor(rs_nb_vrf(args->dnode), addr, role,
-				  args->errmsg, args->errmsg_len)) {
+				  rs_nb_asn_4byte(args->dnode), args->errmsg,
+				  args->errmsg_len)) {
 		zlog_warn("bgpd_rs: configuration refused: %s", args->errmsg);
 		return NB_ERR_VALIDATION;
 	}
