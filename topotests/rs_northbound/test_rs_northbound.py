@@ -117,6 +117,9 @@ def tgen_ok():
     return tgen
 
 
+ASN4_WITHOUT = ("ASN 4200000015 is a 4-byte ASN; only 2-byte ASNs are supported (as in Azure); "
+                "the route server's 4-byte opt-in 'route-server asn-4byte' accepts it")
+
 # name, vtysh lines (under router bgp 65515), JSON of the instance, what the reason says
 REFUSED = [
     ("own-space-overlap", ["route-server address-space 10.1.128.0/17"],
@@ -134,6 +137,14 @@ REFUSED = [
      {"neighbor": [{"address": "10.0.0.14", "role": "nva"}]}, "allowas-in"),
     ("gateway-role-ebgp-asn", ["route-server neighbor 10.0.0.11 role expressroute-gateway"],
      {"neighbor": [{"address": "10.0.0.11", "role": "expressroute-gateway"}]}, "65001"),
+    ("role-4byte-without-opt-in", ["route-server neighbor 10.0.0.15 role nva"],
+     {"neighbor": [{"address": "10.0.0.15", "role": "nva"}]}, ASN4_WITHOUT),
+    ("role-4byte-documentation", ["route-server neighbor 10.0.0.16 role nva"],
+     {"neighbor": [{"address": "10.0.0.16", "role": "nva"}]},
+     "ASN 65540 is a 4-byte ASN, and reserved by IANA for documentation (65536-65551, RFC 5398)"),
+    ("role-4byte-last", ["route-server neighbor 10.0.0.17 role nva"],
+     {"neighbor": [{"address": "10.0.0.17", "role": "nva"}]},
+     "ASN 4294967295 is a 4-byte ASN, and reserved by IANA (4294967295, RFC 7300)"),
     ("unknown-neighbor", ["route-server neighbor 10.0.0.99 role nva"],
      {"neighbor": [{"address": "10.0.0.99", "role": "nva"}]}, "not configured"),
     ("fabric-relative-socket", ["route-server fabric socket run/agent.sock instance 0"],
@@ -159,6 +170,8 @@ def test_startup_file_refused_line():
     log = r("rs").run("cat {}/rs/bgpd.log".format(get_topogen().logdir))
     assert "address space 10.1.128.0/17 overlaps 10.1.0.0/16 of VNet hub" in log
     assert "refused 'route-server vm vm1 vnet hub': " + VM_GONE in log, log[-2000:]
+    assert "configuration refused: " + ASN4_WITHOUT in log, log[-2000:]
+    assert not any("10.0.0.15" in line for line in lines), lines
     assert rs_lines("rst") == [line for line in lines], (rs_lines("rst"), lines)
 
 
@@ -198,6 +211,86 @@ def test_refused_same_reason_both_paths(case):
     for n in ("rs", "rst"):
         assert running(n) == before[n], "{}: running-config changed".format(n)
     assert rs_json("rs")["instances"]["default"]["addressSpaces"] == model_before
+
+
+ASN4_IN_USE = ("4-byte ASNs are in use by route-server neighbor 10.0.0.15 (AS 4200000015): "
+               "remove its role first ('no route-server neighbor A', before or in the same "
+               "commit); without 'route-server asn-4byte' NVAs must use 2-byte ASNs")
+
+
+def test_asn_4byte_opt_in_both_paths():
+    """route-server asn-4byte through vtysh (rs) and configuration load +
+    commit (rst): with it the 4-byte NVA is accepted, IANA's reserved
+    4-byte ASNs are still refused (same reason both ways, no hint at the
+    opt-in), turning it off while the NVA has its role is refused by both
+    paths with the same reason, and the role and the opt-in go in one
+    commit in either order. Running-config prints the opt-in before the
+    neighbors; at the end both are as they started."""
+    tgen_ok()
+    before = {n: running(n) for n in ("rs", "rst")}
+    out = vtysh_bgp("route-server asn-4byte")
+    assert "%" not in out, out
+    out = load_commit("rst", {"asn-4byte": True})
+    assert "Error" not in out, out
+    for n in ("rs", "rst"):
+        assert "route-server asn-4byte" in rs_lines(n), rs_lines(n)
+        assert rs_json(n)["instances"]["default"]["asn4Byte"] is True
+
+    with_opt_in = {n: running(n) for n in ("rs", "rst")}
+    for addr, why in (("10.0.0.16", "ASN 65540 is reserved by IANA for documentation "
+                       "(65536-65551, RFC 5398); NVAs must use another 2-byte or 4-byte "
+                       "ASN (private: 4200000000-4294967294)"),
+                      ("10.0.0.17", "ASN 4294967295 is reserved by IANA (4294967295, RFC 7300)")):
+        out_cli = vtysh_bgp("route-server neighbor {} role nva".format(addr))
+        out_json = load_commit("rst", {"neighbor": [{"address": addr, "role": "nva"}]})
+        assert reason(out_cli) and why in reason(out_cli), out_cli
+        assert "asn-4byte" not in reason(out_cli), out_cli
+        assert reason(out_json) == reason(out_cli), out_json
+    for n in ("rs", "rst"):
+        assert running(n) == with_opt_in[n], "{}: running-config changed".format(n)
+
+    out = vtysh_bgp("route-server neighbor 10.0.0.15 role nva")
+    assert "%" not in out, out
+    out = load_commit("rst", {"neighbor": [{"address": "10.0.0.15", "role": "nva"}]})
+    assert "Error" not in out, out
+    for n in ("rs", "rst"):
+        lines = rs_lines(n)
+        assert lines.index("route-server asn-4byte") < lines.index(
+            "route-server neighbor 10.0.0.15 role nva"), lines
+        assert lines.index("route-server") < lines.index("route-server asn-4byte"), lines
+    assert rs_lines("rs") == rs_lines("rst"), (rs_lines("rs"), rs_lines("rst"))
+
+    in_use = {n: running(n) for n in ("rs", "rst")}
+    out_cli = vtysh_bgp("no route-server asn-4byte")
+    out_json = load_commit("rst", {"asn-4byte": False})
+    out_tcli = vty("rst", "configure", "router bgp 65515", "no route-server asn-4byte",
+                   "commit", "discard", "end")
+    assert reason(out_cli) == ASN4_IN_USE, out_cli
+    assert out_cli.strip() == "% " + ASN4_IN_USE, out_cli
+    assert reason(out_json) == ASN4_IN_USE, out_json
+    assert reason(out_tcli) == ASN4_IN_USE, out_tcli
+    for n in ("rs", "rst"):
+        assert running(n) == in_use[n], "{}: running-config changed".format(n)
+
+    # one commit: the opt-in off before the role goes (order is free)
+    out = vty("rst", "configure", "router bgp 65515", "no route-server asn-4byte",
+              "no route-server neighbor 10.0.0.15", "commit", "end")
+    assert "Error" not in out, out
+    assert running("rst") == before["rst"]
+    # and back in one commit, the role before the opt-in
+    out = vty("rst", "configure", "router bgp 65515", "route-server neighbor 10.0.0.15 role nva",
+              "route-server asn-4byte", "commit", "end")
+    assert "Error" not in out, out
+    assert running("rst") == in_use["rst"]
+    out = vty("rst", "configure", "router bgp 65515", "no route-server neighbor 10.0.0.15",
+              "no route-server asn-4byte", "commit", "end")
+    assert "Error" not in out, out
+    # vtysh: one line at a time, the role first
+    out = vtysh_bgp("no route-server neighbor 10.0.0.15", "no route-server asn-4byte")
+    assert "%" not in out, out
+    for n in ("rs", "rst"):
+        assert running(n) == before[n], "{}: not back to the start".format(n)
+        assert rs_json(n)["instances"]["default"]["asn4Byte"] is False
 
 
 def test_cli_keeps_only_syntax_checks():
