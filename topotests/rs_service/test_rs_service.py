@@ -12,7 +12,8 @@ vtysh, and the very frr.conf printed in the README:
 - after `vtysh -b`, every role neighbor is managed with no drift;
 - `frr-reload.py --test` lists nothing to change; `--reload` twice keeps
   timers, BFD, multihop and route-maps;
-- a profile change made in the file converges in one reload;
+- a profile change made in the file converges in one reload, and so
+  does the 4-byte ASN opt-in (added and taken away);
 - `no route-server neighbor A` and `no route-server` give back a
   running-config byte for byte without the module's lines.
 """
@@ -238,6 +239,29 @@ def test_profile_change_in_file_converges_in_one_reload():
     assert reload("--test", FRR_CONF) == ([], []), out
     assert rs_json()["profile"] == "fast", out
     assert neighbor_state() == state
+
+
+def test_asn_4byte_in_file_round_trips():
+    """The 4-byte opt-in written into the file (where an operator puts
+    it, after `route-server`) is applied by one reload, printed where it
+    was written, and a reload without it takes it away again."""
+    original = open(FRR_CONF).read()
+    opt_in = original.replace(" route-server\n", " route-server\n route-server asn-4byte\n", 1)
+    assert opt_in != original
+    try:
+        with open(FRR_CONF, "w") as f:
+            f.write(opt_in)
+        out = reload("--reload", FRR_CONF)
+        assert reload("--test", FRR_CONF) == ([], []), "not converged after one reload:\n" + out
+        assert rs_json()["asn4Byte"] is True
+        assert " route-server\n route-server asn-4byte\n" in running(), running()
+    finally:
+        with open(FRR_CONF, "w") as f:
+            f.write(original)
+        out = reload("--reload", FRR_CONF)
+    assert reload("--test", FRR_CONF) == ([], []), out
+    assert rs_json()["asn4Byte"] is False, out
+    assert "asn-4byte" not in running()
 
 
 def test_no_forms_give_back_the_config():
