@@ -788,6 +788,8 @@ class Lab:
             pid = self._wait_pid(pidf)
             self.state["pids"]["{}/{}".format(node, d)] = pid
             self._save()
+            if d == "bfdd":
+                bfdd_realtime(pid)
 
     @staticmethod
     def _wait_pid(pidf, timeout=10):
@@ -1004,6 +1006,23 @@ class Lab:
             raise LabError("unknown failure '{}' (link, silent, bgpd, hub)".format(what))
         self.state["failed"].pop("{}/{}".format(target, what), None)
         self._save()
+
+
+def bfdd_realtime(pid):
+    """bfdd at real-time priority (SCHED_FIFO 50), as routers run BFD.
+    bfdd drops every session it serves when it does not run for longer
+    than their detection time (FRR's loop fires expired timers before it
+    reads the packets waiting in its sockets); on a loaded 2-core host an
+    ordinary process waits up to ~150 ms for a core, which the labs'
+    30 ms x 3 profile does not survive: 12 false session downs in 300 s
+    of CI-like load at normal priority, none at SCHED_FIFO
+    (scripts/bench-failover --bfd 30x3 [--rt] --idle, README "Measured").
+    RT throttling (kernel.sched_rt_runtime_us) still leaves every core
+    5 % for the rest should bfdd ever spin."""
+    try:
+        os.sched_setscheduler(pid, os.SCHED_FIFO, os.sched_param(50))
+    except OSError as e:
+        raise LabError("bfdd (pid {}) at SCHED_FIFO: {}".format(pid, e))
 
 
 # ---------------------------------------------------------------- kernel
