@@ -139,6 +139,7 @@ static void test_reason_names(void)
 		{VRS_IN_AS_LOOP, "asLoop"},
 		{VRS_IN_PEER_LIMIT, "peerLimit"},
 		{VRS_IN_TOTAL_LIMIT, "totalLimit"},
+		{VRS_IN_ROUTE_MAP, "routeMap"},
 	};
 	size_t i;
 

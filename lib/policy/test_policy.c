@@ -64,7 +64,7 @@ static const struct {
 	{"limit", test_limit_suite},	   {"inbound", test_inbound_suite},
 	{"outbound", test_outbound_suite}, {"select", test_select_suite},
 	{"vnet", test_vnet_suite},	   {"effective", test_effective_suite},
-	{"wire", test_wire_suite},
+	{"wire", test_wire_suite},	   {"rmap", test_rmap_suite},
 };
 
 int main(void)

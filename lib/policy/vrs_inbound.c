@@ -55,6 +55,7 @@ static const char *const vrs_in_reason_names[VRS_IN_REASON_COUNT] = {
 	[VRS_IN_AS_LOOP] = "asLoop",
 	[VRS_IN_PEER_LIMIT] = "peerLimit",
 	[VRS_IN_TOTAL_LIMIT] = "totalLimit",
+	[VRS_IN_ROUTE_MAP] = "routeMap",
 };
 
 /* Communities whose high half marks them as Azure-internal (§3). */

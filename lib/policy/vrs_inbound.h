@@ -52,6 +52,9 @@ enum vrs_in_reason {
 	 * limit (vrs_limit_check), so that the adapter can count them. */
 	VRS_IN_PEER_LIMIT,
 	VRS_IN_TOTAL_LIMIT,
+	/* Not produced here: the user's inbound route-map on the peering
+	 * denied the route after these rules accepted it (vrs_rmap.h). */
+	VRS_IN_ROUTE_MAP,
 	VRS_IN_REASON_COUNT,
 };
 

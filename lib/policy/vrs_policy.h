@@ -20,5 +20,6 @@
 #include "vrs_vnet.h"
 #include "vrs_wire.h"
 #include "vrs_effective.h"
+#include "vrs_rmap.h"
 
 #endif /* VRS_POLICY_H */
