@@ -55,6 +55,9 @@ struct rs_neighbor {
 	 */
 	bool session_ending;
 	struct rs_counters cnt;
+	/* The user's route-maps on this peering ("": none), chained after
+	 * the module's policy (bgp_rs_bgp.c, "Peering route-maps"). */
+	char rmap[2][VRS_RMAP_NAME_MAX + 1]; /* [VRS_RMAP_IN], [VRS_RMAP_OUT] */
 };
 
 struct rs_peering {
@@ -278,6 +281,9 @@ int rs_instance_neighbor_destroy(struct nb_cb_destroy_args *args);
 int rs_instance_neighbor_role_modify(struct nb_cb_modify_args *args);
 int rs_instance_neighbor_route_limit_modify(struct nb_cb_modify_args *args);
 int rs_instance_neighbor_route_limit_destroy(struct nb_cb_destroy_args *args);
+/* Peering route-maps (issue 15, part 3). */
+int rs_instance_neighbor_route_map_modify(struct nb_cb_modify_args *args);
+int rs_instance_neighbor_route_map_destroy(struct nb_cb_destroy_args *args);
 void rs_instance_fabric_apply_finish(struct nb_cb_apply_finish_args *args);
 int rs_instance_fabric_leaf_modify(struct nb_cb_modify_args *args);
 int rs_instance_fabric_leaf_destroy(struct nb_cb_destroy_args *args);
@@ -335,6 +341,9 @@ void rs_cli_show_neighbor(struct vty *vty, const struct lyd_node *dnode,
 			  bool show_defaults);
 void rs_cli_show_fabric(struct vty *vty, const struct lyd_node *dnode,
 			bool show_defaults);
+void rs_cli_show_neighbor_route_map(struct vty *vty,
+				    const struct lyd_node *dnode,
+				    bool show_defaults);
 
 /* bgp_rs_bgp.c: the one file that reads bgpd's internal structs. */
 struct bgp;
@@ -399,6 +408,12 @@ void rs_bgp_conf_write(struct rs_instance *rsi, struct vty *vty);
 void rs_bgp_instance_fini(struct rs_instance *rsi);
 /* A BGP instance goes away: drop the adapter's side-table entry. */
 void rs_bgp_forget(struct bgp *bgp);
+/*
+ * Peering route-maps: the outbound map bgpd's neighbor line must name
+ * for a role and a user map ("" : none): VRS-RS-OUT-<ROLE>[+<MAP>].
+ */
+const char *rs_bgp_rmap_out_name(enum vrs_role role, const char *user,
+				 char *buf, size_t len);
 /* Send ROUTE-REFRESH (soft in) to every NVA of the instance. */
 void rs_bgp_refresh_nvas(struct rs_instance *rsi);
 
@@ -463,6 +478,11 @@ struct rs_route_view {
 	bool ebgp;		/* the neighbor is an eBGP one */
 	bool accepted;		/* learned: in bgpd's table */
 	const char *reason;	/* learned and dropped: why (camelCase) */
+	/* The user's route-map of the direction ("": none) and what it did
+	 * (vrs_rmap_verdict_name); ignored: VRS_RMAP_IGN_* */
+	char rmap[VRS_RMAP_NAME_MAX + 1];
+	enum vrs_rmap_verdict rmap_verdict;
+	uint32_t rmap_ignored;
 };
 
 typedef void (*rs_route_view_cb)(const struct rs_route_view *v, void *arg);
@@ -502,6 +522,10 @@ struct rs_explain_nbr {
 	bool sent;	/* in what bgpd advertises to it */
 	bool er_has;	/* counted by the ExpressRoute cap */
 	struct rs_route_view out;
+	/* The user's outbound map (out.rmap*: a dry run on bgpd's selected
+	 * path); applied: bgpd's outbound line names the chained map. */
+	bool rmap_out_applied;
+	char rmap_out_line[160]; /* the line to add when not applied */
 };
 
 #define RS_EXPLAIN_MAX_NBRS 64
@@ -526,6 +550,14 @@ void rs_bgp_explain(struct rs_instance *rsi, const struct vrs_prefix *p,
 int rs_explain_show(struct rs_instance *rsi, const char *prefix,
 		    const char *vm, const char *vnet, struct vty *vty,
 		    struct json_object *json);
+
+/* bgp_rs_explain.c: what a peering route-map did to a route (v->rmap*):
+ * "routeMap": {"name", "direction", "verdict", "ignored": [...]} and the
+ * text line; nothing when the direction has no user map. */
+void rs_rmap_view_json(struct json_object *jr, const struct rs_route_view *v,
+		       enum vrs_rmap_dir dir);
+void rs_rmap_view_text(struct vty *vty, const struct rs_route_view *v,
+		       enum vrs_rmap_dir dir, const char *indent);
 
 /* bgp_rs_az.c: the az CLI's shapes. */
 /* az network routeserver show */

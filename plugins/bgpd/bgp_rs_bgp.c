@@ -36,7 +36,9 @@
 #include "bgpd/bgp_bfd.h"
 #include "bgpd/bgp_community.h"
 #include "bgpd/bgp_debug.h"
+#include "bgpd/bgp_ecommunity.h"
 #include "bgpd/bgp_fsm.h"
+#include "bgpd/bgp_lcommunity.h"
 #include "bgpd/bgp_mpath.h"
 #include "bgpd/bgp_nexthop.h"
 #include "bgpd/bgp_packet.h"
@@ -774,7 +776,10 @@ static bool rs_adj_is_er(const struct bgp_adj_out *adj, afi_t afi)
 		return false;
 	conf = adj->subgroup->update_group->conf;
 	map = conf ? conf->filter[afi][SAFI_UNICAST].map[RMAP_OUT].name : NULL;
-	return map && strcmp(map, RS_RMAP_OUT "-ER") == 0;
+	/* VRS-RS-OUT-ER, or chained with a user map: VRS-RS-OUT-ER+NAME */
+	return map && strncmp(map, RS_RMAP_OUT "-ER", strlen(RS_RMAP_OUT "-ER")) == 0 &&
+	       (map[strlen(RS_RMAP_OUT "-ER")] == '\0' ||
+		map[strlen(RS_RMAP_OUT "-ER")] == '+');
 }
 
 /* Is p advertised (or about to be) to an ExpressRoute gateway? */
@@ -1023,6 +1028,10 @@ static void rs_bgp_build_route_maps(void)
 	map = route_map_get(RS_RMAP_IN);
 	idx = route_map_index_get(map, RMAP_DENY, 10);
 	route_map_add_match(idx, "vrs-rs-drop", "", RMAP_EVENT_MATCH_ADDED);
+	/* Peering route-maps: the neighbor's own inbound map, after the
+	 * contract (see "Peering route-maps" below). */
+	idx = route_map_index_get(map, RMAP_DENY, 15);
+	route_map_add_match(idx, "vrs-rs-user-in", "", RMAP_EVENT_MATCH_ADDED);
 	idx = route_map_index_get(map, RMAP_PERMIT, 20);
 	route_map_add_set(idx, "vrs-rs-ingress", "");
 
@@ -1034,6 +1043,424 @@ static void rs_bgp_build_route_maps(void)
 		idx = route_map_index_get(map, RMAP_PERMIT, 20);
 		route_map_add_set(idx, "vrs-rs-egress", vrs_role_name(r));
 	}
+}
+
+/* Peering route-maps (issue 15, part 3) --------------------------------------
+ *
+ * A user's route-map per route-server neighbor and direction
+ * ("route-server neighbor A route-map NAME in|out"), chained after the
+ * module's own policy:
+ *
+ *   VRS-RS-IN                 deny 10    match vrs-rs-drop      (contract)
+ *                             deny 15    match vrs-rs-user-in   (the user's)
+ *                             permit 20  set vrs-rs-ingress
+ *   VRS-RS-OUT-<ROLE>+<NAME>  deny 10    match vrs-rs-withhold ROLE
+ *                             deny 15    match vrs-rs-user-out NAME
+ *                             permit 20  set vrs-rs-egress ROLE
+ *
+ * Inbound maps run per peer, so VRS-RS-IN serves every neighbor and finds
+ * the neighbor's map in the module's table. Outbound maps run once per
+ * update group, and bgpd groups peers by the name of their outbound map:
+ * a neighbor with an outbound user map needs its own chained map name in
+ * bgpd's line ("neighbor A route-map VRS-RS-OUT-NVA+NAME out", listed by
+ * show route-server until it is there). The chained maps are created
+ * when a neighbor references NAME and kept until bgpd exits, so that a
+ * line naming one never turns into bgpd's "missing map denies all".
+ *
+ * The user's map runs through bgpd's public route-map API
+ * (route_map_lookup_by_name, route_map_apply_ext) on a copy of the
+ * route's attributes; only the AS path and the communities are taken
+ * back (Azure's actions), the AS path only if every ASN the map added is
+ * a 2-byte one (vrs_rmap_as_path_ok). Any other change (next hop, MED,
+ * local preference, weight, origin, large or extended communities) is
+ * ignored and reported. A map that does not exist denies, as in bgpd.
+ * The VNet address space the route server advertises is never handed to
+ * an outbound map. bgpd re-runs the chained maps when a user map changes:
+ * each chained map (and VRS-RS-IN) registers a dependency on the user
+ * map, as a "call" would (route_map_upd8_dependency).
+ *
+ * The one workaround: a route-map set rule cannot deny, so the deny-15
+ * match rules both decide and, on permit, write the taken attributes into
+ * the route being evaluated (the object a set rule would write).
+ */
+DEFINE_MTYPE_STATIC(VRS_RS, RS_RMAP, "Route-server peering route-map");
+
+const char *rs_bgp_rmap_out_name(enum vrs_role role, const char *user,
+				 char *buf, size_t len)
+{
+	if (!user || !user[0])
+		return rs_rmap_out(role);
+	snprintf(buf, len, "%s+%s", rs_rmap_out(role), user);
+	return buf;
+}
+
+/* What a user's map did to one route. */
+struct rs_user_outcome {
+	enum vrs_rmap_verdict verdict;
+	uint32_t ignored;	/* VRS_RMAP_IGN_* */
+	uint32_t bad_asn;	/* with VRS_RMAP_IGN_AS_PATH */
+};
+
+/* Own a copy of what a user's set may modify in place or free. */
+static void rs_user_scratch(struct attr *scratch, const struct attr *orig)
+{
+	struct community *c = bgp_attr_get_community(orig);
+	struct lcommunity *lc = bgp_attr_get_lcommunity(orig);
+	struct ecommunity *ec = bgp_attr_get_ecommunity(orig);
+
+	*scratch = *orig;
+	if (orig->aspath && !orig->aspath->refcnt)
+		scratch->aspath = aspath_dup(orig->aspath);
+	if (c && !c->refcnt)
+		bgp_attr_set_community(scratch, community_dup(c));
+	if (lc && !lc->refcnt)
+		bgp_attr_set_lcommunity(scratch, lcommunity_dup(lc));
+	if (ec && !ec->refcnt)
+		bgp_attr_set_ecommunity(scratch, ecommunity_dup(ec));
+}
+
+/* Free what the scratch copy holds that orig does not. */
+static void rs_user_scratch_free(struct attr *scratch, const struct attr *orig)
+{
+	struct community *c = bgp_attr_get_community(scratch);
+	struct lcommunity *lc = bgp_attr_get_lcommunity(scratch);
+	struct ecommunity *ec = bgp_attr_get_ecommunity(scratch);
+
+	if (scratch->aspath && scratch->aspath != orig->aspath &&
+	    !scratch->aspath->refcnt)
+		aspath_free(scratch->aspath);
+	if (c && c != bgp_attr_get_community(orig) && !c->refcnt)
+		community_free(&c);
+	if (lc && lc != bgp_attr_get_lcommunity(orig) && !lc->refcnt)
+		lcommunity_free(&lc);
+	if (ec && ec != bgp_attr_get_ecommunity(orig) && !ec->refcnt)
+		ecommunity_free(&ec);
+}
+
+static bool rs_comm_same(const struct community *a, const struct community *b)
+{
+	if (a == b)
+		return true;
+	if (!a || !b)
+		return false;
+	return community_cmp(a, b);
+}
+
+/*
+ * Run the user's map `name` on path (prefix p). commit: write the taken
+ * AS path and communities into path->attr (a route being evaluated by a
+ * route-map); otherwise a dry run for the shows.
+ */
+static void rs_user_apply(const char *name, const struct prefix *p,
+			  struct bgp_path_info *path, bool commit,
+			  struct rs_user_outcome *o)
+{
+	struct route_map *map = route_map_lookup_by_name(name);
+	struct attr *orig = path->attr, scratch;
+	struct bgp_path_info tmp;
+	struct community *oc, *sc;
+	uint32_t oa[RS_MAX_ASPATH], sa[RS_MAX_ASPATH];
+	size_t no, ns;
+	bool asp_changed, comm_changed;
+
+	memset(o, 0, sizeof(*o));
+	if (!map) {
+		o->verdict = VRS_RMAP_NOT_DEFINED;
+		return;
+	}
+	rs_user_scratch(&scratch, orig);
+	tmp = *path;
+	tmp.attr = &scratch;
+	if (route_map_apply_ext(map, p, &tmp, &tmp, NULL) == RMAP_DENYMATCH) {
+		rs_user_scratch_free(&scratch, orig);
+		o->verdict = VRS_RMAP_DENIED;
+		return;
+	}
+	asp_changed = scratch.aspath != orig->aspath &&
+		      !(scratch.aspath && orig->aspath &&
+			aspath_cmp(scratch.aspath, orig->aspath));
+	if (asp_changed) {
+		no = rs_aspath_flatten(orig->aspath, oa, array_size(oa));
+		ns = rs_aspath_flatten(scratch.aspath, sa, array_size(sa));
+		if (!vrs_rmap_as_path_ok(oa, no, sa, ns, &o->bad_asn)) {
+			o->ignored |= VRS_RMAP_IGN_AS_PATH;
+			asp_changed = false;
+		}
+	}
+	oc = bgp_attr_get_community(orig);
+	sc = bgp_attr_get_community(&scratch);
+	comm_changed = !rs_comm_same(oc, sc);
+	if (scratch.nexthop.s_addr != orig->nexthop.s_addr ||
+	    memcmp(&scratch.mp_nexthop_global, &orig->mp_nexthop_global,
+		   sizeof(scratch.mp_nexthop_global)) ||
+	    scratch.med != orig->med || scratch.local_pref != orig->local_pref ||
+	    scratch.weight != orig->weight || scratch.origin != orig->origin ||
+	    bgp_attr_get_lcommunity(&scratch) != bgp_attr_get_lcommunity(orig) ||
+	    bgp_attr_get_ecommunity(&scratch) != bgp_attr_get_ecommunity(orig))
+		o->ignored |= VRS_RMAP_IGN_OTHER;
+	o->verdict = asp_changed || comm_changed ? VRS_RMAP_MODIFIED
+						 : VRS_RMAP_PERMITTED;
+	if (commit && asp_changed) {
+		struct aspath *old = orig->aspath;
+
+		orig->aspath = scratch.aspath;
+		scratch.aspath = old; /* freed below if it was not interned */
+		if (old && !old->refcnt) {
+			aspath_free(old);
+			scratch.aspath = orig->aspath;
+		}
+	}
+	if (commit && comm_changed) {
+		bgp_attr_set_community(orig, sc);
+		bgp_attr_set_community(&scratch, oc);
+		if (oc && !oc->refcnt) {
+			community_free(&oc);
+			bgp_attr_set_community(&scratch, sc);
+		}
+	}
+	rs_user_scratch_free(&scratch, orig);
+}
+
+static bool rs_user_denies(const struct rs_user_outcome *o)
+{
+	return o->verdict == VRS_RMAP_DENIED ||
+	       o->verdict == VRS_RMAP_NOT_DEFINED;
+}
+
+/* Is p a prefix the route server originates (its VNet and spokes)? */
+static bool rs_is_vnet_space(const struct rs_instance *rsi,
+			     const struct prefix *p)
+{
+	struct vrs_prefix vp;
+
+	rs_prefix_from(p, &vp);
+	for (size_t i = 0; i < rsi->n_originated; i++)
+		if (vrs_prefix_cmp(&rsi->originated[i], &vp) == 0)
+			return true;
+	return false;
+}
+
+/* match vrs-rs-user-in: the neighbor's map denies (else: its changes). */
+static enum route_map_cmd_result_t
+rs_match_user_in(void *rule, const struct prefix *prefix, void *object)
+{
+	struct bgp_path_info *path = object;
+	struct rs_neighbor *nbr = rs_bgp_nbr(path->peer, NULL);
+	struct rs_user_outcome o;
+
+	if (!nbr || !nbr->rmap[VRS_RMAP_IN][0])
+		return RMAP_NOMATCH;
+	rs_user_apply(nbr->rmap[VRS_RMAP_IN], prefix, path, true, &o);
+	if (!rs_user_denies(&o))
+		return RMAP_NOMATCH;
+	rs_denied_set(path->peer, prefix, VRS_IN_ROUTE_MAP);
+	return RMAP_MATCH;
+}
+
+static const struct route_map_rule_cmd rs_match_user_in_cmd = {
+	"vrs-rs-user-in", rs_match_user_in, rs_rule_compile, rs_rule_free,
+};
+
+static void *rs_rule_compile_name(const char *arg)
+{
+	return XSTRDUP(MTYPE_RS_RMAP, arg);
+}
+
+static void rs_rule_free_name(void *rule)
+{
+	XFREE(MTYPE_RS_RMAP, rule);
+}
+
+/* match vrs-rs-user-out NAME: the user's map withholds (else: changes). */
+static enum route_map_cmd_result_t
+rs_match_user_out(void *rule, const struct prefix *prefix, void *object)
+{
+	struct bgp_path_info *path = object;
+	struct rs_instance *rsi = path->peer && path->peer->bgp
+					  ? rs_bgp_rsi(path->peer->bgp)
+					  : NULL;
+	struct rs_user_outcome o;
+
+	/* The VNet address space is never changed nor withheld. */
+	if (!rsi || rs_is_vnet_space(rsi, prefix))
+		return RMAP_NOMATCH;
+	rs_user_apply(rule, prefix, path, true, &o);
+	return rs_user_denies(&o) ? RMAP_MATCH : RMAP_NOMATCH;
+}
+
+static const struct route_map_rule_cmd rs_match_user_out_cmd = {
+	"vrs-rs-user-out", rs_match_user_out, rs_rule_compile_name,
+	rs_rule_free_name,
+};
+
+/* The chained outbound map of role + user map, created once. */
+static void rs_user_out_map(enum vrs_role r, const char *user)
+{
+	char name[128];
+	struct route_map *map;
+	struct route_map_index *idx;
+
+	rs_bgp_rmap_out_name(r, user, name, sizeof(name));
+	if (route_map_lookup_by_name(name))
+		return;
+	map = route_map_get(name);
+	idx = route_map_index_get(map, RMAP_DENY, 10);
+	route_map_add_match(idx, "vrs-rs-withhold", vrs_role_name(r),
+			    RMAP_EVENT_MATCH_ADDED);
+	idx = route_map_index_get(map, RMAP_DENY, 15);
+	/* CALL_ADDED: bgpd re-runs this map when the user's map changes. */
+	route_map_add_match(idx, "vrs-rs-user-out", user,
+			    RMAP_EVENT_CALL_ADDED);
+	idx = route_map_index_get(map, RMAP_PERMIT, 20);
+	route_map_add_set(idx, "vrs-rs-egress", vrs_role_name(r));
+}
+
+/*
+ * VRS-RS-IN depends on every user inbound map in use: bgpd re-runs it
+ * (soft in) when one of them changes. The names registered so far.
+ */
+struct rs_user_dep {
+	char name[VRS_RMAP_NAME_MAX + 1];
+	bool wanted;
+};
+
+static struct rs_user_dep *rs_user_deps;
+static size_t rs_n_user_deps;
+
+static void rs_user_dep_want(const char *name)
+{
+	for (size_t i = 0; i < rs_n_user_deps; i++)
+		if (strcmp(rs_user_deps[i].name, name) == 0) {
+			rs_user_deps[i].wanted = true;
+			return;
+		}
+	rs_user_deps = XREALLOC(MTYPE_RS_RMAP, rs_user_deps,
+				(rs_n_user_deps + 1) * sizeof(*rs_user_deps));
+	strlcpy(rs_user_deps[rs_n_user_deps].name, name,
+		sizeof(rs_user_deps[0].name));
+	rs_user_deps[rs_n_user_deps++].wanted = true;
+	route_map_upd8_dependency(RMAP_EVENT_CALL_ADDED, name, RS_RMAP_IN);
+}
+
+static void rs_user_maps_walk(struct rs_instance *rsi, void *arg)
+{
+	struct rs_neighbor *nbr;
+
+	frr_each (rs_neighbors, rsi->neighbors, nbr) {
+		if (nbr->rmap[VRS_RMAP_IN][0])
+			rs_user_dep_want(nbr->rmap[VRS_RMAP_IN]);
+		if (nbr->rmap[VRS_RMAP_OUT][0])
+			rs_user_out_map(nbr->role, nbr->rmap[VRS_RMAP_OUT]);
+	}
+}
+
+/* Settings changed: register what the neighbors' maps need. */
+static void rs_user_maps_sync(void)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < rs_n_user_deps; i++)
+		rs_user_deps[i].wanted = false;
+	rs_instance_walk(rs_user_maps_walk, NULL);
+	for (size_t i = 0; i < rs_n_user_deps; i++) {
+		if (!rs_user_deps[i].wanted) {
+			route_map_upd8_dependency(RMAP_EVENT_CALL_DELETED,
+						  rs_user_deps[i].name,
+						  RS_RMAP_IN);
+			continue;
+		}
+		rs_user_deps[j++] = rs_user_deps[i];
+	}
+	rs_n_user_deps = j;
+}
+
+static void rs_user_maps_fini(void)
+{
+	XFREE(MTYPE_RS_RMAP, rs_user_deps);
+	rs_n_user_deps = 0;
+}
+
+/* The outbound map bgpd's line of peer names, and its user part. */
+static const char *rs_peer_out_map(const struct peer *peer)
+{
+	return peer->filter[AFI_IP][SAFI_UNICAST].map[RMAP_OUT].name;
+}
+
+static const char *rs_peer_out_user(const struct peer *peer)
+{
+	const char *m = rs_peer_out_map(peer);
+	const char *plus = m && strncmp(m, RS_RMAP_OUT "-", strlen(RS_RMAP_OUT) + 1) == 0
+				   ? strchr(m, '+')
+				   : NULL;
+
+	return plus ? plus + 1 : NULL;
+}
+
+/*
+ * Dry runs for the shows: what the user's map of nbr does to a route.
+ * in: on what the neighbor sent (attr), after the module's own inbound
+ * rules (reason: the module's drop, if any). out: on bgpd's selected path
+ * (pi) as the chained map sees it.
+ */
+static void rs_user_view(struct rs_route_view *v, const char *name,
+			 const struct rs_user_outcome *o)
+{
+	strlcpy(v->rmap, name, sizeof(v->rmap));
+	v->rmap_verdict = o->verdict;
+	v->rmap_ignored = o->ignored;
+}
+
+static void rs_user_dry_in(struct rs_neighbor *nbr, struct peer *peer,
+			   struct bgp_dest *dest, const struct attr *attr,
+			   struct rs_route_view *v)
+{
+	struct rs_user_outcome o = {};
+	struct bgp_path_info tmp = {};
+	struct attr copy;
+
+	if (!nbr || !nbr->rmap[VRS_RMAP_IN][0] || !attr)
+		return;
+	if (!v->accepted && v->reason &&
+	    strcmp(v->reason, vrs_in_reason_name(VRS_IN_ROUTE_MAP)) != 0) {
+		o.verdict = VRS_RMAP_NOT_REACHED;
+	} else {
+		copy = *attr;
+		tmp.peer = peer;
+		tmp.net = dest;
+		tmp.attr = &copy;
+		tmp.type = ZEBRA_ROUTE_BGP;
+		tmp.sub_type = BGP_ROUTE_NORMAL;
+		rs_user_apply(nbr->rmap[VRS_RMAP_IN], bgp_dest_get_prefix(dest),
+			      &tmp, false, &o);
+	}
+	rs_user_view(v, nbr->rmap[VRS_RMAP_IN], &o);
+}
+
+static void rs_user_dry_out(struct rs_instance *rsi, struct rs_neighbor *nbr,
+			    struct peer *peer, struct bgp_dest *dest,
+			    struct rs_route_view *v)
+{
+	struct rs_user_outcome o = {};
+	struct bgp_path_info *pi, tmp;
+	const struct prefix *p = bgp_dest_get_prefix(dest);
+	struct attr copy;
+
+	if (!nbr || !nbr->rmap[VRS_RMAP_OUT][0])
+		return;
+	for (pi = bgp_dest_get_bgp_path_info(dest); pi; pi = pi->next)
+		if (CHECK_FLAG(pi->flags, BGP_PATH_SELECTED))
+			break;
+	if (rs_is_vnet_space(rsi, p)) {
+		o.verdict = VRS_RMAP_EXEMPT;
+	} else if (pi) {
+		tmp = *pi;
+		copy = *pi->attr;
+		tmp.attr = &copy;
+		tmp.peer = peer;
+		rs_user_apply(nbr->rmap[VRS_RMAP_OUT], p, &tmp, false, &o);
+	} else
+		o.verdict = VRS_RMAP_NOT_REACHED;
+	rs_user_view(v, nbr->rmap[VRS_RMAP_OUT], &o);
 }
 
 /* VM routes ----------------------------------------------------------------
@@ -1653,6 +2080,7 @@ void rs_bgp_apply(struct rs_instance *rsi)
 	 * the user's lines: checked and reported (rs_bgp_conf_*), never
 	 * written by the module. */
 	rs_bgp_originate(rsi, bgp);
+	rs_user_maps_sync();
 	/* Re-run both policies on what is known (soft, no session reset). */
 	for (ALL_LIST_ELEMENTS_RO(bgp->peer, node, peer)) {
 		if (!rs_bgp_nbr(peer, NULL) || peer->status != Established)
@@ -1872,6 +2300,10 @@ static void rs_bgp_show_peer(struct rs_instance *rsi, struct bgp *bgp,
 			vty_out(vty,
 				"    not managed (every route from it is dropped): %s\n",
 				why);
+		for (int d = VRS_RMAP_IN; nbr && d <= VRS_RMAP_OUT; d++)
+			if (nbr->rmap[d][0])
+				vty_out(vty, "    route-map %s %s\n",
+					nbr->rmap[d], vrs_rmap_dir_name(d));
 		return;
 	}
 	jp = json_object_new_object();
@@ -1910,6 +2342,11 @@ static void rs_bgp_show_peer(struct rs_instance *rsi, struct bgp *bgp,
 		if (nbr->cnt.limit_teardowns)
 			json_object_string_add(jp, "lastLimitTeardown",
 					       nbr->cnt.last_limit_reason);
+		/* Peering route-maps: the user's maps ("" : none). */
+		jd = json_object_new_object();
+		json_object_string_add(jd, "in", nbr->rmap[VRS_RMAP_IN]);
+		json_object_string_add(jd, "out", nbr->rmap[VRS_RMAP_OUT]);
+		json_object_object_add(jp, "routeMaps", jd);
 	}
 	if (peer && CHECK_FLAG(peer->sflags, PEER_STATUS_PREFIX_OVERFLOW))
 		json_object_boolean_add(jp, "routeLimitExceeded", true);
@@ -1975,14 +2412,15 @@ int rs_bgp_show_routes(struct rs_instance *rsi, const char *addr,
 	json_object *jroutes = NULL;
 	struct bgp_dest *dest;
 	uint32_t count = 0;
+	struct rs_neighbor *nbr;
 	bool unmanaged;
 
 	if (!peer) {
 		vty_out(vty, "%% No neighbor %s in VRF %s\n", addr, rsi->vrf);
 		return -1;
 	}
-	unmanaged = rs_bgp_unmanaged(peer, rs_neighbor_find(rsi, addr), NULL,
-				     0);
+	nbr = rs_neighbor_find(rsi, addr);
+	unmanaged = rs_bgp_unmanaged(peer, nbr, NULL, 0);
 	if (!advertised &&
 	    !CHECK_FLAG(peer->af_flags[AFI_IP][SAFI_UNICAST],
 			PEER_FLAG_SOFT_RECONFIG)) {
@@ -2049,6 +2487,16 @@ int rs_bgp_show_routes(struct rs_instance *rsi, const char *addr,
 		/* Advertised: what the neighbor receives (next hop, AS path). */
 		if (advertised)
 			rs_view_fill(peer, p, attr, true, &sent);
+		else {
+			memset(&sent, 0, sizeof(sent));
+			sent.accepted = !strcmp(status, "accepted");
+			sent.reason = *why ? why : NULL;
+		}
+		/* Peering route-maps: what the user's map did (a dry run). */
+		if (!advertised)
+			rs_user_dry_in(nbr, peer, dest, attr, &sent);
+		else if (nbr && rs_peer_out_user(peer))
+			rs_user_dry_out(rsi, nbr, peer, dest, &sent);
 		if (jroutes) {
 			json_object *jr = json_object_new_object();
 
@@ -2064,6 +2512,9 @@ int rs_bgp_show_routes(struct rs_instance *rsi, const char *addr,
 					json_object_string_add(jr, "reason",
 							       why);
 			}
+			rs_rmap_view_json(jr, &sent,
+					  advertised ? VRS_RMAP_OUT
+						     : VRS_RMAP_IN);
 			json_object_object_add(jroutes, pbuf, jr);
 		} else {
 			inet_ntop(AF_INET, &attr->nexthop, nh, sizeof(nh));
@@ -2071,6 +2522,10 @@ int rs_bgp_show_routes(struct rs_instance *rsi, const char *addr,
 				advertised ? sent.nexthop : nh, status, why,
 				advertised ? sent.as_path
 					   : aspath_print(attr->aspath));
+			rs_rmap_view_text(vty, &sent,
+					  advertised ? VRS_RMAP_OUT
+						     : VRS_RMAP_IN,
+					  "    ");
 		}
 	}
 	if (jroutes) {
@@ -2114,6 +2569,7 @@ struct rs_conf_ctx {
 enum rs_conf_level {
 	RS_CONF_REQUIRED, /* the route server does not work without it */
 	RS_CONF_PROFILE,  /* what the profile asks for: drift otherwise */
+	RS_CONF_USER_MAP, /* the user's outbound map is not applied yet */
 };
 
 struct rs_conf_row {
@@ -2227,15 +2683,43 @@ static void rs_conf_rmap_in_line(const struct rs_conf_ctx *c, char *buf,
 	snprintf(buf, len, "route-map %s in", RS_RMAP_IN);
 }
 
+/* The role's map, or chained with the neighbor's own outbound map. */
 static bool rs_conf_rmap_out_ok(const struct rs_conf_ctx *c)
 {
-	return rs_conf_map_is(c->peer, RMAP_OUT, rs_rmap_out(c->nbr->role));
+	char want[128];
+
+	return rs_conf_map_is(c->peer, RMAP_OUT, rs_rmap_out(c->nbr->role)) ||
+	       (c->nbr->rmap[VRS_RMAP_OUT][0] &&
+		rs_conf_map_is(c->peer, RMAP_OUT,
+			       rs_bgp_rmap_out_name(c->nbr->role,
+						    c->nbr->rmap[VRS_RMAP_OUT],
+						    want, sizeof(want))));
 }
 
 static void rs_conf_rmap_out_line(const struct rs_conf_ctx *c, char *buf,
 				  size_t len)
 {
-	snprintf(buf, len, "route-map %s out", rs_rmap_out(c->nbr->role));
+	char want[128];
+
+	snprintf(buf, len, "route-map %s out",
+		 rs_bgp_rmap_out_name(c->nbr->role, c->nbr->rmap[VRS_RMAP_OUT],
+				      want, sizeof(want)));
+}
+
+/* Peering route-maps: the user's outbound map needs the chained name. */
+static bool rs_conf_user_out_applies(const struct rs_conf_ctx *c)
+{
+	return c->nbr->rmap[VRS_RMAP_OUT][0] != '\0';
+}
+
+static bool rs_conf_user_out_ok(const struct rs_conf_ctx *c)
+{
+	char want[128];
+
+	return rs_conf_map_is(c->peer, RMAP_OUT,
+			      rs_bgp_rmap_out_name(c->nbr->role,
+						   c->nbr->rmap[VRS_RMAP_OUT],
+						   want, sizeof(want)));
 }
 
 static bool rs_conf_rrc_applies(const struct rs_conf_ctx *c)
@@ -2295,6 +2779,8 @@ static const struct rs_conf_row rs_conf_rows[] = {
 	  rs_conf_rmap_out_ok, rs_conf_rmap_out_line },
 	{ "maximumPrefix", RS_CONF_PROFILE, true, rs_conf_maxpfx_applies,
 	  rs_conf_maxpfx_ok, rs_conf_maxpfx_line },
+	{ "routeMapOutUser", RS_CONF_USER_MAP, true, rs_conf_user_out_applies,
+	  rs_conf_user_out_ok, rs_conf_rmap_out_line },
 };
 
 /* Instance lines: ECMP among NVAs whatever their AS numbers (§4). */
@@ -2348,7 +2834,7 @@ static void rs_conf_check(struct rs_instance *rsi, struct rs_neighbor *nbr,
 			  json_object *jp, struct rs_conf_report *rep)
 {
 	struct rs_conf_ctx c = { .rsi = rsi, .nbr = nbr, .peer = peer };
-	json_object *jm = NULL, *jd = NULL, *je;
+	json_object *jm = NULL, *jd = NULL, *ju = NULL, *je;
 	char line[96], full[160];
 	uint32_t ka, hold;
 
@@ -2360,6 +2846,7 @@ static void rs_conf_check(struct rs_instance *rsi, struct rs_neighbor *nbr,
 	if (jp) {
 		jm = json_object_new_array();
 		jd = json_object_new_array();
+		ju = json_object_new_array();
 	}
 	for (size_t i = 0; i < array_size(rs_conf_rows); i++) {
 		const struct rs_conf_row *row = &rs_conf_rows[i];
@@ -2373,6 +2860,18 @@ static void rs_conf_check(struct rs_instance *rsi, struct rs_neighbor *nbr,
 		else
 			snprintf(full, sizeof(full), "neighbor %s %s",
 				 nbr->addr, line);
+		if (row->level == RS_CONF_USER_MAP) {
+			/* Not "missing": the route server works, without the
+			 * user's outbound map until bgpd's line names it. */
+			if (jp)
+				json_object_array_add(
+					ju, json_object_new_string(full));
+			else
+				vty_out(vty,
+					"    outbound route-map %s not applied yet, add: (address-family ipv4 unicast) '%s'\n",
+					nbr->rmap[VRS_RMAP_OUT], full);
+			continue;
+		}
 		if (row->level == RS_CONF_REQUIRED)
 			rep->missing++;
 		else
@@ -2401,6 +2900,11 @@ static void rs_conf_check(struct rs_instance *rsi, struct rs_neighbor *nbr,
 	json_object_boolean_add(je, "complete", !rep->missing);
 	json_object_object_add(je, "missing", jm);
 	json_object_object_add(je, "drift", jd);
+	/* Only for a neighbor with an outbound map of the user's. */
+	if (nbr->rmap[VRS_RMAP_OUT][0])
+		json_object_object_add(je, "routeMapPending", ju);
+	else
+		json_object_free(ju);
 	json_object_object_add(jp, "bgpConfig", je);
 	je = json_object_new_object();
 	rs_conf_timers(peer, &ka, &hold);
@@ -2489,7 +2993,8 @@ void rs_bgp_conf_write(struct rs_instance *rsi, struct vty *vty)
 			for (size_t r = 0; r < array_size(rs_conf_rows); r++) {
 				const struct rs_conf_row *row = &rs_conf_rows[r];
 
-				if (row->af != (af == 1) || !row->applies(&c))
+				if (row->af != (af == 1) || !row->applies(&c) ||
+				    row->level == RS_CONF_USER_MAP)
 					continue;
 				row->line(&c, line, sizeof(line));
 				if (strncmp(line, "no ", 3) == 0)
@@ -2515,6 +3020,8 @@ void rs_bgp_init(struct thread_master *tm)
 	route_map_install_match(&rs_match_withhold_cmd);
 	route_map_install_set(&rs_set_ingress_cmd);
 	route_map_install_set(&rs_set_egress_cmd);
+	route_map_install_match(&rs_match_user_in_cmd);
+	route_map_install_match(&rs_match_user_out_cmd);
 	rs_bgp_build_route_maps();
 	hook_register(bgp_packet_dump, rs_bgp_packet);
 	hook_register(peer_status_changed, rs_bgp_peer_status);
@@ -2529,6 +3036,7 @@ void rs_bgp_fini(void)
 	rs_denied_flush(NULL);
 	rs_denieds_fini(rs_denied_tab);
 	rs_bgp_side_fini();
+	rs_user_maps_fini();
 	rs_bgp_peers_fini(rs_bgp_peers);
 	rs_bgp_insts_fini(rs_bgp_insts);
 }
@@ -2679,6 +3187,7 @@ int rs_bgp_route_walk(struct rs_instance *rsi, const char *addr,
 {
 	struct bgp *bgp = rs_bgp_lookup(rsi->vrf);
 	struct peer *peer = rs_bgp_peer(bgp, addr);
+	struct rs_neighbor *nbr = rs_neighbor_find(rsi, addr);
 	struct rs_route_view v;
 
 	if (!peer) {
@@ -2696,8 +3205,11 @@ int rs_bgp_route_walk(struct rs_instance *rsi, const char *addr,
 		if (!attr)
 			continue;
 		rs_view_fill(peer, p, attr, advertised, &v);
-		if (!advertised)
+		if (!advertised) {
 			rs_view_verdict(dest, peer, p, attr, &v);
+			rs_user_dry_in(nbr, peer, dest, attr, &v);
+		} else if (nbr && rs_peer_out_user(peer))
+			rs_user_dry_out(rsi, nbr, peer, dest, &v);
 		cb(&v, arg);
 	}
 	return 0;
@@ -2767,6 +3279,7 @@ static void rs_explain_nbr_fill(struct rs_explain *ex, struct rs_instance *rsi,
 		e->received = true;
 		rs_view_fill(peer, p, attr, false, &e->in);
 		rs_view_verdict(dest, peer, p, attr, &e->in);
+		rs_user_dry_in(nbr, peer, dest, attr, &e->in);
 	}
 	e->usable = pi && nbr && e->established &&
 		    CHECK_FLAG(pi->flags, BGP_PATH_VALID);
@@ -2775,6 +3288,19 @@ static void rs_explain_nbr_fill(struct rs_explain *ex, struct rs_instance *rsi,
 	if (attr) {
 		e->sent = true;
 		rs_view_fill(peer, p, attr, true, &e->out);
+	}
+	if (nbr && nbr->rmap[VRS_RMAP_OUT][0]) {
+		const char *u = rs_peer_out_user(peer);
+		char want[128];
+
+		e->rmap_out_applied = u && strcmp(u, nbr->rmap[VRS_RMAP_OUT]) == 0;
+		if (!e->rmap_out_applied)
+			snprintf(e->rmap_out_line, sizeof(e->rmap_out_line),
+				 "neighbor %s route-map %s out", addr,
+				 rs_bgp_rmap_out_name(nbr->role,
+						      nbr->rmap[VRS_RMAP_OUT],
+						      want, sizeof(want)));
+		rs_user_dry_out(rsi, nbr, peer, dest, &e->out);
 	}
 	if (nbr && nbr->role == VRS_ROLE_EXPRESSROUTE_GW && rsi->er)
 		e->er_has = rs_er_has(rsi->er, p);

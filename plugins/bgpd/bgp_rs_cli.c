@@ -544,6 +544,59 @@ void rs_cli_show_neighbor(struct vty *vty, const struct lyd_node *dnode,
 	vty_out(vty, "\n");
 }
 
+/* Peering route-maps (issue 15, part 3) ---------------------------------- */
+
+#define RS_RMAP_HELP                                                           \
+	"The user's route-map on this peering, after the route server's own policy\n" \
+	"Route-map name\n"                                                    \
+	"Routes from the neighbor (after AS loop, limits, role)\n"            \
+	"Routes to the neighbor (after the route server's selection; the VNet space is exempt)\n"
+
+DEFPY_YANG(rs_neighbor_rmap, rs_neighbor_rmap_cmd,
+	   "route-server neighbor <A.B.C.D|X:X::X:X>$addr route-map RMAP_NAME$name <in|out>$dir",
+	   RS_STR
+	   "A BGP neighbor the route server serves\n"
+	   "Neighbor IPv4 address\n"
+	   "Neighbor IPv6 address\n" RS_RMAP_HELP)
+{
+	char xpath[160];
+
+	RS_CLI_BGP();
+	snprintf(xpath, sizeof(xpath), "./neighbor[address='%s']/route-map-%s",
+		 addr_str, dir);
+	nb_cli_enqueue_change(vty, xpath, NB_OP_MODIFY, name);
+	return rs_cli_apply(vty, bgp);
+}
+
+DEFPY_YANG(no_rs_neighbor_rmap, no_rs_neighbor_rmap_cmd,
+	   "no route-server neighbor <A.B.C.D|X:X::X:X>$addr route-map [RMAP_NAME$name] <in|out>$dir",
+	   NO_STR RS_STR
+	   "A BGP neighbor the route server serves\n"
+	   "Neighbor IPv4 address\n"
+	   "Neighbor IPv6 address\n" RS_RMAP_HELP)
+{
+	char xpath[160];
+
+	RS_CLI_BGP();
+	snprintf(xpath, sizeof(xpath), "./neighbor[address='%s']/route-map-%s",
+		 addr_str, dir);
+	nb_cli_enqueue_change(vty, xpath, NB_OP_DESTROY, NULL);
+	return rs_cli_apply(vty, bgp);
+}
+
+void rs_cli_show_neighbor_route_map(struct vty *vty,
+				    const struct lyd_node *dnode,
+				    bool show_defaults)
+{
+	const struct lyd_node *nn = yang_dnode_get_parent(dnode, "neighbor");
+
+	vty_out(vty, " route-server neighbor %s route-map %s %s\n",
+		yang_dnode_get_string(nn, "./address"),
+		yang_dnode_get_string(dnode, NULL),
+		strcmp(dnode->schema->name, "route-map-out") == 0 ? "out"
+								 : "in");
+}
+
 DEFPY_YANG(rs_fabric, rs_fabric_cmd,
 	   "route-server fabric socket PATH$path instance (0-1)$id [name WORD$name] [startup-wait (1-3600)$wait]",
 	   RS_STR
@@ -1121,6 +1174,8 @@ void rs_cli_init(void)
 	install_element(VIEW_NODE, &show_rs_bgp_config_cmd);
 	install_element(BGP_NODE, &rs_neighbor_cmd);
 	install_element(BGP_NODE, &no_rs_neighbor_cmd);
+	install_element(BGP_NODE, &rs_neighbor_rmap_cmd);
+	install_element(BGP_NODE, &no_rs_neighbor_rmap_cmd);
 	install_element(VIEW_NODE, &show_rs_cmd);
 	install_element(VIEW_NODE, &show_rs_routes_cmd);
 	install_element(VIEW_NODE, &show_rs_effective_cmd);

@@ -66,6 +66,74 @@ struct rs_explain_ctx {
 	json_object *json;
 };
 
+/* Peering route-maps (issue 15, part 3) ------------------------------------ */
+
+static const char *rs_rmap_verdict_text(enum vrs_rmap_verdict v,
+					enum vrs_rmap_dir dir)
+{
+	switch (v) {
+	case VRS_RMAP_PERMITTED:
+		return "permits it unchanged";
+	case VRS_RMAP_MODIFIED:
+		return "permits it and changes its AS path or communities";
+	case VRS_RMAP_DENIED:
+		return dir == VRS_RMAP_IN ? "denies it: dropped"
+					  : "denies it: withheld from this neighbor";
+	case VRS_RMAP_NOT_DEFINED:
+		return "is not defined: a missing route-map denies every route (as in bgpd)";
+	case VRS_RMAP_EXEMPT:
+		return "is not applied: the VNet address space the route server advertises cannot be changed or withheld by a route map";
+	case VRS_RMAP_NOT_REACHED:
+		return dir == VRS_RMAP_IN
+			       ? "not reached: the route server's own inbound rules dropped the route first"
+			       : "not reached: the route server has no route to send";
+	case VRS_RMAP_NONE:
+	case VRS_RMAP_VERDICT_COUNT:
+		break;
+	}
+	return "";
+}
+
+void rs_rmap_view_json(json_object *jr, const struct rs_route_view *v,
+		       enum vrs_rmap_dir dir)
+{
+	json_object *jm, *ji;
+
+	if (!v->rmap[0])
+		return;
+	jm = json_object_new_object();
+	ji = json_object_new_array();
+	json_object_string_add(jm, "name", v->rmap);
+	json_object_string_add(jm, "direction", vrs_rmap_dir_name(dir));
+	json_object_string_add(jm, "verdict",
+			       vrs_rmap_verdict_name(v->rmap_verdict));
+	if (v->rmap_ignored & VRS_RMAP_IGN_AS_PATH)
+		json_object_array_add(ji, json_object_new_string("asPath4Byte"));
+	if (v->rmap_ignored & VRS_RMAP_IGN_OTHER)
+		json_object_array_add(ji,
+				      json_object_new_string("otherAttributes"));
+	json_object_object_add(jm, "ignored", ji);
+	json_object_object_add(jr, "routeMap", jm);
+}
+
+void rs_rmap_view_text(struct vty *vty, const struct rs_route_view *v,
+		       enum vrs_rmap_dir dir, const char *indent)
+{
+	if (!v->rmap[0])
+		return;
+	vty_out(vty, "%sroute-map %s (%s) %s\n", indent, v->rmap,
+		vrs_rmap_dir_name(dir),
+		rs_rmap_verdict_text(v->rmap_verdict, dir));
+	if (v->rmap_ignored & VRS_RMAP_IGN_AS_PATH)
+		vty_out(vty,
+			"%s  violation: its AS-path change adds a 4-byte ASN (route maps on peerings take 2-byte ASNs only): AS path kept\n",
+			indent);
+	if (v->rmap_ignored & VRS_RMAP_IGN_OTHER)
+		vty_out(vty,
+			"%s  violation: it changes other attributes (next hop, MED, local preference, weight, origin, large/extended communities): ignored, only AS path and communities are taken\n",
+			indent);
+}
+
 static const char *rs_in_reason_text(const char *reason)
 {
 	if (!reason)
@@ -82,6 +150,8 @@ static const char *rs_in_reason_text(const char *reason)
 		return "IPv6 routes are off";
 	if (strcmp(reason, "notManaged") == 0)
 		return "the neighbor is not managed (its bgpd configuration no longer fits its role, see show route-server): every route from it is dropped";
+	if (strcmp(reason, "routeMap") == 0)
+		return "the neighbor's inbound route-map (route-server neighbor ... route-map NAME in) denies it";
 	if (strcmp(reason, "policy") == 0)
 		return "dropped by bgpd's inbound policy (neighbor not managed, or a route-map)";
 	return reason;
@@ -344,6 +414,7 @@ static void rs_explain_candidates(struct rs_explain_ctx *c)
 					jc, "noAdvertise",
 					e->in.flags & VRS_RT_NO_ADVERTISE);
 			}
+			rs_rmap_view_json(jc, &e->in, VRS_RMAP_IN);
 			json_object_boolean_add(jc, "selected", selected);
 			json_object_boolean_add(jc, "bgpBestPath", e->bgp_best);
 			if (loss) {
@@ -377,6 +448,7 @@ static void rs_explain_candidates(struct rs_explain_ctx *c)
 		vty_out(c->vty, "\n");
 		if (why)
 			vty_out(c->vty, "      %s\n", why);
+		rs_rmap_view_text(c->vty, &e->in, VRS_RMAP_IN, "      ");
 	}
 	if (ja)
 		json_object_object_add(c->json, "candidates", ja);
@@ -521,6 +593,16 @@ static void rs_explain_outbound(struct rs_explain_ctx *c)
 			/* The neighbor bgpd's best path came from: bgpd sends
 			 * eBGP routes back (the receiver's AS-loop check drops
 			 * them), never iBGP ones to their originator. */
+			/* Then the neighbor's own outbound map, if bgpd's
+			 * line chains it (the VNet space is exempt). */
+			if (res.advertise && e->rmap_out_applied &&
+			    (e->out.rmap_verdict == VRS_RMAP_DENIED ||
+			     e->out.rmap_verdict == VRS_RMAP_NOT_DEFINED)) {
+				res.advertise = false;
+				verdict = "withheld";
+				reason = "routeMap";
+				text = "the neighbor's outbound route-map (route-server neighbor ... route-map NAME out) denies it";
+			}
 			if (res.advertise && ex->best_peer[0] &&
 			    strcmp(ex->best_peer, e->addr) == 0) {
 				verdict = e->sent ? "advertised" : "withheld";
@@ -542,6 +624,18 @@ static void rs_explain_outbound(struct rs_explain_ctx *c)
 			if (text)
 				json_object_string_add(jo, "reasonText", text);
 			json_object_boolean_add(jo, "sent", e->sent);
+			rs_rmap_view_json(jo, &e->out, VRS_RMAP_OUT);
+			if (e->out.rmap[0]) {
+				json_object *jm = json_object_object_get(
+					jo, "routeMap");
+
+				json_object_boolean_add(jm, "applied",
+							e->rmap_out_applied);
+				if (!e->rmap_out_applied)
+					json_object_string_add(
+						jm, "bgpConfigMissing",
+						e->rmap_out_line);
+			}
 			if (e->sent) {
 				json_object_string_add(jo, "nextHop",
 						       e->out.nexthop);
@@ -561,6 +655,11 @@ static void rs_explain_outbound(struct rs_explain_ctx *c)
 		vty_out(c->vty, "\n");
 		if (text)
 			vty_out(c->vty, "      %s: %s\n", reason, text);
+		rs_rmap_view_text(c->vty, &e->out, VRS_RMAP_OUT, "      ");
+		if (e->out.rmap[0] && !e->rmap_out_applied)
+			vty_out(c->vty,
+				"      not applied yet: bgpd's line must name the chained map, add (address-family ipv4 unicast) '%s'\n",
+				e->rmap_out_line);
 	}
 	if (ja)
 		json_object_object_add(c->json, "outbound", ja);

@@ -111,6 +111,15 @@ const struct frr_yang_module_info frr_route_server_info = {
 		{ .xpath = RS_X "/neighbor/route-limit", .cbs = {
 			.modify = rs_instance_neighbor_route_limit_modify,
 			.destroy = rs_instance_neighbor_route_limit_destroy } },
+		/* Peering route-maps (issue 15, part 3). */
+		{ .xpath = RS_X "/neighbor/route-map-in", .cbs = {
+			.modify = rs_instance_neighbor_route_map_modify,
+			.destroy = rs_instance_neighbor_route_map_destroy,
+			.cli_show = rs_cli_show_neighbor_route_map } },
+		{ .xpath = RS_X "/neighbor/route-map-out", .cbs = {
+			.modify = rs_instance_neighbor_route_map_modify,
+			.destroy = rs_instance_neighbor_route_map_destroy,
+			.cli_show = rs_cli_show_neighbor_route_map } },
 		{ .xpath = NULL },
 	}
 };

@@ -714,3 +714,143 @@ int rs_instance_fabric_leaf_destroy(struct nb_cb_destroy_args *args)
 	}
 	return NB_OK;
 }
+
+/* Peering route-maps (issue 15, part 3) ----------------------------------
+ *
+ * route-server neighbor A route-map NAME in|out: the user's route-map,
+ * chained after the module's policy (bgp_rs_bgp.c). Checked here against
+ * Azure's restrictions when the map is in the candidate configuration
+ * (set actions: AS path and communities only, 2-byte ASNs only); a map
+ * defined later or changed later is enforced at run time instead (an
+ * offending change is ignored and shown by explain and learned-routes).
+ */
+
+#define RS_RMAP_CALL_DEPTH 4
+
+static int rs_nb_rmap_check(const struct lyd_node *any, const char *name,
+			    int depth, char *errmsg, size_t len)
+{
+	char xpath[XPATH_MAXLEN];
+	const struct lyd_node *map, *entry, *c, *sa;
+	char reason[256];
+
+	snprintf(xpath, sizeof(xpath), "/frr-route-map:lib/route-map[name='%s']",
+		 name);
+	map = yang_dnode_get(any, xpath);
+	if (!map)
+		return 0; /* not defined (yet): denies at run time, like bgpd */
+	LY_LIST_FOR (lyd_child(map), entry) {
+		const char *seq;
+
+		if (strcmp(entry->schema->name, "entry") != 0)
+			continue;
+		seq = yang_dnode_get_string(entry, "./sequence");
+		LY_LIST_FOR (lyd_child(entry), c) {
+			const char *action, *what = NULL, *leaf = NULL;
+
+			if (strcmp(c->schema->name, "call") == 0) {
+				const char *callee = yang_dnode_get_string(c, NULL);
+
+				if (depth >= RS_RMAP_CALL_DEPTH) {
+					snprintf(errmsg, len,
+						 "route-map %s entry %s: calls nested deeper than %d",
+						 name, seq, RS_RMAP_CALL_DEPTH);
+					return -1;
+				}
+				if (rs_nb_rmap_check(any, callee, depth + 1,
+						     errmsg, len))
+					return -1;
+				continue;
+			}
+			if (strcmp(c->schema->name, "set-action") != 0)
+				continue;
+			action = yang_dnode_get_string(c, "./action");
+			if (!vrs_rmap_set_allowed(action, reason,
+						  sizeof(reason))) {
+				snprintf(errmsg, len, "route-map %s entry %s: %s",
+					 name, seq, reason);
+				return -1;
+			}
+			if (strstr(action, "as-path-prepend")) {
+				what = "set as-path prepend";
+				leaf = "./rmap-set-action/frr-bgp-route-map:prepend-as-path";
+			} else if (strstr(action, "as-path-exclude")) {
+				what = "set as-path exclude";
+				leaf = "./rmap-set-action/frr-bgp-route-map:exclude-as-path";
+			} else if (strstr(action, "as-path-replace")) {
+				what = "set as-path replace";
+				leaf = "./rmap-set-action/frr-bgp-route-map:replace-as-path";
+			}
+			if (!leaf || !yang_dnode_exists(c, leaf))
+				continue;
+			sa = yang_dnode_get(c, leaf);
+			if (vrs_rmap_asn_list_check(
+				    what, yang_dnode_get_string(sa, NULL),
+				    reason, sizeof(reason))) {
+				snprintf(errmsg, len, "route-map %s entry %s: %s",
+					 name, seq, reason);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static enum vrs_rmap_dir rs_nb_rmap_dir(const struct lyd_node *dnode)
+{
+	return strcmp(dnode->schema->name, "route-map-out") == 0
+		       ? VRS_RMAP_OUT
+		       : VRS_RMAP_IN;
+}
+
+/*
+ * XPath: /frr-route-server:route-server/instance/neighbor/route-map-in
+ * XPath: /frr-route-server:route-server/instance/neighbor/route-map-out
+ */
+int rs_instance_neighbor_route_map_modify(struct nb_cb_modify_args *args)
+{
+	const struct lyd_node *nn = yang_dnode_get_parent(args->dnode,
+							   "neighbor");
+	const char *name = yang_dnode_get_string(args->dnode, NULL);
+	enum vrs_rmap_dir dir = rs_nb_rmap_dir(args->dnode);
+	struct rs_instance *rsi;
+	struct rs_neighbor *nbr;
+	char reason[512];
+
+	if (args->event == NB_EV_VALIDATE) {
+		if (vrs_rmap_name_check(name, reason, sizeof(reason)) == 0 &&
+		    rs_nb_rmap_check(args->dnode, name, 0, reason,
+				     sizeof(reason)) == 0)
+			return NB_OK;
+		snprintf(args->errmsg, args->errmsg_len,
+			 "neighbor %s route-map %s %s: %s",
+			 yang_dnode_get_string(nn, "./address"), name,
+			 vrs_rmap_dir_name(dir), reason);
+		zlog_warn("bgpd_rs: configuration refused: %s", args->errmsg);
+		return NB_ERR_VALIDATION;
+	}
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	rsi = rs_nb_instance(args->dnode);
+	nbr = rs_neighbor_get(rsi, yang_dnode_get_string(nn, "./address"));
+	strlcpy(nbr->rmap[dir], name, sizeof(nbr->rmap[dir]));
+	rs_instance_changed(rsi);
+	return NB_OK;
+}
+
+int rs_instance_neighbor_route_map_destroy(struct nb_cb_destroy_args *args)
+{
+	const struct lyd_node *nn = yang_dnode_get_parent(args->dnode,
+							   "neighbor");
+	struct rs_instance *rsi;
+	struct rs_neighbor *nbr;
+
+	if (args->event != NB_EV_APPLY)
+		return NB_OK;
+	rsi = rs_nb_instance(args->dnode);
+	nbr = rs_neighbor_find(rsi, yang_dnode_get_string(nn, "./address"));
+	if (nbr)
+		nbr->rmap[rs_nb_rmap_dir(args->dnode)][0] = '\0';
+	rs_instance_changed(rsi);
+	return NB_OK;
+}

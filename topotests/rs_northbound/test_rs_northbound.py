@@ -149,6 +149,16 @@ REFUSED = [
      {"neighbor": [{"address": "10.0.0.99", "role": "nva"}]}, "not configured"),
     ("fabric-relative-socket", ["route-server fabric socket run/agent.sock instance 0"],
      {"fabric": {"socket": "run/agent.sock"}}, "absolute path"),
+    # Route maps on peerings (issue 15, part 3): Azure's restrictions.
+    ("route-map-set-action", ["route-server neighbor 10.0.0.11 route-map RM-NEXT-HOP in"],
+     {"neighbor": [{"address": "10.0.0.11", "role": "nva", "route-map-in": "RM-NEXT-HOP"}]},
+     "route-map RM-NEXT-HOP entry 10: set action ipv4-next-hop is not allowed"),
+    ("route-map-4byte-asn", ["route-server neighbor 10.0.0.11 route-map RM-4BYTE out"],
+     {"neighbor": [{"address": "10.0.0.11", "role": "nva", "route-map-out": "RM-4BYTE"}]},
+     "AS 4200000001 is not a 2-byte AS number"),
+    ("route-map-module-name", ["route-server neighbor 10.0.0.11 route-map VRS-RS-IN in"],
+     {"neighbor": [{"address": "10.0.0.11", "role": "nva", "route-map-in": "VRS-RS-IN"}]},
+     "route server's own maps"),
 ]
 
 
@@ -173,6 +183,16 @@ def test_startup_file_refused_line():
     assert "configuration refused: " + ASN4_WITHOUT in log, log[-2000:]
     assert not any("10.0.0.15" in line for line in lines), lines
     assert rs_lines("rst") == [line for line in lines], (rs_lines("rst"), lines)
+
+
+def test_startup_file_refused_route_map():
+    """rs's startup file references RM-4BYTE (a 4-byte prepend) on nva1's
+    peering: refused with the reason in bgpd's log, no route-map line."""
+    tgen_ok()
+    assert not any("route-map" in line for line in rs_lines("rs")), rs_lines("rs")
+    log = r("rs").run("cat {}/rs/bgpd.log".format(get_topogen().logdir))
+    assert ("neighbor 10.0.0.11 route-map RM-4BYTE in: route-map RM-4BYTE entry 10: "
+            "set as-path prepend: AS 4200000001 is not a 2-byte AS number") in log, log[-2000:]
 
 
 def test_route_server_vm_refused():
