@@ -687,29 +687,44 @@ static int family_from_wire(unsigned int f)
 	return -1;
 }
 
-static int route_from_wire(const Vrs__Fabric__Route *w,
-			   struct vrs_fabric_route *r, char *reason,
-			   size_t rlen)
+/* The prefix of a wire Route or Prefix into r (zeroed first). */
+static int key_from_wire(Vrs__Fabric__Family wfamily,
+			 const ProtobufCBinaryData *prefix,
+			 uint32_t prefix_len, struct vrs_fabric_route *r,
+			 char *reason, size_t rlen)
 {
-	int fam = family_from_wire(w->family);
+	int fam = family_from_wire(wfamily);
 	unsigned int alen;
 
 	memset(r, 0, sizeof(*r));
 	if (fam < 0)
 		return fail(reason, rlen, "family %d is not IPv4/IPv6",
-			    (int)w->family);
+			    (int)wfamily);
 	r->family = (uint8_t)fam;
 	alen = addr_len(fam);
-	if (w->prefix.len != alen)
+	if (prefix->len != alen)
 		return fail(reason, rlen,
 			    "prefix address has %zu bytes, %s needs %u",
-			    w->prefix.len, fam == AF_INET ? "IPv4" : "IPv6",
+			    prefix->len, fam == AF_INET ? "IPv4" : "IPv6",
 			    alen);
-	memcpy(r->prefix, w->prefix.data, alen);
-	if (w->prefix_len > alen * 8)
+	memcpy(r->prefix, prefix->data, alen);
+	if (prefix_len > alen * 8)
 		return fail(reason, rlen, "prefix length %u out of range 0..%u",
-			    w->prefix_len, alen * 8);
-	r->plen = (uint8_t)w->prefix_len;
+			    prefix_len, alen * 8);
+	r->plen = (uint8_t)prefix_len;
+	return 0;
+}
+
+static int route_from_wire(const Vrs__Fabric__Route *w,
+			   struct vrs_fabric_route *r, char *reason,
+			   size_t rlen)
+{
+	unsigned int alen;
+
+	if (key_from_wire(w->family, &w->prefix, w->prefix_len, r, reason,
+			  rlen) < 0)
+		return -1;
+	alen = addr_len(r->family);
 	if (w->source < 0 || w->source > 255 || w->next_hop_type < 0 ||
 	    w->next_hop_type > 255 || w->state < 0 || w->state > 255)
 		return fail(reason, rlen, "enum value out of range");
@@ -741,25 +756,9 @@ static int prefix_from_wire(const Vrs__Fabric__Prefix *w,
 			    struct vrs_fabric_route *r, char *reason,
 			    size_t rlen)
 {
-	int fam = family_from_wire(w->family);
-	unsigned int alen;
-
-	memset(r, 0, sizeof(*r));
-	if (fam < 0)
-		return fail(reason, rlen, "family %d is not IPv4/IPv6",
-			    (int)w->family);
-	r->family = (uint8_t)fam;
-	alen = addr_len(fam);
-	if (w->prefix.len != alen)
-		return fail(reason, rlen,
-			    "prefix address has %zu bytes, %s needs %u",
-			    w->prefix.len, fam == AF_INET ? "IPv4" : "IPv6",
-			    alen);
-	memcpy(r->prefix, w->prefix.data, alen);
-	if (w->prefix_len > alen * 8)
-		return fail(reason, rlen, "prefix length %u out of range 0..%u",
-			    w->prefix_len, alen * 8);
-	r->plen = (uint8_t)w->prefix_len;
+	if (key_from_wire(w->family, &w->prefix, w->prefix_len, r, reason,
+			  rlen) < 0)
+		return -1;
 	return prefix_key_validate(r, reason, rlen);
 }
 
