@@ -508,7 +508,7 @@ struct rs_explain_nbr {
 	uint32_t remote_as;
 	const char *state;
 	bool established;
-	char unmanaged[200]; /* why the module ignores it, "" if it does not */
+	char unmanaged[320]; /* why the module ignores it, "" if it does not */
 	uint32_t route_limit;
 	uint64_t limit_teardowns;
 	char last_limit[160];

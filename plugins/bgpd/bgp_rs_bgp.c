@@ -1984,7 +1984,7 @@ static bool rs_bgp_unmanaged(struct peer *peer, const struct rs_neighbor *nbr,
 			     char *reason, size_t len)
 {
 	struct rs_instance *rsi = NULL;
-	char why[200];
+	char why[280];
 
 	if (!peer || !nbr)
 		return false;
