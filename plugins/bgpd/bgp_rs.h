@@ -139,6 +139,7 @@ struct rs_instance {
 	char vrf[37];
 	bool branch_to_branch;
 	bool asn_4byte; /* NVAs may use 4-byte ASNs (opt-in) */
+	bool ipv6;	/* dual stack: IPv6 spaces and neighbors (opt-in) */
 	enum vrs_hub_pref hub_pref;
 	enum vrs_profile profile;
 	uint32_t route_limit;
@@ -309,6 +310,8 @@ void rs_cli_show_instance(struct vty *vty, const struct lyd_node *dnode,
 			  bool show_defaults);
 void rs_cli_show_branch_to_branch(struct vty *vty, const struct lyd_node *dnode,
 				  bool show_defaults);
+void rs_cli_show_ipv6(struct vty *vty, const struct lyd_node *dnode,
+		      bool show_defaults);
 void rs_cli_show_asn_4byte(struct vty *vty, const struct lyd_node *dnode,
 			   bool show_defaults);
 void rs_cli_show_hub_pref(struct vty *vty, const struct lyd_node *dnode,

@@ -88,6 +88,32 @@ uint32_t rs_bgp_local_as(const char *vrf)
 	return bgp ? bgp->as : 0;
 }
 
+/*
+ * The address family of a route-server neighbor's routes: its session's
+ * (IPv4 sessions carry ipv4 unicast, IPv6 sessions ipv6 unicast; see
+ * "Dual stack" in the README). Every per-neighbor setting the module
+ * checks, and every route it reads of the neighbor, is in that family.
+ */
+static afi_t rs_peer_afi(const struct peer *peer)
+{
+	return peer->su.sa.sa_family == AF_INET6 ? AFI_IP6 : AFI_IP;
+}
+
+static const char *rs_afi_name(afi_t afi)
+{
+	return afi == AFI_IP6 ? "ipv6" : "ipv4";
+}
+
+/* The next hop of attr as received, in the family of afi. */
+static void rs_attr_nh_str(afi_t afi, const struct attr *attr, char *buf,
+			   size_t len)
+{
+	if (afi == AFI_IP6)
+		inet_ntop(AF_INET6, &attr->mp_nexthop_global, buf, len);
+	else
+		inet_ntop(AF_INET, &attr->nexthop, buf, len);
+}
+
 static struct peer *rs_bgp_peer(struct bgp *bgp, const char *addr)
 {
 	union sockunion su;
@@ -878,7 +904,7 @@ static void rs_er_recheck(struct thread *t)
 
 		if (nbr && nbr->role == VRS_ROLE_EXPRESSROUTE_GW &&
 		    peer_established(peer))
-			peer_clear_soft(peer, AFI_IP, SAFI_UNICAST,
+			peer_clear_soft(peer, rs_peer_afi(peer), SAFI_UNICAST,
 					BGP_CLEAR_SOFT_OUT);
 	}
 }
@@ -1383,7 +1409,7 @@ static void rs_user_maps_fini(void)
 /* The outbound map bgpd's line of peer names, and its user part. */
 static const char *rs_peer_out_map(const struct peer *peer)
 {
-	return peer->filter[AFI_IP][SAFI_UNICAST].map[RMAP_OUT].name;
+	return peer->filter[rs_peer_afi(peer)][SAFI_UNICAST].map[RMAP_OUT].name;
 }
 
 static const char *rs_peer_out_user(const struct peer *peer)
@@ -1478,16 +1504,30 @@ static void rs_user_dry_out(struct rs_instance *rsi, struct rs_neighbor *nbr,
 /* Tables whose routes the VMs get (and whose dirty prefixes are kept). */
 static bool rs_vm_afi(afi_t afi, safi_t safi)
 {
-	return afi == AFI_IP && safi == SAFI_UNICAST;
+	return (afi == AFI_IP || afi == AFI_IP6) && safi == SAFI_UNICAST;
 }
 
-/* The next hop the VMs get from a path (IPv4 unicast: NEXT_HOP). */
+/*
+ * The next hop the VMs get from a path: IPv4 unicast's NEXT_HOP, IPv6
+ * unicast's global MP_REACH next hop (a path with only a link-local one,
+ * or an IPv4-mapped one, has no next hop a VM in another subnet can use).
+ */
 static bool rs_path_nexthop(afi_t afi, const struct attr *attr,
 			    struct vrs_addr *out)
 {
-	if (afi != AFI_IP)
+	const struct in6_addr *g = &attr->mp_nexthop_global;
+
+	if (afi == AFI_IP) {
+		*out = vrs_addr_ipv4(ntohl(attr->nexthop.s_addr));
+		return true;
+	}
+	if (afi != AFI_IP6 || attr->mp_nexthop_len < IPV6_MAX_BYTELEN ||
+	    IN6_IS_ADDR_UNSPECIFIED(g) || IN6_IS_ADDR_LINKLOCAL(g) ||
+	    IN6_IS_ADDR_V4MAPPED(g))
 		return false;
-	*out = vrs_addr_ipv4(ntohl(attr->nexthop.s_addr));
+	memset(out, 0, sizeof(*out));
+	out->family = VRS_AF_IPV6;
+	memcpy(out->bytes, g, IPV6_MAX_BYTELEN);
 	return true;
 }
 
@@ -1940,6 +1980,18 @@ uint32_t rs_bgp_peer_asn(const char *vrf, const char *addr)
 	return peer && peer->as_type != AS_UNSPECIFIED ? peer->as : 0;
 }
 
+/* allowas-in in either family: a route server never takes its own AS. */
+static bool rs_peer_allowas_in(const struct peer *peer)
+{
+	for (afi_t afi = AFI_IP; afi <= AFI_IP6; afi++)
+		if (CHECK_FLAG(peer->af_flags[afi][SAFI_UNICAST],
+			       PEER_FLAG_ALLOWAS_IN) ||
+		    CHECK_FLAG(peer->af_flags[afi][SAFI_UNICAST],
+			       PEER_FLAG_ALLOWAS_IN_ORIGIN))
+			return true;
+	return false;
+}
+
 int rs_bgp_check_neighbor(const char *vrf, const char *addr,
 			  enum vrs_role role, bool asn_4byte, char *reason,
 			  size_t len)
@@ -1960,10 +2012,7 @@ int rs_bgp_check_neighbor(const char *vrf, const char *addr,
 	if (vrs_asn_check_opt(peer->as, role, asn_4byte, reason, len) !=
 	    VRS_ASN_OK)
 		return -1;
-	if (CHECK_FLAG(peer->af_flags[AFI_IP][SAFI_UNICAST],
-		       PEER_FLAG_ALLOWAS_IN) ||
-	    CHECK_FLAG(peer->af_flags[AFI_IP][SAFI_UNICAST],
-		       PEER_FLAG_ALLOWAS_IN_ORIGIN)) {
+	if (rs_peer_allowas_in(peer)) {
 		snprintf(reason, len,
 			 "neighbor %s has allowas-in: a route server never accepts routes carrying its own AS %u; remove 'neighbor %s allowas-in' first",
 			 addr, RS_LOCAL_AS, addr);
@@ -1999,10 +2048,7 @@ static bool rs_bgp_unmanaged(struct peer *peer, const struct rs_neighbor *nbr,
 			 peer->as, vrs_role_name(nbr->role), why);
 		return true;
 	}
-	if (CHECK_FLAG(peer->af_flags[AFI_IP][SAFI_UNICAST],
-		       PEER_FLAG_ALLOWAS_IN) ||
-	    CHECK_FLAG(peer->af_flags[AFI_IP][SAFI_UNICAST],
-		       PEER_FLAG_ALLOWAS_IN_ORIGIN)) {
+	if (rs_peer_allowas_in(peer)) {
 		snprintf(reason, len,
 			 "allowas-in is set: a route server never accepts routes carrying its own AS %u; remove 'neighbor %s allowas-in'",
 			 RS_LOCAL_AS, nbr->addr);
@@ -2085,8 +2131,10 @@ void rs_bgp_apply(struct rs_instance *rsi)
 	for (ALL_LIST_ELEMENTS_RO(bgp->peer, node, peer)) {
 		if (!rs_bgp_nbr(peer, NULL) || peer->status != Established)
 			continue;
-		peer_clear_soft(peer, AFI_IP, SAFI_UNICAST, BGP_CLEAR_SOFT_IN);
-		peer_clear_soft(peer, AFI_IP, SAFI_UNICAST, BGP_CLEAR_SOFT_OUT);
+		peer_clear_soft(peer, rs_peer_afi(peer), SAFI_UNICAST,
+				BGP_CLEAR_SOFT_IN);
+		peer_clear_soft(peer, rs_peer_afi(peer), SAFI_UNICAST,
+				BGP_CLEAR_SOFT_OUT);
 	}
 }
 
@@ -2136,7 +2184,7 @@ size_t rs_bgp_eor_pending(struct rs_instance *rsi, const char **addrs,
 		nbr = rs_neighbor_find(rsi, addr);
 		if (!nbr)
 			continue;
-		if (CHECK_FLAG(peer->af_sflags[AFI_IP][SAFI_UNICAST],
+		if (CHECK_FLAG(peer->af_sflags[rs_peer_afi(peer)][SAFI_UNICAST],
 			       PEER_STATUS_EOR_RECEIVED))
 			done = true;
 		else if (peer_established(peer) &&
@@ -2168,7 +2216,8 @@ void rs_bgp_refresh_nvas(struct rs_instance *rsi)
 		if (CHECK_FLAG(peer->cap, PEER_CAP_REFRESH_ADV) ||
 		    CHECK_FLAG(peer->cap, PEER_CAP_REFRESH_NEW_RCV) ||
 		    CHECK_FLAG(peer->cap, PEER_CAP_REFRESH_OLD_RCV))
-			bgp_route_refresh_send(peer, AFI_IP, SAFI_UNICAST, 0,
+			bgp_route_refresh_send(peer, rs_peer_afi(peer),
+					       SAFI_UNICAST, 0,
 					       0, 0,
 					       BGP_ROUTE_REFRESH_NORMAL);
 		else
@@ -2189,7 +2238,7 @@ struct rs_peer_counts {
 static void rs_bgp_count(struct bgp *bgp, struct peer *peer, bool unmanaged,
 			 struct rs_peer_counts *c)
 {
-	struct bgp_table *table = bgp->rib[AFI_IP][SAFI_UNICAST];
+	struct bgp_table *table = bgp->rib[rs_peer_afi(peer)][SAFI_UNICAST];
 	struct bgp_dest *dest;
 
 	memset(c, 0, sizeof(*c));
@@ -2216,7 +2265,8 @@ static void rs_bgp_count(struct bgp *bgp, struct peer *peer, bool unmanaged,
 		}
 	}
 	{
-		struct peer_af *paf = peer_af_find(peer, AFI_IP, SAFI_UNICAST);
+		struct peer_af *paf =
+			peer_af_find(peer, rs_peer_afi(peer), SAFI_UNICAST);
 
 		c->advertised = (paf && PAF_SUBGRP(paf)) ? PAF_SUBGRP(paf)->scount
 							 : 0;
@@ -2324,7 +2374,8 @@ static void rs_bgp_show_peer(struct rs_instance *rsi, struct bgp *bgp,
 	if (!nbr || unmanaged)
 		json_object_string_add(jp, "unmanagedReason", why);
 	json_object_int_add(jp, "pfxRcd",
-			    peer ? peer->pcount[AFI_IP][SAFI_UNICAST] : 0);
+			    peer ? peer->pcount[rs_peer_afi(peer)][SAFI_UNICAST]
+				 : 0);
 	json_object_int_add(jp, "received", c.received);
 	json_object_int_add(jp, "accepted", c.accepted);
 	json_object_int_add(jp, "dropped", dropped);
@@ -2385,12 +2436,12 @@ void rs_bgp_show_neighbors(struct rs_instance *rsi, struct vty *vty,
 		json_object_object_add(json, "neighbors", jpeers);
 }
 
-static void rs_route_json(json_object *jr, const struct attr *attr)
+static void rs_route_json(json_object *jr, afi_t afi, const struct attr *attr)
 {
-	char nh[INET_ADDRSTRLEN];
+	char nh[INET6_ADDRSTRLEN];
 	struct community *com = bgp_attr_get_community(attr);
 
-	inet_ntop(AF_INET, &attr->nexthop, nh, sizeof(nh));
+	rs_attr_nh_str(afi, attr, nh, sizeof(nh));
 	json_object_string_add(jr, "nextHop", nh);
 	json_object_string_add(jr, "asPath", aspath_print(attr->aspath));
 	if (com)
@@ -2422,14 +2473,14 @@ int rs_bgp_show_routes(struct rs_instance *rsi, const char *addr,
 	nbr = rs_neighbor_find(rsi, addr);
 	unmanaged = rs_bgp_unmanaged(peer, nbr, NULL, 0);
 	if (!advertised &&
-	    !CHECK_FLAG(peer->af_flags[AFI_IP][SAFI_UNICAST],
+	    !CHECK_FLAG(peer->af_flags[rs_peer_afi(peer)][SAFI_UNICAST],
 			PEER_FLAG_SOFT_RECONFIG)) {
 		vty_out(vty,
 			"%% neighbor %s has no role, so its received routes are not kept (add 'route-server neighbor %s role ...')\n",
 			addr, addr);
 		return -1;
 	}
-	paf = peer_af_find(peer, AFI_IP, SAFI_UNICAST);
+	paf = peer_af_find(peer, rs_peer_afi(peer), SAFI_UNICAST);
 	if (paf)
 		subgrp = PAF_SUBGRP(paf);
 	if (json) {
@@ -2443,12 +2494,12 @@ int rs_bgp_show_routes(struct rs_instance *rsi, const char *addr,
 			advertised ? "" : "Status",
 			advertised ? "" : "Reason", "AS path");
 	}
-	for (dest = bgp_table_top(bgp->rib[AFI_IP][SAFI_UNICAST]); dest;
-	     dest = bgp_route_next(dest)) {
+	for (dest = bgp_table_top(bgp->rib[rs_peer_afi(peer)][SAFI_UNICAST]);
+	     dest; dest = bgp_route_next(dest)) {
 		const struct prefix *p = bgp_dest_get_prefix(dest);
 		const struct attr *attr = NULL;
 		const char *status = "", *why = "";
-		char pbuf[PREFIX_STRLEN], nh[INET_ADDRSTRLEN];
+		char pbuf[PREFIX_STRLEN], nh[INET6_ADDRSTRLEN];
 		struct rs_route_view sent;
 		enum vrs_in_reason r;
 
@@ -2500,7 +2551,7 @@ int rs_bgp_show_routes(struct rs_instance *rsi, const char *addr,
 		if (jroutes) {
 			json_object *jr = json_object_new_object();
 
-			rs_route_json(jr, attr);
+			rs_route_json(jr, rs_peer_afi(peer), attr);
 			if (advertised) {
 				json_object_string_add(jr, "nextHop",
 						       sent.nexthop);
@@ -2517,7 +2568,8 @@ int rs_bgp_show_routes(struct rs_instance *rsi, const char *addr,
 						     : VRS_RMAP_IN);
 			json_object_object_add(jroutes, pbuf, jr);
 		} else {
-			inet_ntop(AF_INET, &attr->nexthop, nh, sizeof(nh));
+			rs_attr_nh_str(rs_peer_afi(peer), attr, nh,
+				       sizeof(nh));
 			vty_out(vty, "%-20s %-16s %-10s %-18s %s\n", pbuf,
 				advertised ? sent.nexthop : nh, status, why,
 				advertised ? sent.as_path
@@ -2564,6 +2616,15 @@ struct rs_conf_ctx {
 	struct peer *peer;
 	const struct vrs_timers *tm;
 	const struct vrs_role_defaults *rd;
+	afi_t afi; /* the neighbor's family (rs_peer_afi) */
+};
+
+/* Where a line goes: the neighbor lines, the address-family block of the
+ * neighbor's family, or that of the other family. */
+enum rs_conf_where {
+	RS_CONF_NBR,
+	RS_CONF_AF,
+	RS_CONF_AF_OTHER,
 };
 
 enum rs_conf_level {
@@ -2575,15 +2636,54 @@ enum rs_conf_level {
 struct rs_conf_row {
 	const char *key;
 	enum rs_conf_level level;
-	bool af; /* a line of "address-family ipv4 unicast" */
+	enum rs_conf_where where;
 	bool (*applies)(const struct rs_conf_ctx *c);
 	bool (*ok)(const struct rs_conf_ctx *c);
 	/* The line to add (without the neighbor address prefix when nbr). */
 	void (*line)(const struct rs_conf_ctx *c, char *buf, size_t len);
 };
 
-static const afi_t rs_afi = AFI_IP;
 static const safi_t rs_safi = SAFI_UNICAST;
+
+static afi_t rs_conf_afi(const struct rs_conf_ctx *c, enum rs_conf_where w)
+{
+	if (w == RS_CONF_AF_OTHER)
+		return c->afi == AFI_IP6 ? AFI_IP : AFI_IP6;
+	return c->afi;
+}
+
+/* An IPv6 neighbor is not active in ipv4 unicast by bgpd's default. */
+static bool rs_conf_activate_applies(const struct rs_conf_ctx *c)
+{
+	return c->afi == AFI_IP6 || !c->peer->afc[AFI_IP][SAFI_UNICAST];
+}
+
+static bool rs_conf_activate_ok(const struct rs_conf_ctx *c)
+{
+	return c->peer->afc[c->afi][SAFI_UNICAST];
+}
+
+static void rs_conf_activate_line(const struct rs_conf_ctx *c, char *buf,
+				  size_t len)
+{
+	snprintf(buf, len, "activate");
+}
+
+/*
+ * One family per session: the module's policy (VRS-RS-IN/OUT) is on the
+ * neighbor's family only, so routes of the other family would pass
+ * unchecked. bgpd activates every neighbor in ipv4 unicast by default.
+ */
+static bool rs_conf_other_ok(const struct rs_conf_ctx *c)
+{
+	return !c->peer->afc[rs_conf_afi(c, RS_CONF_AF_OTHER)][SAFI_UNICAST];
+}
+
+static void rs_conf_other_line(const struct rs_conf_ctx *c, char *buf,
+			       size_t len)
+{
+	snprintf(buf, len, "no activate");
+}
 
 static bool rs_conf_always(const struct rs_conf_ctx *c)
 {
@@ -2655,7 +2755,7 @@ static void rs_conf_bfd_line(const struct rs_conf_ctx *c, char *buf,
 
 static bool rs_conf_soft_ok(const struct rs_conf_ctx *c)
 {
-	return CHECK_FLAG(c->peer->af_flags[rs_afi][rs_safi],
+	return CHECK_FLAG(c->peer->af_flags[c->afi][rs_safi],
 			  PEER_FLAG_SOFT_RECONFIG);
 }
 
@@ -2667,7 +2767,7 @@ static void rs_conf_soft_line(const struct rs_conf_ctx *c, char *buf,
 
 static bool rs_conf_map_is(const struct peer *peer, int dir, const char *name)
 {
-	const char *have = peer->filter[rs_afi][rs_safi].map[dir].name;
+	const char *have = peer->filter[rs_peer_afi(peer)][rs_safi].map[dir].name;
 
 	return have && strcmp(have, name) == 0;
 }
@@ -2729,7 +2829,7 @@ static bool rs_conf_rrc_applies(const struct rs_conf_ctx *c)
 
 static bool rs_conf_rrc_ok(const struct rs_conf_ctx *c)
 {
-	return CHECK_FLAG(c->peer->af_flags[rs_afi][rs_safi],
+	return CHECK_FLAG(c->peer->af_flags[c->afi][rs_safi],
 			  PEER_FLAG_REFLECTOR_CLIENT);
 }
 
@@ -2746,9 +2846,9 @@ static bool rs_conf_maxpfx_applies(const struct rs_conf_ctx *c)
 
 static bool rs_conf_maxpfx_ok(const struct rs_conf_ctx *c)
 {
-	return CHECK_FLAG(c->peer->af_flags[rs_afi][rs_safi],
+	return CHECK_FLAG(c->peer->af_flags[c->afi][rs_safi],
 			  PEER_FLAG_MAX_PREFIX) &&
-	       c->peer->pmax[rs_afi][rs_safi] ==
+	       c->peer->pmax[c->afi][rs_safi] ==
 		       rs_neighbor_limit(c->rsi, c->nbr);
 }
 
@@ -2761,26 +2861,32 @@ static void rs_conf_maxpfx_line(const struct rs_conf_ctx *c, char *buf,
 
 /* In frr.conf order: neighbor lines, then the address-family block. */
 static const struct rs_conf_row rs_conf_rows[] = {
-	{ "bfd", RS_CONF_PROFILE, false, rs_conf_always, rs_conf_bfd_ok,
+	{ "bfd", RS_CONF_PROFILE, RS_CONF_NBR, rs_conf_always, rs_conf_bfd_ok,
 	  rs_conf_bfd_line },
-	{ "ebgpMultihop", RS_CONF_REQUIRED, false, rs_conf_multihop_applies,
-	  rs_conf_multihop_ok, rs_conf_multihop_line },
-	{ "disableConnectedCheck", RS_CONF_REQUIRED, false,
+	{ "ebgpMultihop", RS_CONF_REQUIRED, RS_CONF_NBR,
+	  rs_conf_multihop_applies, rs_conf_multihop_ok,
+	  rs_conf_multihop_line },
+	{ "disableConnectedCheck", RS_CONF_REQUIRED, RS_CONF_NBR,
 	  rs_conf_multihop_applies, rs_conf_dcc_ok, rs_conf_dcc_line },
-	{ "timers", RS_CONF_PROFILE, false, rs_conf_always, rs_conf_timers_ok,
-	  rs_conf_timers_line },
-	{ "softReconfiguration", RS_CONF_REQUIRED, true, rs_conf_always,
+	{ "timers", RS_CONF_PROFILE, RS_CONF_NBR, rs_conf_always,
+	  rs_conf_timers_ok, rs_conf_timers_line },
+	{ "otherFamily", RS_CONF_REQUIRED, RS_CONF_AF_OTHER, rs_conf_always,
+	  rs_conf_other_ok, rs_conf_other_line },
+	{ "activate", RS_CONF_REQUIRED, RS_CONF_AF, rs_conf_activate_applies,
+	  rs_conf_activate_ok, rs_conf_activate_line },
+	{ "softReconfiguration", RS_CONF_REQUIRED, RS_CONF_AF, rs_conf_always,
 	  rs_conf_soft_ok, rs_conf_soft_line },
-	{ "routeReflectorClient", RS_CONF_REQUIRED, true, rs_conf_rrc_applies,
-	  rs_conf_rrc_ok, rs_conf_rrc_line },
-	{ "routeMapIn", RS_CONF_REQUIRED, true, rs_conf_always,
+	{ "routeReflectorClient", RS_CONF_REQUIRED, RS_CONF_AF,
+	  rs_conf_rrc_applies, rs_conf_rrc_ok, rs_conf_rrc_line },
+	{ "routeMapIn", RS_CONF_REQUIRED, RS_CONF_AF, rs_conf_always,
 	  rs_conf_rmap_in_ok, rs_conf_rmap_in_line },
-	{ "routeMapOut", RS_CONF_REQUIRED, true, rs_conf_always,
+	{ "routeMapOut", RS_CONF_REQUIRED, RS_CONF_AF, rs_conf_always,
 	  rs_conf_rmap_out_ok, rs_conf_rmap_out_line },
-	{ "maximumPrefix", RS_CONF_PROFILE, true, rs_conf_maxpfx_applies,
+	{ "maximumPrefix", RS_CONF_PROFILE, RS_CONF_AF, rs_conf_maxpfx_applies,
 	  rs_conf_maxpfx_ok, rs_conf_maxpfx_line },
-	{ "routeMapOutUser", RS_CONF_USER_MAP, true, rs_conf_user_out_applies,
-	  rs_conf_user_out_ok, rs_conf_rmap_out_line },
+	{ "routeMapOutUser", RS_CONF_USER_MAP, RS_CONF_AF,
+	  rs_conf_user_out_applies, rs_conf_user_out_ok,
+	  rs_conf_rmap_out_line },
 };
 
 /* Instance lines: ECMP among NVAs whatever their AS numbers (§4). */
@@ -2789,9 +2895,9 @@ static bool rs_conf_relax_ok(const struct bgp *bgp)
 	return CHECK_FLAG(bgp->flags, BGP_FLAG_ASPATH_MULTIPATH_RELAX);
 }
 
-static bool rs_conf_maxpaths_ok(const struct bgp *bgp, bool ibgp)
+static bool rs_conf_maxpaths_ok(const struct bgp *bgp, afi_t afi, bool ibgp)
 {
-	const struct bgp_maxpaths_cfg *mp = &bgp->maxpaths[rs_afi][rs_safi];
+	const struct bgp_maxpaths_cfg *mp = &bgp->maxpaths[afi][rs_safi];
 
 	return (ibgp ? mp->maxpaths_ibgp : mp->maxpaths_ebgp) >= 8;
 }
@@ -2833,7 +2939,8 @@ static void rs_conf_check(struct rs_instance *rsi, struct rs_neighbor *nbr,
 			  struct peer *peer, struct vty *vty,
 			  json_object *jp, struct rs_conf_report *rep)
 {
-	struct rs_conf_ctx c = { .rsi = rsi, .nbr = nbr, .peer = peer };
+	struct rs_conf_ctx c = { .rsi = rsi, .nbr = nbr, .peer = peer,
+				 .afi = rs_peer_afi(peer) };
 	json_object *jm = NULL, *jd = NULL, *ju = NULL, *je;
 	char line[96], full[160];
 	uint32_t ka, hold;
@@ -2868,8 +2975,9 @@ static void rs_conf_check(struct rs_instance *rsi, struct rs_neighbor *nbr,
 					ju, json_object_new_string(full));
 			else
 				vty_out(vty,
-					"    outbound route-map %s not applied yet, add: (address-family ipv4 unicast) '%s'\n",
-					nbr->rmap[VRS_RMAP_OUT], full);
+					"    outbound route-map %s not applied yet, add: (address-family %s unicast) '%s'\n",
+					nbr->rmap[VRS_RMAP_OUT],
+					rs_afi_name(c.afi), full);
 			continue;
 		}
 		if (row->level == RS_CONF_REQUIRED)
@@ -2882,11 +2990,16 @@ static void rs_conf_check(struct rs_instance *rsi, struct rs_neighbor *nbr,
 						      : jd,
 					      json_object_new_string(full));
 		else
-			vty_out(vty, "    %s: %s'%s'\n",
+			vty_out(vty, "    %s: %s%s%s'%s'\n",
 				row->level == RS_CONF_REQUIRED
 					? "not managed, add"
 					: "differs from the profile, add",
-				row->af ? "(address-family ipv4 unicast) " : "",
+				row->where != RS_CONF_NBR ? "(address-family "
+							  : "",
+				row->where != RS_CONF_NBR
+					? rs_afi_name(rs_conf_afi(&c, row->where))
+					: "",
+				row->where != RS_CONF_NBR ? " unicast) " : "",
 				full);
 	}
 	rep->bfdd_silent = rs_conf_bfdd_silent(peer);
@@ -2916,34 +3029,60 @@ static void rs_conf_check(struct rs_instance *rsi, struct rs_neighbor *nbr,
 	json_object_object_add(jp, "effective", je);
 }
 
-/* Instance lines; returns how many are missing (and lists them). */
-static size_t rs_conf_check_instance(struct bgp *bgp, struct vty *vty,
-				     json_object *ji)
+/* Does the instance have a neighbor with a role in afi's family? */
+static bool rs_conf_has_family(struct rs_instance *rsi, afi_t afi)
 {
-	static const char *const lines[] = {
-		"bgp bestpath as-path multipath-relax",
-		"maximum-paths 8",
-		"maximum-paths ibgp 8",
-	};
-	bool ok[] = {
-		rs_conf_relax_ok(bgp),
-		rs_conf_maxpaths_ok(bgp, false),
-		rs_conf_maxpaths_ok(bgp, true),
-	};
+	struct rs_neighbor *nbr;
+
+	if (afi == AFI_IP)
+		return true; /* the IPv4 lines are always listed */
+	frr_each (rs_neighbors, rsi->neighbors, nbr)
+		if (strchr(nbr->addr, ':'))
+			return true;
+	return false;
+}
+
+/* Instance lines; returns how many are missing (and lists them). */
+static size_t rs_conf_check_instance(struct rs_instance *rsi, struct bgp *bgp,
+				     struct vty *vty, json_object *ji)
+{
 	json_object *ja = ji ? json_object_new_array() : NULL;
 	size_t n = 0;
 
-	for (size_t i = 0; i < array_size(lines); i++) {
-		if (ok[i])
-			continue;
+	if (!rs_conf_relax_ok(bgp)) {
 		n++;
 		if (ja)
-			json_object_array_add(ja,
-					      json_object_new_string(lines[i]));
+			json_object_array_add(
+				ja, json_object_new_string(
+					    "bgp bestpath as-path multipath-relax"));
 		else
-			vty_out(vty, "  ECMP among NVAs needs: %s'%s'\n",
-				i ? "(address-family ipv4 unicast) " : "",
-				lines[i]);
+			vty_out(vty,
+				"  ECMP among NVAs needs: 'bgp bestpath as-path multipath-relax'\n");
+	}
+	for (afi_t afi = AFI_IP; afi <= AFI_IP6; afi++) {
+		if (!rs_conf_has_family(rsi, afi))
+			continue;
+		for (int ibgp = 0; ibgp < 2; ibgp++) {
+			const char *line = ibgp ? "maximum-paths ibgp 8"
+						: "maximum-paths 8";
+
+			if (rs_conf_maxpaths_ok(bgp, afi, ibgp))
+				continue;
+			n++;
+			/* The IPv4 lines keep their plain form in JSON. */
+			if (ja && afi == AFI_IP)
+				json_object_array_add(
+					ja, json_object_new_string(line));
+			else if (ja)
+				json_object_array_add(
+					ja, json_object_new_stringf(
+						    "address-family ipv6 unicast: %s",
+						    line));
+			else
+				vty_out(vty,
+					"  ECMP among NVAs needs: (address-family %s unicast) '%s'\n",
+					rs_afi_name(afi), line);
+		}
 	}
 	if (ja)
 		json_object_object_add(ji, "bgpConfigMissing", ja);
@@ -2956,10 +3095,14 @@ void rs_bgp_conf_show_instance(struct rs_instance *rsi, struct vty *vty,
 	struct bgp *bgp = rs_bgp_lookup(rsi->vrf);
 
 	if (bgp)
-		rs_conf_check_instance(bgp, vty, ji);
+		rs_conf_check_instance(rsi, bgp, vty, ji);
 }
 
-/* The lines of bgpd's configuration the roles and the profile need. */
+/*
+ * The lines of bgpd's configuration the roles and the profile need, in
+ * frr.conf order: neighbor lines, then the ipv4 and the ipv6 unicast
+ * blocks (the ipv6 one only with a neighbor of that family).
+ */
 void rs_bgp_conf_write(struct rs_instance *rsi, struct vty *vty)
 {
 	struct bgp *bgp = rs_bgp_lookup(rsi->vrf);
@@ -2973,13 +3116,18 @@ void rs_bgp_conf_write(struct rs_instance *rsi, struct vty *vty)
 	vty_out(vty, "router bgp %u%s%s\n", bgp->as,
 		bgp->name ? " vrf " : "", bgp->name ? bgp->name : "");
 	vty_out(vty, " bgp bestpath as-path multipath-relax\n");
-	for (int af = 0; af < 2; af++) {
-		if (af) {
-			vty_out(vty, " address-family ipv4 unicast\n");
+	for (int blk = 0; blk < 3; blk++) {
+		afi_t afi = blk == 2 ? AFI_IP6 : AFI_IP;
+
+		if (blk && !rs_conf_has_family(rsi, afi))
+			continue;
+		if (blk) {
+			vty_out(vty, " address-family %s unicast\n",
+				rs_afi_name(afi));
 			/* bgpd's default may already allow more paths. */
-			if (!rs_conf_maxpaths_ok(bgp, false))
+			if (!rs_conf_maxpaths_ok(bgp, afi, false))
 				vty_out(vty, "  maximum-paths 8\n");
-			if (!rs_conf_maxpaths_ok(bgp, true))
+			if (!rs_conf_maxpaths_ok(bgp, afi, true))
 				vty_out(vty, "  maximum-paths ibgp 8\n");
 		}
 		for (size_t i = 0; i < n; i++) {
@@ -2990,20 +3138,32 @@ void rs_bgp_conf_write(struct rs_instance *rsi, struct vty *vty)
 			c.rd = vrs_role_defaults(arr[i]->role);
 			if (!c.peer || !c.tm)
 				continue;
+			c.afi = rs_peer_afi(c.peer);
 			for (size_t r = 0; r < array_size(rs_conf_rows); r++) {
 				const struct rs_conf_row *row = &rs_conf_rows[r];
+				bool here = blk ? row->where != RS_CONF_NBR &&
+							  rs_conf_afi(&c, row->where) ==
+								  afi
+						: row->where == RS_CONF_NBR;
 
-				if (row->af != (af == 1) || !row->applies(&c) ||
+				if (!here || !row->applies(&c) ||
 				    row->level == RS_CONF_USER_MAP)
 					continue;
 				row->line(&c, line, sizeof(line));
-				if (strncmp(line, "no ", 3) == 0)
+				/* A "no" line only where it changes bgpd. */
+				if (strncmp(line, "no ", 3) == 0) {
+					if (!row->ok(&c))
+						vty_out(vty,
+							"%s no neighbor %s %s\n",
+							blk ? " " : "",
+							arr[i]->addr, line + 3);
 					continue;
+				}
 				vty_out(vty, "%s neighbor %s %s\n",
-					af ? " " : "", arr[i]->addr, line);
+					blk ? " " : "", arr[i]->addr, line);
 			}
 		}
-		if (af)
+		if (blk)
 			vty_out(vty, " exit-address-family\n");
 	}
 	vty_out(vty, "exit\n");
@@ -3049,18 +3209,21 @@ void rs_bgp_fini(void)
  */
 
 /* Does bgpd keep the route's next hop towards peer (else it sends its own)?
- * The same rules as bgpd's UPDATE formatting for IPv4 unicast. */
-static bool rs_nh_kept(struct peer *peer, const struct attr *attr)
+ * The same rules as bgpd's UPDATE formatting for unicast of afi. */
+static bool rs_nh_kept(struct peer *peer, afi_t afi, const struct attr *attr)
 {
-	if (attr->nexthop.s_addr == INADDR_ANY)
+	if (afi == AFI_IP6 ? IN6_IS_ADDR_UNSPECIFIED(&attr->mp_nexthop_global)
+			   : attr->nexthop.s_addr == INADDR_ANY)
 		return false;
 	if (peer->sort != BGP_PEER_EBGP)
 		return true;
 	if (CHECK_FLAG(attr->rmap_change_flags, BATTR_RMAP_NEXTHOP_UNCHANGED) ||
-	    peer_af_flag_check(peer, AFI_IP, SAFI_UNICAST,
+	    peer_af_flag_check(peer, afi, SAFI_UNICAST,
 			       PEER_FLAG_NEXTHOP_UNCHANGED))
 		return true;
-	return bgp_multiaccess_check_v4(attr->nexthop, peer);
+	return afi == AFI_IP6
+		       ? bgp_multiaccess_check_v6(attr->mp_nexthop_global, peer)
+		       : bgp_multiaccess_check_v4(attr->nexthop, peer);
 }
 
 /* Next hop and AS path of attr as peer receives them. */
@@ -3068,16 +3231,22 @@ static void rs_view_as_sent(struct peer *peer, const struct attr *attr,
 			    struct rs_route_view *v)
 {
 	struct aspath *asp = attr->aspath, *sent = NULL;
+	afi_t afi = rs_peer_afi(peer);
 	bool prepend = peer->sort == BGP_PEER_EBGP &&
-		       !peer_af_flag_check(peer, AFI_IP, SAFI_UNICAST,
+		       !peer_af_flag_check(peer, afi, SAFI_UNICAST,
 					   PEER_FLAG_RSERVER_CLIENT) &&
-		       (!peer_af_flag_check(peer, AFI_IP, SAFI_UNICAST,
+		       (!peer_af_flag_check(peer, afi, SAFI_UNICAST,
 					    PEER_FLAG_AS_PATH_UNCHANGED) ||
 			!asp || !asp->segments);
 
-	inet_ntop(AF_INET,
-		  rs_nh_kept(peer, attr) ? &attr->nexthop : &peer->nexthop.v4,
-		  v->nexthop, sizeof(v->nexthop));
+	if (rs_nh_kept(peer, afi, attr))
+		rs_attr_nh_str(afi, attr, v->nexthop, sizeof(v->nexthop));
+	else if (afi == AFI_IP6)
+		inet_ntop(AF_INET6, &peer->nexthop.v6_global, v->nexthop,
+			  sizeof(v->nexthop));
+	else
+		inet_ntop(AF_INET, &peer->nexthop.v4, v->nexthop,
+			  sizeof(v->nexthop));
 	if (prepend) {
 		sent = asp ? aspath_dup(asp) : aspath_empty();
 		sent = aspath_add_seq(sent, peer->change_local_as
@@ -3115,7 +3284,8 @@ static void rs_view_fill(struct peer *peer, const struct prefix *p,
 		rs_view_as_sent(peer, attr, v);
 		return;
 	}
-	inet_ntop(AF_INET, &attr->nexthop, v->nexthop, sizeof(v->nexthop));
+	rs_attr_nh_str(family2afi(p->family), attr, v->nexthop,
+		       sizeof(v->nexthop));
 	strlcpy(v->as_path, attr->aspath ? aspath_print(attr->aspath) : "",
 		sizeof(v->as_path));
 	v->as_path_len = attr->aspath ? aspath_count_hops(attr->aspath) : 0;
@@ -3156,7 +3326,8 @@ static struct bgp_path_info *rs_peer_path(struct bgp_dest *dest,
 static const struct attr *rs_adj_out_attr(struct bgp_dest *dest,
 					  struct peer *peer)
 {
-	struct peer_af *paf = peer_af_find(peer, AFI_IP, SAFI_UNICAST);
+	struct peer_af *paf =
+		peer_af_find(peer, rs_peer_afi(peer), SAFI_UNICAST);
 	struct update_subgroup *subgrp = paf ? PAF_SUBGRP(paf) : NULL;
 	struct bgp_adj_out *adj;
 
@@ -3195,7 +3366,8 @@ int rs_bgp_route_walk(struct rs_instance *rsi, const char *addr,
 			 rsi->vrf);
 		return -1;
 	}
-	for (struct bgp_dest *dest = bgp_table_top(bgp->rib[AFI_IP][SAFI_UNICAST]);
+	for (struct bgp_dest *dest =
+		     bgp_table_top(bgp->rib[rs_peer_afi(peer)][SAFI_UNICAST]);
 	     dest; dest = bgp_route_next(dest)) {
 		const struct prefix *p = bgp_dest_get_prefix(dest);
 		const struct attr *attr = advertised
@@ -3328,9 +3500,11 @@ void rs_bgp_explain(struct rs_instance *rsi, const struct vrs_prefix *p,
 	rs_prefix_to(p, &bp);
 	/* Also a destination without paths: routes dropped inbound keep
 	 * only their adj-RIB-in entry (bgp_node_lookup skips those). */
-	if (bp.family == AF_INET) {
+	{
 		struct route_node *rn = route_node_lookup_maynull(
-			bgp->rib[AFI_IP][SAFI_UNICAST]->route_table, &bp);
+			bgp->rib[family2afi(bp.family)][SAFI_UNICAST]
+				->route_table,
+			&bp);
 
 		dest = rn ? bgp_dest_from_rnode(rn) : NULL;
 	}

@@ -142,6 +142,27 @@ void rs_cli_show_asn_4byte(struct vty *vty, const struct lyd_node *dnode,
 		vty_out(vty, " %sroute-server asn-4byte\n", on ? "" : "no ");
 }
 
+DEFPY_YANG(rs_ipv6, rs_ipv6_cmd,
+	   "[no] route-server ipv6",
+	   NO_STR RS_STR
+	   "Dual stack: IPv6 address spaces and neighbors (off: IPv4 only, as in Azure)\n")
+{
+	RS_CLI_BGP();
+	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
+	nb_cli_enqueue_change(vty, "./ipv6", NB_OP_MODIFY,
+			      no ? "false" : "true");
+	return rs_cli_apply(vty, bgp);
+}
+
+void rs_cli_show_ipv6(struct vty *vty, const struct lyd_node *dnode,
+		      bool show_defaults)
+{
+	bool on = yang_dnode_get_bool(dnode, NULL);
+
+	if (on || show_defaults)
+		vty_out(vty, " %sroute-server ipv6\n", on ? "" : "no ");
+}
+
 /* Leaves set with "route-server KEYWORD VALUE" / "no route-server KEYWORD". */
 static int rs_cli_leaf(struct vty *vty, struct bgp *bgp, const char *leaf,
 		       const char *value)
@@ -302,21 +323,16 @@ static int rs_cli_prefix(struct vty *vty, const char *str, char *out,
 		vty_out(vty, "%% %s\n", reason);
 		return -1;
 	}
-	if (p.addr.family != VRS_AF_IPV4) {
-		vty_out(vty,
-			"%% %s: address spaces are IPv4 prefixes (A.B.C.D/M)\n",
-			str);
-		return -1;
-	}
 	vrs_prefix_str(&p, out, len);
 	return 0;
 }
 
 DEFPY_YANG(rs_address_space, rs_address_space_cmd,
-	   "[no] route-server address-space A.B.C.D/M$prefix",
+	   "[no] route-server address-space <A.B.C.D/M|X:X::X:X/M>$prefix",
 	   NO_STR RS_STR
 	   "An address space of the route server's VNet (advertised to NVAs)\n"
-	   "IPv4 prefix\n")
+	   "IPv4 prefix\n"
+	   "IPv6 prefix (with 'route-server ipv6')\n")
 {
 	char buf[64];
 
@@ -370,10 +386,11 @@ void rs_cli_show_peering(struct vty *vty, const struct lyd_node *dnode,
 }
 
 DEFPY_YANG(rs_peering_space, rs_peering_space_cmd,
-	   "[no] route-server peering WORD$name address-space A.B.C.D/M$prefix",
+	   "[no] route-server peering WORD$name address-space <A.B.C.D/M|X:X::X:X/M>$prefix",
 	   NO_STR RS_STR RS_PEERING_STR "Name of the peered VNet\n"
 	   "An address space of the peered VNet\n"
-	   "IPv4 prefix\n")
+	   "IPv4 prefix\n"
+	   "IPv6 prefix (with 'route-server ipv6')\n")
 {
 	char buf[64], xpath[192];
 
@@ -1123,10 +1140,11 @@ DEFPY(show_rs_fabric, show_rs_fabric_cmd,
 }
 
 DEFPY(show_rs_explain, show_rs_explain_cmd,
-      "show route-server [vrf NAME$vrf] explain A.B.C.D/M$prefix [<vm WORD$vm|vnet WORD$vnet>] [json$uj]",
+      "show route-server [vrf NAME$vrf] explain <A.B.C.D/M|X:X::X:X/M>$prefix [<vm WORD$vm|vnet WORD$vnet>] [json$uj]",
       SHOW_STR RS_STR VRF_CMD_HELP_STR
       "Why a route is (not) on the VMs: candidates, verdicts, selection, coverage, outbound\n"
       "IPv4 prefix\n"
+      "IPv6 prefix\n"
       "And what this instance published for one VM's VNet (the vnet-agent says which)\n"
       "VM name\n"
       "And what this instance published for one VNet\n"
@@ -1153,6 +1171,7 @@ void rs_cli_init(void)
 	install_element(BGP_NODE, &rs_enable_cmd);
 	install_element(BGP_NODE, &rs_branch_to_branch_cmd);
 	install_element(BGP_NODE, &rs_asn_4byte_cmd);
+	install_element(BGP_NODE, &rs_ipv6_cmd);
 	install_element(BGP_NODE, &rs_hub_pref_cmd);
 	install_element(BGP_NODE, &no_rs_hub_pref_cmd);
 	install_element(BGP_NODE, &rs_profile_cmd);

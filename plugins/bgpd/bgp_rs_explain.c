@@ -658,7 +658,8 @@ static void rs_explain_outbound(struct rs_explain_ctx *c)
 		rs_rmap_view_text(c->vty, &e->out, VRS_RMAP_OUT, "      ");
 		if (e->out.rmap[0] && !e->rmap_out_applied)
 			vty_out(c->vty,
-				"      not applied yet: bgpd's line must name the chained map, add (address-family ipv4 unicast) '%s'\n",
+				"      not applied yet: bgpd's line must name the chained map, add (address-family %s unicast) '%s'\n",
+				strchr(e->addr, ':') ? "ipv6" : "ipv4",
 				e->rmap_out_line);
 	}
 	if (ja)

@@ -35,6 +35,9 @@ const struct frr_yang_module_info frr_route_server_info = {
 		{ .xpath = RS_X "/asn-4byte", .cbs = {
 			.modify = rs_instance_asn_4byte_modify,
 			.cli_show = rs_cli_show_asn_4byte } },
+		{ .xpath = RS_X "/ipv6", .cbs = {
+			.modify = rs_instance_leaf_modify,
+			.cli_show = rs_cli_show_ipv6 } },
 		{ .xpath = RS_X "/hub-routing-preference", .cbs = {
 			.modify = rs_instance_leaf_modify,
 			.cli_show = rs_cli_show_hub_pref } },

@@ -41,6 +41,20 @@ static bool rs_nb_asn_4byte(const struct lyd_node *dnode)
 	       yang_dnode_get_bool(inst, "./asn-4byte");
 }
 
+/* The dual-stack opt-in of the instance a data node belongs to. */
+static bool rs_nb_ipv6(const struct lyd_node *dnode)
+{
+	const struct lyd_node *inst = yang_dnode_get_parent(dnode, "instance");
+
+	return yang_dnode_exists(inst, "./ipv6") &&
+	       yang_dnode_get_bool(inst, "./ipv6");
+}
+
+#define RS_NB_IPV6_WHY                                                         \
+	"the route server is IPv4 only unless 'route-server ipv6' is set "     \
+	"(as in Azure, whose route server has no IPv6); remove IPv6 address "  \
+	"spaces and neighbors before turning it off"
+
 static int rs_nb_prefix(const struct lyd_node *dnode, struct vrs_prefix *p,
 			char *errmsg, size_t errmsg_len)
 {
@@ -74,10 +88,9 @@ static int rs_nb_add_space(struct vrs_vnet *scratch, struct vrs_prefix *arr,
 		snprintf(errmsg, len, "address space %s: %s", str, reason);
 		return -1;
 	}
-	if (p.addr.family != VRS_AF_IPV4) {
+	if (p.addr.family != VRS_AF_IPV4 && !rs_nb_ipv6(dnode)) {
 		snprintf(errmsg, len,
-			 "address space %s: address spaces are IPv4 prefixes (A.B.C.D/M)",
-			 str);
+			 "address space %s is IPv6: %s", str, RS_NB_IPV6_WHY);
 		return -1;
 	}
 	if (vrs_vnet_add_space(scratch, &p, reason, sizeof(reason))) {
@@ -171,8 +184,17 @@ static int rs_nb_read_instance(struct rs_nb_model *m,
 		} else if (strcmp(name, "peering") == 0) {
 			if (rs_nb_read_peering(m, c, errmsg, len))
 				return -1;
-		} else if (strcmp(name, "neighbor") == 0)
+		} else if (strcmp(name, "neighbor") == 0) {
+			const char *addr = yang_dnode_get_string(c, "./address");
+
+			if (strchr(addr, ':') && !rs_nb_ipv6(c)) {
+				snprintf(errmsg, len,
+					 "route-server neighbor %s is IPv6: %s",
+					 addr, RS_NB_IPV6_WHY);
+				return -1;
+			}
 			m->n_neighbors++;
+		}
 		else if (strcmp(name, "profile") == 0)
 			vrs_profile_from_string(yang_dnode_get_string(c, NULL),
 						&m->profile, NULL, 0);
@@ -371,6 +393,7 @@ void rs_instance_apply_finish(struct nb_cb_apply_finish_args *args)
 
 	rsi->branch_to_branch = yang_dnode_get_bool(dn, "./branch-to-branch");
 	rsi->asn_4byte = yang_dnode_get_bool(dn, "./asn-4byte");
+	rsi->ipv6 = yang_dnode_get_bool(dn, "./ipv6");
 	vrs_hub_pref_from_string(
 		yang_dnode_get_string(dn, "./hub-routing-preference"),
 		&rsi->hub_pref, NULL, 0);
