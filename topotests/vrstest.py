@@ -225,7 +225,12 @@ def start_from(tgen, topo):
 def bgp_not_established(router, peers):
     """The peers (addresses) of router's BGP sessions that are not
     Established; [] when all are (router: a topogen router)."""
-    summ = vtysh_json(router, "show bgp ipv4 unicast summary json").get("peers", {})
+    summ = {}
+    # An IPv6 address's session carries ipv6 unicast (see configs/rs-ipv6).
+    for af in ("ipv4", "ipv6"):
+        if any((":" in p) == (af == "ipv6") for p in peers):
+            js = vtysh_json(router, "show bgp {} unicast summary json".format(af))
+            summ.update(js.get("peers", {}))
     return [p for p in peers if summ.get(p, {}).get("state") != "Established"]
 
 

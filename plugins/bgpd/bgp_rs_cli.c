@@ -742,6 +742,7 @@ static void rs_show_one(struct rs_instance *rsi, void *arg)
 		json_object_boolean_add(ji, "branchToBranch",
 					rsi->branch_to_branch);
 		json_object_boolean_add(ji, "asn4Byte", rsi->asn_4byte);
+		json_object_boolean_add(ji, "ipv6", rsi->ipv6);
 		json_object_string_add(ji, "hubRoutingPreference",
 				       vrs_hub_pref_name(rsi->hub_pref));
 		json_object_string_add(ji, "profile",
@@ -789,6 +790,8 @@ static void rs_show_one(struct rs_instance *rsi, void *arg)
 		vty_out(vty, "  4-byte NVA ASNs:        %s\n",
 			rsi->asn_4byte ? "accepted (asn-4byte)"
 				       : "refused (2-byte only)");
+		vty_out(vty, "  IPv6:                   %s\n",
+			rsi->ipv6 ? "dual stack (ipv6)" : "refused (IPv4 only)");
 		vty_out(vty, "  Hub routing preference: %s\n",
 			vrs_hub_pref_name(rsi->hub_pref));
 		vty_out(vty, "  Profile:                %s\n",
