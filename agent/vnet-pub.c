@@ -330,14 +330,16 @@ static struct json_object *load_json(const char *path)
 
 /*
  * Synthetic tables: TABLES VNet tables (PREFIX0, PREFIX1, ...) of ROUTES
- * /24s each from 16.0.0.0, NH next hops each (from --gen-nh, IPv4).
+ * prefixes each, NH next hops each (from --gen-nh): /24s from 16.0.0.0
+ * with IPv4 next hops, /64s from fd16:: (fd16:0:0:N::/64) with IPv6 ones.
  */
 static void gen_tables(struct vrs_fabric_msg *m, const char *spec,
 		       const char *nh_list, const char *prefix)
 {
 	unsigned int tables = 0, routes = 0, nh = 1;
-	uint8_t addrs[VRS_FABRIC_MAX_NEXTHOPS][4];
+	uint8_t addrs[VRS_FABRIC_MAX_NEXTHOPS][16];
 	unsigned int n_addrs = 0;
+	int family = 0;
 	char buf[512], *tok, *save = NULL;
 
 	if (sscanf(spec, "%u:%u:%u", &tables, &routes, &nh) < 2 || !tables ||
@@ -347,10 +349,18 @@ static void gen_tables(struct vrs_fabric_msg *m, const char *spec,
 		    spec, VRS_FABRIC_MAX_TABLES_PER_MSG, GEN_MAX_ROUTES,
 		    VRS_FABRIC_MAX_NEXTHOPS);
 	snprintf(buf, sizeof(buf), "%s", nh_list);
+	memset(addrs, 0, sizeof(addrs));
 	for (tok = strtok_r(buf, ",", &save); tok && n_addrs < VRS_FABRIC_MAX_NEXTHOPS;
-	     tok = strtok_r(NULL, ",", &save))
-		if (inet_pton(AF_INET, tok, addrs[n_addrs++]) != 1)
-			die("--gen-nh: '%s' is not an IPv4 address", tok);
+	     tok = strtok_r(NULL, ",", &save)) {
+		int f = strchr(tok, ':') ? AF_INET6 : AF_INET;
+
+		if (inet_pton(f, tok, addrs[n_addrs++]) != 1)
+			die("--gen-nh: '%s' is not an IPv4 or IPv6 address", tok);
+		if (family && f != family)
+			die("--gen-nh: '%s' mixes IPv4 and IPv6; the next hops of a route are of one family (IPv4: /24s from 16.0.0.0, IPv6: /64s from fd16::)",
+			    nh_list);
+		family = f;
+	}
 	if (n_addrs < nh)
 		die("--gen: %u next hops per route but --gen-nh lists %u", nh,
 		    n_addrs);
@@ -368,17 +378,28 @@ static void gen_tables(struct vrs_fabric_msg *m, const char *spec,
 			struct vrs_fabric_route *r = &t->rs.routes[i];
 			uint32_t a = (16u << 24) + (i << 8);
 
-			r->family = AF_INET;
-			r->plen = 24;
-			r->prefix[0] = (uint8_t)(a >> 24);
-			r->prefix[1] = (uint8_t)(a >> 16);
-			r->prefix[2] = (uint8_t)(a >> 8);
+			r->family = (uint8_t)family;
+			if (family == AF_INET) {
+				r->plen = 24;
+				r->prefix[0] = (uint8_t)(a >> 24);
+				r->prefix[1] = (uint8_t)(a >> 16);
+				r->prefix[2] = (uint8_t)(a >> 8);
+			} else {
+				/* fd16:0:H:L::/64, H:L = i (below 2^22) */
+				r->plen = 64;
+				r->prefix[0] = 0xfd;
+				r->prefix[1] = 0x16;
+				r->prefix[4] = (uint8_t)(i >> 24);
+				r->prefix[5] = (uint8_t)(i >> 16);
+				r->prefix[6] = (uint8_t)(i >> 8);
+				r->prefix[7] = (uint8_t)i;
+			}
 			r->source = VRS_SRC_USER;
 			r->nh_type = VRS_NH_VIRTUAL_APPLIANCE;
 			r->state = VRS_STATE_ACTIVE;
 			r->n_nh = (uint8_t)nh;
 			for (unsigned int k = 0; k < nh; k++) {
-				memcpy(r->nh[k].addr, addrs[k], 4);
+				memcpy(r->nh[k].addr, addrs[k], sizeof(addrs[k]));
 				r->nh[k].weight = 1;
 			}
 		}
@@ -1162,8 +1183,9 @@ static void usage(FILE *f)
 		"  --keepalive-ms MS    keepalive interval announced in Hello (default 30000)\n"
 		"  --agent NAME         expected agent name\n"
 		"  --gen TABLES:ROUTES[:NH]  generate TABLES VNet tables (vnet0, vnet1, ...)\n"
-		"                       of ROUTES /24s from 16.0.0.0, NH next hops each\n"
-		"  --gen-nh A,B,...     next hops for --gen (default 10.0.0.1)\n"
+		"                       of ROUTES prefixes, NH next hops each: /24s from\n"
+		"                       16.0.0.0 (IPv4 --gen-nh), /64s from fd16:: (IPv6)\n"
+		"  --gen-nh A,B,...     next hops for --gen, one family (default 10.0.0.1)\n"
 		"  --gen-name PREFIX    VNet names of --gen: PREFIX0, PREFIX1, ... (default vnet)\n"
 		"  after the snapshot, in command-line order, each waiting for its Ack:\n"
 		"  --update FILE        send an Update from a JSON file\n"
