@@ -1102,11 +1102,12 @@ static struct json_object *jint(int64_t v)
 	return json_object_new_int64(v);
 }
 
-static struct json_object *vm_ip_json(const struct vm *vm)
+static struct json_object *vm_ip_json(const struct vm *vm, unsigned int ai)
 {
 	char ip[INET6_ADDRSTRLEN];
 
-	if (!inet_ntop(vm->family, vm->addr, ip, sizeof(ip)))
+	if (!inet_ntop(vm->addrs[ai].family, vm->addrs[ai].addr, ip,
+		       sizeof(ip)))
 		snprintf(ip, sizeof(ip), "?");
 	return jstr(ip);
 }
@@ -1117,9 +1118,14 @@ static void vm_fields(struct json_object *o, const struct vm *vm, double now,
 {
 	const struct vnet *vn = vm->vnet;
 	const struct slot *s = &vn->slot[vm->assigned];
+	struct json_object *ips = json_object_new_array();
 
+	for (unsigned int i = 0; i < vm->n_addrs; i++)
+		json_object_array_add(ips, vm_ip_json(vm, i));
 	json_object_object_add(o, "vnet", jstr(vn->name));
-	json_object_object_add(o, "ip", vm_ip_json(vm));
+	/* "ip": the first address, as before dual stack */
+	json_object_object_add(o, "ip", vm_ip_json(vm, 0));
+	json_object_object_add(o, "ips", ips);
 	json_object_object_add(o, "assignedInstance", jint(vm->assigned));
 	json_object_object_add(o, "instanceInUse",
 			       s->src >= 0 ? json_object_new_int(s->src)
@@ -1128,7 +1134,8 @@ static void vm_fields(struct json_object *o, const struct vm *vm, double now,
 	json_object_object_add(o, "netns", jstr(vn->ns->name));
 	if (!detail)
 		return;
-	json_object_object_add(o, "rule", json_object_new_boolean(vm->rule_ok));
+	json_object_object_add(o, "rule",
+			       json_object_new_boolean(vm_rules_ok(vm)));
 	json_object_object_add(o, "routesApplied", jint((int64_t)s->applied.n));
 	json_object_object_add(o, "lastSeq", jint((int64_t)s->last_seq));
 	json_object_object_add(o, "lastError", jstr(s->last_error));
@@ -1707,15 +1714,16 @@ static void run(struct agent *a)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vnet-agent [options] --vnet NAME=NETNS,tables=T0:T1 ... --vm NAME=VNET,ip=ADDR ...\n"
+		"usage: vnet-agent [options] --vnet NAME=NETNS,tables=T0:T1 ... --vm NAME=VNET,ip=ADDR[,ip=ADDR] ...\n"
 		"       vnet-agent --status [--socket PATH] [--vm NAME]\n"
 		"  --socket PATH     publisher socket (default %s); status on PATH.status\n"
 		"  --vnet SPEC       NAME=NETNS,tables=T0:T1[,metric=M][,rule-pref=P]: a VNet\n"
 		"                    whose two slot tables T0 (from route-server instance 0)\n"
 		"                    and T1 (instance 1) live in /run/netns/NETNS ('.' = the\n"
 		"                    agent's own namespace); rule-pref default %u (repeatable)\n"
-		"  --vm SPEC         NAME=VNET,ip=ADDR: a VM (its NIC address), bound to the\n"
-		"                    table of slot fnv1a32(NAME) %% 2 by a rule 'from ADDR'\n"
+		"  --vm SPEC         NAME=VNET,ip=ADDR[,ip=ADDR]: a VM and its NIC addresses\n"
+		"                    (at most one IPv4 and one IPv6), bound to the table of\n"
+		"                    slot fnv1a32(NAME) %% 2 by a rule 'from ADDR' per address\n"
 		"                    (repeatable); with --status: ask about that VM only\n"
 		"  --config FILE     'vnet SPEC' and 'vm SPEC' lines (# comments)\n"
 		"  --grace SECONDS   keep a slot table's routes this long when no instance\n"

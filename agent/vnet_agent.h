@@ -7,7 +7,8 @@
  * (struct rtab keyed by prefix) and programs two "slot" tables T0/T1 in
  * the VNet's namespace: slot s from instance s, else from the other one,
  * else it keeps its routes for the grace period. Each VM is bound to its
- * slot's table by one policy rule (from ADDR lookup T<slot>). Routes use
+ * slot's table by one policy rule per address (from ADDR lookup T<slot>;
+ * a dual-stack VM has an IPv4 and an IPv6 one). Routes use
  * kernel nexthop objects: one per gateway, shared by every slot table of
  * the namespace, and one group per ECMP set and slot table, so that a
  * publisher's next hops down change only the groups of the slot tables
@@ -56,11 +57,19 @@ struct vnet_vnet_spec {
 	uint32_t rule_pref;
 };
 
+/* A VM has at most one IPv4 and one IPv6 address (dual stack). */
+#define VNET_VM_MAX_ADDRS 2
+
+struct vnet_vm_addr {
+	uint8_t family;		/* AF_INET or AF_INET6 */
+	uint8_t addr[16];	/* IPv4: the first 4 bytes, the rest 0 */
+};
+
 struct vnet_vm_spec {
 	char name[VRS_FABRIC_MAX_NAME + 1];
 	char vnet[VRS_FABRIC_MAX_NAME + 1];
-	uint8_t family;
-	uint8_t addr[16];
+	uint8_t n_addrs;	/* 1..VNET_VM_MAX_ADDRS */
+	struct vnet_vm_addr addrs[VNET_VM_MAX_ADDRS];	/* in the order given */
 };
 
 struct vnet_agent_opts {
@@ -103,8 +112,9 @@ int vnet_agent_add_vnet(struct vnet_agent_opts *o, const char *spec,
 			char *reason, size_t rlen);
 int vnet_agent_add_vm(struct vnet_agent_opts *o, const char *spec,
 		      char *reason, size_t rlen);
-/* After all options: VMs name configured VNets, no (netns, ip) twice,
- * no table of a namespace used twice. */
+/* After all options: VMs name configured VNets, no (netns, address) twice
+ * (per family: a VM's IPv4 and IPv6 addresses are separate keys), no
+ * table of a namespace used twice. */
 int vnet_agent_check_config(struct vnet_agent_opts *o, char *reason,
 			    size_t rlen);
 int vnet_agent_load_config(struct vnet_agent_opts *o, const char *path,
@@ -283,14 +293,26 @@ struct vnet {
 	size_t n_vms;
 };
 
+/* A VM: one rule per address (ip rule / ip -6 rule), all to its slot's
+ * table with the VNet's preference. */
 struct vm {
 	char name[VRS_FABRIC_MAX_NAME + 1];
 	struct vnet *vnet;
-	uint8_t family;
-	uint8_t addr[16];
+	uint8_t n_addrs;
 	uint8_t assigned;		/* fnv1a(name) % 2 */
-	bool rule_ok;			/* its rule is in the kernel */
+	struct vnet_vm_addr addrs[VNET_VM_MAX_ADDRS];
+	bool rule_ok[VNET_VM_MAX_ADDRS];	/* addrs[i]'s rule is in the
+						 * kernel */
 };
+
+/* Every rule of the VM is in the kernel. */
+static inline bool vm_rules_ok(const struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->n_addrs; i++)
+		if (!vm->rule_ok[i])
+			return false;
+	return true;
+}
 
 /* ------------------------------------------------------------------ */
 /* Publishers                                                         */
@@ -332,7 +354,8 @@ struct agent {
 	size_t n_vms;
 	uint32_t *vm_idx;		/* by name, vm index + 1 */
 	size_t vm_idx_cap;
-	uint32_t *vmip_idx;		/* by (namespace, address) */
+	uint32_t *vmip_idx;		/* by (namespace, address): vm index *
+					 * VNET_VM_MAX_ADDRS + address + 1 */
 	size_t vmip_idx_cap;
 	struct nsx *ns;
 	size_t n_ns;

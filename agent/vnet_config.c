@@ -200,12 +200,53 @@ oom:
 	return -1;
 }
 
+static const char *family_name(uint8_t family)
+{
+	return family == AF_INET ? "IPv4" : "IPv6";
+}
+
+/* ip=ADDR of a --vm: one more address, at most one per family. */
+static int vm_add_addr(struct vnet_vm_spec *v, const char *spec,
+		       const char *text, char *reason, size_t rlen)
+{
+	struct vnet_vm_addr a = { 0 };
+	char old[INET6_ADDRSTRLEN];
+
+	if (inet_pton(AF_INET, text, a.addr) == 1) {
+		a.family = AF_INET;
+	} else if (inet_pton(AF_INET6, text, a.addr) == 1) {
+		a.family = AF_INET6;
+	} else {
+		snprintf(reason, rlen,
+			 "--vm '%s': ip '%s' is not an IPv4 or IPv6 address (the VM's NIC address, no /length)",
+			 spec, text);
+		return -1;
+	}
+	for (unsigned int i = 0; i < v->n_addrs; i++) {
+		if (v->addrs[i].family != a.family)
+			continue;
+		inet_ntop(a.family, v->addrs[i].addr, old, sizeof(old));
+		if (!memcmp(v->addrs[i].addr, a.addr, sizeof(a.addr)))
+			snprintf(reason, rlen,
+				 "--vm '%s': ip %s given twice; a VM has at most one IPv4 and one IPv6 address (ip=V4,ip=V6)",
+				 spec, old);
+		else
+			snprintf(reason, rlen,
+				 "--vm '%s': two %s addresses (%s and %s); a VM has at most one IPv4 and one IPv6 address (ip=V4,ip=V6)",
+				 spec, family_name(a.family), old, text);
+		return -1;
+	}
+	/* two families, one of each: no room for a third */
+	v->addrs[v->n_addrs++] = a;
+	return 0;
+}
+
 int vnet_agent_add_vm(struct vnet_agent_opts *o, const char *spec,
 		      char *reason, size_t rlen)
 {
 	char buf[256], *eq, *opt, *save = NULL;
 	struct vnet_vm_spec v = { 0 };
-	bool ip = false, v1 = false;
+	bool v1 = false;
 	size_t slot = 0;
 
 	if (strlen(spec) >= sizeof(buf)) {
@@ -215,7 +256,8 @@ int vnet_agent_add_vm(struct vnet_agent_opts *o, const char *spec,
 	snprintf(buf, sizeof(buf), "%s", spec);
 	eq = strchr(buf, '=');
 	if (!eq) {
-		snprintf(reason, rlen, "--vm '%s': expected NAME=VNET,ip=ADDR",
+		snprintf(reason, rlen,
+			 "--vm '%s': expected NAME=VNET,ip=ADDR[,ip=ADDR]",
 			 spec);
 		return -1;
 	}
@@ -232,28 +274,19 @@ int vnet_agent_add_vm(struct vnet_agent_opts *o, const char *spec,
 	snprintf(v.vnet, sizeof(v.vnet), "%.64s", opt);
 	while ((opt = strtok_r(NULL, ",", &save))) {
 		if (!strncmp(opt, "ip=", 3)) {
-			if (inet_pton(AF_INET, opt + 3, v.addr) == 1) {
-				v.family = AF_INET;
-			} else if (inet_pton(AF_INET6, opt + 3, v.addr) == 1) {
-				v.family = AF_INET6;
-			} else {
-				snprintf(reason, rlen,
-					 "--vm '%s': ip '%s' is not an IPv4 or IPv6 address (the VM's NIC address, no /length)",
-					 spec, opt + 3);
+			if (vm_add_addr(&v, spec, opt + 3, reason, rlen) < 0)
 				return -1;
-			}
-			ip = true;
 		} else if (!strncmp(opt, "table=", 6) ||
 			   !strncmp(opt, "metric=", 7)) {
 			v1 = true;
 		} else {
 			snprintf(reason, rlen,
-				 "--vm '%s': unknown option '%s' (ip=)", spec,
-				 opt);
+				 "--vm '%s': unknown option '%s' (ip=, once per address family)",
+				 spec, opt);
 			return -1;
 		}
 	}
-	if (v1 || !ip) {
+	if (v1 || !v.n_addrs) {
 		snprintf(reason, rlen,
 			 "vm %s: v1 form; protocol 2 needs --vnet NAME=NETNS,tables=T0:T1 and --vm NAME=VNET,ip=ADDR",
 			 v.name);
@@ -287,90 +320,103 @@ oom:
 	return -1;
 }
 
-struct ipkey {
+/* A key of the duplicate check: a slot table (table != 0) or a VM address
+ * (table 0) of a namespace. */
+struct ckey {
+	uint32_t h;
 	const char *netns;
 	uint8_t family;
 	uint8_t addr[16];
+	uint32_t table;
+	const char *who;
+	bool used;
 };
+
+/* Adds a key; the entry already there if it was (NULL: added). */
+static const struct ckey *ckey_add(struct ckey *t, size_t cap,
+				   const char *netns, uint32_t table,
+				   uint8_t family, const uint8_t *addr,
+				   const char *who)
+{
+	uint32_t h = vnet_vm_hash(netns) ^ (table * 2654435761u) ^ family;
+	size_t j;
+
+	for (size_t k = 0; k < 16; k++)
+		h = (h ^ addr[k]) * 16777619u;
+	for (j = h & (cap - 1); t[j].used; j = (j + 1) & (cap - 1))
+		if (t[j].h == h && !strcmp(t[j].netns, netns) &&
+		    t[j].table == table && t[j].family == family &&
+		    !memcmp(t[j].addr, addr, 16))
+			return &t[j];
+	t[j].used = true;
+	t[j].h = h;
+	t[j].netns = netns;
+	t[j].table = table;
+	t[j].family = family;
+	memcpy(t[j].addr, addr, 16);
+	t[j].who = who;
+	return NULL;
+}
 
 int vnet_agent_check_config(struct vnet_agent_opts *o, char *reason,
 			    size_t rlen)
 {
-	size_t cap = pow2_at_least((o->n_vms + o->n_vnets * 2) * 2 + 2);
-	struct {
-		uint32_t h;
-		const char *netns;
-		uint8_t family;
-		uint8_t addr[16];
-		uint32_t table;
-		const char *who;
-		bool used;
-	} *t = calloc(cap, sizeof(*t));
+	static const uint8_t none[16];
+	size_t cap = pow2_at_least(
+		(o->n_vms * VNET_VM_MAX_ADDRS + o->n_vnets * 2) * 2 + 2);
+	struct ckey *t = calloc(cap, sizeof(*t));
+	const struct ckey *dup;
 	int rc = -1;
 
 	if (!t) {
 		snprintf(reason, rlen, "out of memory");
 		return -1;
 	}
-	/* (netns, table) once; (netns, VM address) once */
-	for (size_t i = 0; i < o->n_vnets * 2 + o->n_vms; i++) {
-		const char *netns, *who;
-		uint8_t family = 0, addr[16] = { 0 };
-		uint32_t table = 0, h;
-		size_t j;
+	/* (netns, table) once */
+	for (size_t i = 0; i < o->n_vnets * 2; i++) {
+		const struct vnet_vnet_spec *v = &o->vnets[i / 2];
+		uint32_t table = v->tables[i % 2];
 
-		if (i < o->n_vnets * 2) {
-			const struct vnet_vnet_spec *v = &o->vnets[i / 2];
-
-			netns = v->netns;
-			table = v->tables[i % 2];
-			who = v->name;
-		} else {
-			const struct vnet_vm_spec *vm = &o->vms[i - o->n_vnets * 2];
-			size_t vi;
-
-			if (!name_index_has(o->vnet_idx, o->vnet_idx_cap,
-					    vm->vnet, o->vnets,
-					    sizeof(*o->vnets), NULL)) {
-				snprintf(reason, rlen,
-					 "vm %s: vnet %s is not configured (--vnet %s=NETNS,tables=T0:T1)",
-					 vm->name, vm->vnet, vm->vnet);
-				goto out;
-			}
-			for (vi = vnet_vm_hash(vm->vnet) & (o->vnet_idx_cap - 1);
-			     strcmp(o->vnets[o->vnet_idx[vi] - 1].name, vm->vnet);
-			     vi = (vi + 1) & (o->vnet_idx_cap - 1))
-				;
-			netns = o->vnets[o->vnet_idx[vi] - 1].netns;
-			family = vm->family;
-			memcpy(addr, vm->addr, 16);
-			who = vm->name;
-		}
-		h = vnet_vm_hash(netns) ^ (table * 2654435761u) ^ family;
-		for (size_t k = 0; k < 16; k++)
-			h = (h ^ addr[k]) * 16777619u;
-		for (j = h & (cap - 1); t[j].used; j = (j + 1) & (cap - 1)) {
-			if (t[j].h != h || strcmp(t[j].netns, netns) ||
-			    t[j].table != table || t[j].family != family ||
-			    memcmp(t[j].addr, addr, 16))
-				continue;
-			if (table)
-				snprintf(reason, rlen,
-					 "vnet %s: table %u of netns %s is already a slot table of vnet %s",
-					 who, table, netns, t[j].who);
-			else
-				snprintf(reason, rlen,
-					 "vm %s: its address is already vm %s's in netns %s",
-					 who, t[j].who, netns);
+		dup = ckey_add(t, cap, v->netns, table, 0, none, v->name);
+		if (dup) {
+			snprintf(reason, rlen,
+				 "vnet %s: table %u of netns %s is already a slot table of vnet %s",
+				 v->name, table, v->netns, dup->who);
 			goto out;
 		}
-		t[j].used = true;
-		t[j].h = h;
-		t[j].netns = netns;
-		t[j].table = table;
-		t[j].family = family;
-		memcpy(t[j].addr, addr, 16);
-		t[j].who = who;
+	}
+	/* (netns, family, VM address) once */
+	for (size_t i = 0; i < o->n_vms; i++) {
+		const struct vnet_vm_spec *vm = &o->vms[i];
+		const char *netns;
+		size_t vi;
+
+		if (!name_index_has(o->vnet_idx, o->vnet_idx_cap, vm->vnet,
+				    o->vnets, sizeof(*o->vnets), NULL)) {
+			snprintf(reason, rlen,
+				 "vm %s: vnet %s is not configured (--vnet %s=NETNS,tables=T0:T1)",
+				 vm->name, vm->vnet, vm->vnet);
+			goto out;
+		}
+		for (vi = vnet_vm_hash(vm->vnet) & (o->vnet_idx_cap - 1);
+		     strcmp(o->vnets[o->vnet_idx[vi] - 1].name, vm->vnet);
+		     vi = (vi + 1) & (o->vnet_idx_cap - 1))
+			;
+		netns = o->vnets[o->vnet_idx[vi] - 1].netns;
+		for (unsigned int ai = 0; ai < vm->n_addrs; ai++) {
+			const struct vnet_vm_addr *ad = &vm->addrs[ai];
+			char astr[INET6_ADDRSTRLEN];
+
+			dup = ckey_add(t, cap, netns, 0, ad->family, ad->addr,
+				       vm->name);
+			if (!dup)
+				continue;
+			inet_ntop(ad->family, ad->addr, astr, sizeof(astr));
+			snprintf(reason, rlen,
+				 "vm %s: its address %s is already vm %s's in netns %s (an address is one VM's per namespace)",
+				 vm->name, astr, dup->who, netns);
+			goto out;
+		}
 	}
 	rc = 0;
 out:

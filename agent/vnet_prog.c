@@ -867,7 +867,9 @@ static void pass_err(void *arg, const struct vnl_tag *tag, int err,
 		c->rule_failed = true;
 		c->ns->rule_failures++;
 		if (vm && tag->op == VNL_OP_RULE_ADD)
-			vm->rule_ok = false;
+			for (unsigned int i = 0; i < vm->n_addrs; i++)
+				if (vm->addrs[i].family == tag->family)
+					vm->rule_ok[i] = false;
 		vnet_log_rl(&c->ns->rl_error, VLOG_ERR, "netns %s: vm %s: %s",
 			    c->ns->name, vm ? vm->name : "(stale)", msg);
 		snprintf(c->ns->last_error, sizeof(c->ns->last_error),
@@ -1789,8 +1791,10 @@ static uint32_t vmip_hash(const struct nsx *ns, uint8_t family,
 	return mix32((uintptr_t)ns) ^ addr_hash(family, addr);
 }
 
+/* The VM with this address in ns, and which of its addresses (*ai). */
 static struct vm *vm_by_ip(struct agent *a, const struct nsx *ns,
-			   uint8_t family, const uint8_t *addr)
+			   uint8_t family, const uint8_t *addr,
+			   unsigned int *ai)
 {
 	uint8_t k[16] = { 0 };
 	size_t m = a->vmip_idx_cap - 1;
@@ -1800,13 +1804,28 @@ static struct vm *vm_by_ip(struct agent *a, const struct nsx *ns,
 	memcpy(k, addr, alen(family));
 	for (size_t i = vmip_hash(ns, family, k) & m; a->vmip_idx[i];
 	     i = (i + 1) & m) {
-		struct vm *vm = &a->vms[a->vmip_idx[i] - 1];
+		uint32_t e = a->vmip_idx[i] - 1;
+		struct vm *vm = &a->vms[e / VNET_VM_MAX_ADDRS];
+		const struct vnet_vm_addr *ad = &vm->addrs[e % VNET_VM_MAX_ADDRS];
 
-		if (vm->vnet->ns == ns && vm->family == family &&
-		    !memcmp(vm->addr, k, 16))
+		if (vm->vnet->ns == ns && ad->family == family &&
+		    !memcmp(ad->addr, k, 16)) {
+			*ai = e % VNET_VM_MAX_ADDRS;
 			return vm;
+		}
 	}
 	return NULL;
+}
+
+/* "from ADDR lookup T pref P proto 200" of a VM's address ai. */
+static void vm_rule(struct vnl_batch *b, bool del, struct vm *vm,
+		    unsigned int ai)
+{
+	const struct vnet_vm_addr *ad = &vm->addrs[ai];
+
+	vnl_rule(b, del, ad->family, ad->addr,
+		 (uint8_t)(alen(ad->family) * 8),
+		 vm->vnet->slot[vm->assigned].table, vm->vnet->rule_pref, vm);
 }
 
 struct rule_ctx {
@@ -1821,17 +1840,19 @@ struct rule_ctx {
 static int rule_collect(const struct vnl_rule *r, void *arg)
 {
 	struct rule_ctx *rc = arg;
+	unsigned int ai = 0;
 	struct vm *vm;
 
 	if (r->protocol != VNET_RTPROT)
 		return 0;
+	/* IPv4 and IPv6 rules alike: each address has its own */
 	vm = r->src_len == alen(r->family) * 8
-		     ? vm_by_ip(rc->a, rc->ns, r->family, r->src)
+		     ? vm_by_ip(rc->a, rc->ns, r->family, r->src, &ai)
 		     : NULL;
-	if (vm && !vm->rule_ok && !r->other &&
+	if (vm && !vm->rule_ok[ai] && !r->other &&
 	    r->priority == vm->vnet->rule_pref &&
 	    r->table == vm->vnet->slot[vm->assigned].table) {
-		vm->rule_ok = true;
+		vm->rule_ok[ai] = true;
 		rc->kept++;
 		return 0;
 	}
@@ -1868,14 +1889,13 @@ static void rules_step(struct agent *a, struct nsx *ns, size_t budget)
 	     ns->rule_cursor++) {
 		struct vm *vm = &a->vms[ns->vm_list[ns->rule_cursor]];
 
-		if (vm->rule_ok)
-			continue;
-		vm->rule_ok = true;
-		vnl_rule(c.b, false, vm->family, vm->addr,
-			 (uint8_t)(alen(vm->family) * 8),
-			 vm->vnet->slot[vm->assigned].table,
-			 vm->vnet->rule_pref, vm);
-		added++;
+		for (unsigned int ai = 0; ai < vm->n_addrs; ai++) {
+			if (vm->rule_ok[ai])
+				continue;
+			vm->rule_ok[ai] = true;
+			vm_rule(c.b, false, vm, ai);
+			added++;
+		}
 	}
 	vnl_batch_end(c.b);
 	ns->rules_added += added;
@@ -1905,7 +1925,8 @@ static void rules_sync(struct agent *a, struct nsx *ns)
 
 	ns->sync_started = vnet_now();
 	for (size_t i = 0; i < ns->n_vm_list; i++)
-		a->vms[ns->vm_list[i]].rule_ok = false;
+		memset(a->vms[ns->vm_list[i]].rule_ok, 0,
+		       sizeof(a->vms[0].rule_ok));
 	if (vnl_dump_rules(&ns->nl, rule_collect, &rc, reason,
 			   sizeof(reason)) < 0) {
 		snprintf(ns->last_error, sizeof(ns->last_error), "%s",
@@ -2062,7 +2083,7 @@ int prog_init(struct agent *a)
 	a->vnet_idx = calloc(a->vnet_idx_cap, sizeof(*a->vnet_idx));
 	a->vm_idx_cap = pow2_at_least(o->n_vms * 2 + 1);
 	a->vm_idx = calloc(a->vm_idx_cap, sizeof(*a->vm_idx));
-	a->vmip_idx_cap = pow2_at_least(o->n_vms * 2 + 1);
+	a->vmip_idx_cap = pow2_at_least(o->n_vms * VNET_VM_MAX_ADDRS * 2 + 1);
 	a->vmip_idx = calloc(a->vmip_idx_cap, sizeof(*a->vmip_idx));
 	if (!a->vnets || !a->ns || !a->vms || !ns_idx || !a->vnet_idx ||
 	    !a->vm_idx || !a->vmip_idx) {
@@ -2130,8 +2151,8 @@ int prog_init(struct agent *a)
 		vm->vnet = vnet_find(a, sp->vnet);
 		if (!vm->vnet)
 			return -1;	/* checked with the options */
-		vm->family = sp->family;
-		memcpy(vm->addr, sp->addr, 16);
+		vm->n_addrs = sp->n_addrs;
+		memcpy(vm->addrs, sp->addrs, sizeof(vm->addrs));
 		vm->assigned = (uint8_t)(vnet_vm_hash(vm->name) % 2);
 		vm->vnet->n_vms++;
 		vm->vnet->ns->n_vms++;
@@ -2139,10 +2160,14 @@ int prog_init(struct agent *a)
 			      sizeof(*a->vms), offsetof(struct vm, name),
 			      &found);
 		a->vm_idx[j] = (uint32_t)i + 1;
-		for (j = vmip_hash(vm->vnet->ns, vm->family, vm->addr) & m;
-		     a->vmip_idx[j]; j = (j + 1) & m)
-			;
-		a->vmip_idx[j] = (uint32_t)i + 1;
+		for (unsigned int ai = 0; ai < vm->n_addrs; ai++) {
+			const struct vnet_vm_addr *ad = &vm->addrs[ai];
+
+			for (j = vmip_hash(vm->vnet->ns, ad->family, ad->addr) & m;
+			     a->vmip_idx[j]; j = (j + 1) & m)
+				;
+			a->vmip_idx[j] = (uint32_t)(i * VNET_VM_MAX_ADDRS + ai) + 1;
+		}
 	}
 	a->n_vms = o->n_vms;
 	for (size_t i = 0; i < a->n_ns; i++) {
@@ -2218,14 +2243,13 @@ void prog_flush(struct agent *a)
 		for (size_t i = 0; i < ns->n_vm_list; i++) {
 			struct vm *vm = &a->vms[ns->vm_list[i]];
 
-			if (!vm->rule_ok)
-				continue;
-			vnl_rule(c.b, true, vm->family, vm->addr,
-				 (uint8_t)(alen(vm->family) * 8),
-				 vm->vnet->slot[vm->assigned].table,
-				 vm->vnet->rule_pref, vm);
-			vm->rule_ok = false;
-			rules++;
+			for (unsigned int ai = 0; ai < vm->n_addrs; ai++) {
+				if (!vm->rule_ok[ai])
+					continue;
+				vm_rule(c.b, true, vm, ai);
+				vm->rule_ok[ai] = false;
+				rules++;
+			}
 		}
 		pass_end(&c);
 		vnet_log(c.route_failed || c.rule_failed ? VLOG_ERR : VLOG_INFO,

@@ -6,6 +6,7 @@
  * nothing (then the parsed specs are checked).
  */
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +47,7 @@ static const struct cfg_case cases[] = {
 	  "ip '10.1.1.5/24' is not an IPv4 or IPv6 address (the VM's NIC address, no /length)" },
 	{ "unknown VM option",
 	  { "vnet spoke=ns1,tables=100:101", "vm vm1=spoke,ip=10.1.1.5,mac=x" },
-	  "unknown option 'mac=x' (ip=)" },
+	  "unknown option 'mac=x' (ip=, once per address family)" },
 	{ "VM of an unknown VNet",
 	  { "vnet spoke=ns1,tables=100:101", "vm vm1=hub,ip=10.1.1.5" },
 	  "vm vm1: vnet hub is not configured (--vnet hub=NETNS,tables=T0:T1)" },
@@ -57,7 +58,44 @@ static const struct cfg_case cases[] = {
 	{ "two VMs on one address",
 	  { "vnet spoke=ns1,tables=100:101", "vm vm1=spoke,ip=10.1.1.5",
 	    "vm vm2=spoke,ip=10.1.1.5" },
-	  "vm vm2: its address is already vm vm1's in netns ns1" },
+	  "vm vm2: its address 10.1.1.5 is already vm vm1's in netns ns1 (an address is one VM's per namespace)" },
+	{ "dual stack",
+	  { "vnet spoke=ns1,tables=100:101",
+	    "vm vm1=spoke,ip=10.1.1.5,ip=fd00::5" } },
+	{ "dual stack, IPv6 first",
+	  { "vnet spoke=ns1,tables=100:101",
+	    "vm vm1=spoke,ip=fd00::5,ip=10.1.1.5" } },
+	{ "two IPv4 addresses",
+	  { "vnet spoke=ns1,tables=100:101",
+	    "vm vm1=spoke,ip=10.1.1.5,ip=10.1.1.6" },
+	  "--vm 'vm1=spoke,ip=10.1.1.5,ip=10.1.1.6': two IPv4 addresses (10.1.1.5 and 10.1.1.6); a VM has at most one IPv4 and one IPv6 address (ip=V4,ip=V6)" },
+	{ "two IPv6 addresses",
+	  { "vnet spoke=ns1,tables=100:101",
+	    "vm vm1=spoke,ip=fd00::5,ip=10.1.1.5,ip=fd00::6" },
+	  "two IPv6 addresses (fd00::5 and fd00::6); a VM has at most one IPv4 and one IPv6 address" },
+	{ "one address twice",
+	  { "vnet spoke=ns1,tables=100:101",
+	    "vm vm1=spoke,ip=fd00::5,ip=fd00:0::5" },
+	  "ip fd00::5 given twice; a VM has at most one IPv4 and one IPv6 address (ip=V4,ip=V6)" },
+	{ "a second address not an address",
+	  { "vnet spoke=ns1,tables=100:101", "vm vm1=spoke,ip=10.1.1.5,ip=fd00::/64" },
+	  "ip 'fd00::/64' is not an IPv4 or IPv6 address" },
+	{ "dual-stack VMs: one IPv6 address on two",
+	  { "vnet spoke=ns1,tables=100:101",
+	    "vm vm1=spoke,ip=10.1.1.5,ip=fd00::5",
+	    "vm vm2=spoke,ip=10.1.1.6,ip=fd00::5" },
+	  "vm vm2: its address fd00::5 is already vm vm1's in netns ns1" },
+	{ "dual-stack VM: the IPv4 address of another",
+	  { "vnet spoke=ns1,tables=100:101", "vm vm1=spoke,ip=10.1.1.5",
+	    "vm vm2=spoke,ip=fd00::6,ip=10.1.1.5" },
+	  "vm vm2: its address 10.1.1.5 is already vm vm1's in netns ns1" },
+	{ "IPv4 and IPv4-mapped IPv6 are two families",
+	  { "vnet spoke=ns1,tables=100:101", "vm vm1=spoke,ip=10.1.1.5",
+	    "vm vm2=spoke,ip=::ffff:10.1.1.5" } },
+	{ "dual-stack VMs in two namespaces, same addresses",
+	  { "vnet spoke=ns1,tables=100:101", "vnet hub=ns2,tables=100:101",
+	    "vm vm1=spoke,ip=10.1.1.5,ip=fd00::5",
+	    "vm vm2=hub,ip=fd00::5,ip=10.1.1.5" } },
 	{ "one address in two namespaces",
 	  { "vnet spoke=ns1,tables=100:101", "vnet hub=ns2,tables=100:101",
 	    "vm vm1=spoke,ip=10.1.1.5", "vm vm2=hub,ip=10.1.1.5" } },
@@ -110,22 +148,38 @@ static void test_cases(void)
 	}
 }
 
-/* What an accepted VM spec holds. */
+static bool addr_is(const struct vnet_vm_addr *a, int family,
+		    const char *text)
+{
+	uint8_t want[16] = { 0 };
+
+	return inet_pton(family, text, want) == 1 && a->family == family &&
+	       !memcmp(a->addr, want, sizeof(want));
+}
+
+/* What accepted VM specs hold: the addresses in the order given. */
 static void test_parsed(void)
 {
 	struct vnet_agent_opts o = { 0 };
 	char reason[VRS_FABRIC_REASON_LEN] = "";
-	uint8_t want[16] = { 0 };
 
 	CHECK(vnet_agent_add_vnet(&o, "spoke=ns1,tables=100:101", reason,
 				  sizeof(reason)) == 0, "%s", reason);
 	CHECK(vnet_agent_add_vm(&o, "vm1=spoke,ip=10.1.1.5", reason,
 				sizeof(reason)) == 0, "%s", reason);
-	CHECK(o.n_vms == 1, "n_vms %zu", o.n_vms);
-	inet_pton(AF_INET, "10.1.1.5", want);
-	CHECK(o.vms[0].family == AF_INET && !memcmp(o.vms[0].addr, want, 16),
+	CHECK(vnet_agent_add_vm(&o, "vm2=spoke,ip=fd00::6,ip=10.1.1.6", reason,
+				sizeof(reason)) == 0, "%s", reason);
+	CHECK(vnet_agent_check_config(&o, reason, sizeof(reason)) == 0, "%s",
+	      reason);
+	CHECK(o.n_vms == 2, "n_vms %zu", o.n_vms);
+	CHECK(o.vms[0].n_addrs == 1 &&
+		      addr_is(&o.vms[0].addrs[0], AF_INET, "10.1.1.5"),
 	      "vm1's address");
 	CHECK(!strcmp(o.vms[0].vnet, "spoke"), "vm1's vnet %s", o.vms[0].vnet);
+	CHECK(o.vms[1].n_addrs == 2 &&
+		      addr_is(&o.vms[1].addrs[0], AF_INET6, "fd00::6") &&
+		      addr_is(&o.vms[1].addrs[1], AF_INET, "10.1.1.6"),
+	      "vm2's addresses (IPv6 first, as given)");
 	vnet_agent_opts_free(&o);
 }
 

@@ -247,7 +247,12 @@ out=$("$AGENT" --socket "$SOCK" --vnet "spoke=$NS,tables=100:254" 2>&1)
 [[ $out == *"not 253, 254 or 255"* ]] && ok "main table as a slot table refused" || fail "table 254: $out"
 printf 'vnet spoke=%s,tables=100:101\nvm vm1=spoke,ip=10.1.1.5\nvm vm2=spoke,ip=10.1.1.5\n' "$NS" >"$TMP/dup.conf"
 out=$("$AGENT" --socket "$SOCK" --config "$TMP/dup.conf" 2>&1)
-[[ $out == *"its address is already vm vm1's"* ]] && ok "two VMs on one address refused" || fail "dup address: $out"
+[[ $out == *"vm vm2: its address 10.1.1.5 is already vm vm1's in netns $NS"* ]] && ok "two VMs on one address refused" ||
+	fail "dup address: $out"
+out=$("$AGENT" --socket "$SOCK" --vnet "spoke=$NS,tables=100:101" --vm vm1=spoke,ip=fd00:1::5,ip=10.1.1.5,ip=fd00:1::6 2>&1)
+rc=$?
+[ $rc = 2 ] && [[ $out == *"two IPv6 addresses (fd00:1::5 and fd00:1::6); a VM has at most one IPv4 and one IPv6 address (ip=V4,ip=V6)"* ]] &&
+	ok "two addresses of one family refused: $out" || fail "two IPv6 addresses: rc $rc: $out"
 
 # --- 1. snapshot: slot tables, nexthop objects, rules --------------------------
 start_agent
@@ -292,7 +297,7 @@ jqcheck '.vnets.spoke.slots[0].routesApplied == 5 and .vnets.spoke.slots[0].rout
 	.vms.vm2.table == 100 and .agent.protocolVersion == 2' &&
 	ok "status counts" || { fail "status counts"; status; }
 out=$(status --vm vm1 | jq -c .)
-[ "$out" = "{\"vm\":\"vm1\",\"vnet\":\"spoke\",\"ip\":\"10.1.1.5\",\"assignedInstance\":1,\"instanceInUse\":null,\"table\":101,\"netns\":\"$NS\",\"found\":true}" ] &&
+[ "$out" = "{\"vm\":\"vm1\",\"vnet\":\"spoke\",\"ip\":\"10.1.1.5\",\"ips\":[\"10.1.1.5\"],\"assignedInstance\":1,\"instanceInUse\":null,\"table\":101,\"netns\":\"$NS\",\"found\":true}" ] &&
 	ok "status query vm1: $out" || fail "status query: $out"
 [ "$(status --vm nosuch | jq -c .)" = '{"vm":"nosuch","found":false}' ] && ok "status query of an unknown VM" ||
 	fail "unknown VM query: $(status --vm nosuch)"
@@ -566,6 +571,175 @@ out=$("$PUB" --socket "$SOCK" --gen 1:40 --gen-nh 10.1.1.10 --max-frame 600 2>&1
 [ "$(ip -n "$NS" route show table 110 proto 200 | wc -l)" = 40 ] &&
 	ok "one VNet's table across chunks merged: $out" || fail "chunks: $out"
 stop_agent
+
+# --- 10. dual stack ------------------------------------------------------------
+# VNet dual (tables 120/121): vmd has an IPv4 and an IPv6 address, one rule
+# each (ip rule / ip -6 rule: same table, preference and protocol); IPv4
+# and IPv6 routes through nexthop objects of their family: ::/0, an IPv6
+# ECMP group with weights, an IPv6 blackhole; IPv6 next hops down shrink
+# the groups like IPv4 ones; resync, VM removal and flush of both families.
+VNETS+=(--vnet "dual=$NS,tables=120:121")
+VMS+=(--vm vmd=dual,ip=10.1.1.7,ip=fd00:1::7)
+cat >"$TMP/d.json" <<EOF
+{ "instance": "rs1-0", "instanceId": 0,
+  "tables": { "dual": [
+      { "prefix": "0.0.0.0/0", "source": "default", "nextHops": ["10.1.1.10"] },
+      { "prefix": "10.20.0.0/16", "nextHops": ["10.1.1.10", "10.1.1.11"] },
+      { "prefix": "::/0", "source": "default", "nextHops": ["fd00:1::10"] },
+      { "prefix": "fd20::/48", "nextHops": ["fd00:1::10", {"address": "fd00:1::11", "weight": 2}] },
+      { "prefix": "fd99::/64", "nextHopType": "none" } ] } }
+EOF
+sed -e 's/"rs1-0"/"rs1-1"/' -e 's/"instanceId": 0/"instanceId": 1/' "$TMP/d.json" >"$TMP/d1.json"
+# The dual VNet's proto-200 routes (both families), and its route events.
+droutes() {
+	local t
+	for t in 120 121; do
+		ip -n "$NS" -4 route show table $t proto 200
+		ip -n "$NS" -6 route show table $t proto 200
+	done 2>/dev/null
+}
+dual_events() {
+	grep -E "table 12[01]" "$TMP/monitor.log" | grep -v "^id " || true
+}
+rule6_of() {	# rule6_of ADDR: the proto-200 IPv6 rules for ADDR (ip -6 rule)
+	ip -n "$NS" -6 rule show 2>/dev/null | grep "from $1 " | grep "proto 200" | awk '{$1 = $1; print}'
+}
+no_rules_of() { [ -z "$(rule_of "$1")" ]; }
+
+start_agent
+"$PUB" --socket "$SOCK" --file "$TMP/d.json" -q || fail "publish d.json"
+DT=$(status --vm vmd | jq -r .table)
+OT=$((DT == 120 ? 121 : 120))
+for t in 120 121; do
+	[ "$(via -6 $t default)" = "fd00:1::10/1 " ] && [ "$(via -6 $t fd20::/48)" = "fd00:1::10/1 fd00:1::11/2 " ] &&
+		[ "$(via -6 $t fd99::/64)" = blackhole ] && [ "$(via -4 $t default)" = "10.1.1.10/1 " ] &&
+		[ "$(via -4 $t 10.20.0.0/16)" = "10.1.1.10/1 10.1.1.11/1 " ] &&
+		ok "table $t: IPv4 and IPv6 (::/0, ECMP with weights, blackhole)" ||
+		fail "table $t: $(ip -n "$NS" -d route show table $t; ip -n "$NS" -6 -d route show table $t)"
+	out=$(ip -n "$NS" -6 route show table $t proto 200)
+	echo "$out" | grep -q "^default nhid [0-9]* metric 1024" && echo "$out" | grep -q "^fd20::/48 nhid [0-9]* " &&
+		echo "$out" | grep -q "^blackhole fd99::/64 " && ok "ip -6 route show table $t: ::/0, fd20::/48, blackhole" ||
+		fail "ip -6 route show table $t: $out"
+done
+out=$(ip -n "$NS" -6 nexthop show proto 200)
+[ "$(echo "$out" | grep -c " via fd00:1::1[01] ")" = 2 ] && [ "$(echo "$out" | grep -vc " via fd00:1::")" = 0 ] &&
+	ok "ip -6 nexthop: one IPv6 gateway object per IPv6 next hop" || fail "ip -6 nexthop: $out"
+[ "$(route -6 120 default)" = "$(route -6 121 default)" ] && [ "$(route -6 120 fd20::/48)" != "$(route -6 121 fd20::/48)" ] &&
+	ok "IPv6 gateway shared by both slot tables, an IPv6 group per slot table" ||
+	fail "IPv6 objects: $(ip -n "$NS" nexthop show)"
+[ "$(rule_of 10.1.1.7)" = "1000: from 10.1.1.7 lookup $DT proto 200" ] &&
+	[ "$(rule6_of fd00:1::7)" = "1000: from fd00:1::7 lookup $DT proto 200" ] &&
+	ok "dual-stack VM: ip rule and ip -6 rule to table $DT, pref 1000, proto 200" ||
+	fail "dual-stack rules: $(ip -n "$NS" rule; ip -n "$NS" -6 rule)"
+jqcheck '.vms.vmd.ip == "10.1.1.7" and .vms.vmd.ips == ["10.1.1.7", "fd00:1::7"] and .vms.vmd.rule == true and
+	.vms.vm6.ips == ["fd00:1::6"] and .vnets.dual.slots[0].routesApplied == 5' &&
+	ok "status: ip (the first address) and ips (all)" || { fail "dual status"; status | jq .vms; }
+out=$(status --vm vmd | jq -c '[.ip, .ips]')
+[ "$out" = '["10.1.1.7",["10.1.1.7","fd00:1::7"]]' ] && ok "status query vmd: $out" || fail "status query vmd: $out"
+
+# IPv6 next hops down: instance 1 holds fd00:1::11 and 10.1.1.11 down; the
+# groups of its slot (table 121) shrink in place, no route event, table
+# 120 (instance 0) keeps them whole.
+"$PUB" --socket "$SOCK" --file "$TMP/d.json" -q --hold 60 &
+P0=$!
+PIDS+=("$P0")
+wait_for 5 jqcheck '.publishers["0"].synced' || fail "instance 0 not synced"
+GRP6=$(route -6 121 fd20::/48)
+mon_start
+"$PUB" --socket "$SOCK" --file "$TMP/d1.json" -q --nh-down fd00:1::11,10.1.1.11 --hold 60 &
+P1=$!
+PIDS+=("$P1")
+wait_for 10 is_via -6 121 fd20::/48 "fd00:1::10/1 " || fail "IPv6 group not reduced: $(via -6 121 fd20::/48)"
+wait_for 10 is_via -4 121 10.20.0.0/16 "10.1.1.10/1 " || fail "IPv4 group not reduced: $(via -4 121 10.20.0.0/16)"
+mon_stop
+[ -z "$(dual_events)" ] && nh_events | grep -q "^id $(route -6 121 fd20::/48 | cut -d' ' -f2) group" &&
+	ok "IPv6 next hop down: the IPv6 group replaced, no route event" ||
+	fail "IPv6 nexthops_down: routes: $(dual_events) nexthops: $(nh_events)"
+[ "$(route -6 121 fd20::/48)" = "$GRP6" ] && is_via -6 120 fd20::/48 "fd00:1::10/1 fd00:1::11/2 " &&
+	is_via -4 120 10.20.0.0/16 "10.1.1.10/1 10.1.1.11/1 " &&
+	ok "same group id; instance 0's slot (table 120) keeps both next hops" ||
+	fail "after IPv6 down: 120 $(via -6 120 fd20::/48) 121 $(route -6 121 fd20::/48) (was $GRP6)"
+jqcheck '(.publishers["1"].nexthopsDown | sort) == ["10.1.1.11", "fd00:1::11"]' &&
+	ok "IPv6 address in the down set of the status" || { fail "down set"; status | jq -c '.publishers["1"]'; }
+mon_start
+kill -TERM "$P1"
+wait "$P1" 2>/dev/null
+wait_for 10 is_via -6 121 fd20::/48 "fd00:1::10/1 fd00:1::11/2 " ||
+	fail "IPv6 group not restored: $(via -6 121 fd20::/48)"
+mon_stop
+[ -z "$(dual_events)" ] && ok "IPv6 next hop back with the session's end: group whole again, no route event" ||
+	fail "IPv6 restore churn: $(dual_events)"
+kill -TERM "$P0"
+wait "$P0" 2>/dev/null
+# IPv6 deltas: an ECMP route, a withdrawal, a blackhole.
+"$PUB" --socket "$SOCK" --file "$TMP/d.json" -q --delta dual=fd30::/64@fd00:1::10,fd00:1::11 \
+	--delta dual=fd99::/64 --delta dual=fd31::/64@ || fail "IPv6 deltas"
+is_via -6 120 fd30::/64 "fd00:1::10/1 fd00:1::11/1 " && [ -z "$(route -6 121 fd99::/64)" ] &&
+	is_via -6 121 fd31::/64 blackhole && ok "IPv6 deltas: ECMP route added, withdrawn, blackhole" ||
+	fail "IPv6 deltas: $(ip -n "$NS" -6 route show table 121)"
+
+# Restart: stale IPv6 route, rule and object removed, a changed IPv6 route
+# replaced, the VM's right rules (both families) and unchanged routes
+# untouched; its IPv6 rule to the wrong table replaced.
+stop_agent
+ip -n "$NS" -6 route add fd77::/64 via fd00:1::10 table 120 proto 200
+ip -n "$NS" -6 route replace ::/0 via fd00:1::13 table 120 proto 200
+ip -n "$NS" -6 rule add pref 1000 from fd00:1::99 lookup 120 proto 200
+ip -n "$NS" -6 rule add pref 1000 from fd00:1::7 lookup $OT proto 200
+ip -n "$NS" nexthop add id 78 via fd00:1::78 dev "$NSIF" proto 200
+mon_start
+start_agent
+"$PUB" --socket "$SOCK" --file "$TMP/d.json" -q || fail "republish d.json"
+mon_stop
+[ -z "$(route -6 120 fd77::/64)" ] && grep -q "^Deleted fd77::/64 " "$TMP/monitor.log" &&
+	ok "stale IPv6 route removed" || fail "fd77::/64: $(ip -n "$NS" -6 route show table 120)"
+is_via -6 120 default "fd00:1::10/1 " && grep -q "^default nhid [0-9]* table 120 proto 200 metric 1024" "$TMP/monitor.log" &&
+	ok "changed IPv6 default replaced" || fail "::/0 not resynced: $(via -6 120 default)"
+# (fd99::/64 comes back, fd30::/64 and fd31::/64 go: the deltas above)
+! dual_events | grep -Eq "fd20::|10\.20\.0\.0|^default .*table 121 " &&
+	[ "$(dual_events | grep -c "^default .*table 120 ")" = 1 ] &&
+	ok "resync left unchanged IPv4 and IPv6 routes alone (one default event: the IPv6 one replaced)" ||
+	fail "resync touched unchanged dual routes: $(dual_events)"
+[ -z "$(rule6_of fd00:1::99)" ] && [ "$(rule6_of fd00:1::7)" = "1000: from fd00:1::7 lookup $DT proto 200" ] &&
+	grep -Eq "^Deleted 1000:\s+from fd00:1::7 lookup $OT " "$TMP/monitor.log" &&
+	! grep -Eq "from (fd00:1::7|10\.1\.1\.7) lookup $DT" "$TMP/monitor.log" &&
+	ok "stale IPv6 rules removed, the VM's right rules (both families) untouched" ||
+	fail "IPv6 rules resync: $(ip -n "$NS" -6 rule) / $(cat "$TMP/monitor.log")"
+! ip -n "$NS" nexthop show id 78 >/dev/null 2>&1 && ok "stale IPv6 nexthop object removed" ||
+	fail "stale nexthop 78 kept"
+# A dual-stack VM removed from the configuration loses both rules.
+stop_agent
+VMS_ALL=("${VMS[@]}")
+VMS=(--vm vm1=spoke,ip=10.1.1.5 --vm vm6=hub,ip=fd00:1::6)
+start_agent
+wait_for 5 no_rules_of 10.1.1.7 && wait_for 5 no_rules_of fd00:1::7 && [ -n "$(rule_of fd00:1::6)" ] &&
+	ok "removed dual-stack VM: its IPv4 and IPv6 rules deleted at start" ||
+	fail "vmd's rules kept: $(ip -n "$NS" rule; ip -n "$NS" -6 rule)"
+stop_agent
+VMS=("${VMS_ALL[@]}")
+start_agent
+wait_for 5 has_rule 10.1.1.7 && wait_for 5 has_rule fd00:1::7 && ok "dual-stack VM added back: both rules added" ||
+	fail "vmd's rules not added"
+# vnet-pub --gen with IPv6 next hops: /64s from fd16:: (instance 0 now
+# publishes vnet0 only: dual keeps its routes in grace).
+out=$("$PUB" --socket "$SOCK" --gen 1:40:2 --gen-nh fd00:1::10,fd00:1::11 2>&1)
+[ "$(ip -n "$NS" -6 route show table 110 proto 200 | grep -c "^fd16:[0-9a-f:]*/64 nhid")" = 40 ] &&
+	is_via -6 110 fd16:0:0:27::/64 "fd00:1::10/1 fd00:1::11/1 " &&
+	[ -z "$(ip -n "$NS" -4 route show table 110 proto 200)" ] &&
+	ok "--gen with IPv6 next hops: 40 IPv6 ECMP routes: $out" ||
+	fail "--gen IPv6: $out: $(ip -n "$NS" -6 route show table 110 | head -3)"
+out=$("$PUB" --socket "$SOCK" --gen 1:4 --gen-nh 10.1.1.10,fd00:1::10 2>&1)
+[[ $out == *"--gen-nh: '10.1.1.10,fd00:1::10' mixes IPv4 and IPv6"* ]] && ok "--gen-nh of two families refused" ||
+	fail "--gen-nh mixed: $out"
+stop_agent
+# Flush on exit: both families' routes, objects and rules.
+start_agent --flush-on-exit
+"$PUB" --socket "$SOCK" --file "$TMP/d.json" -q || fail "publish d.json for flush"
+[ -n "$(ip -n "$NS" -6 route show table 120 proto 200)" ] || fail "nothing IPv6 programmed before flush"
+stop_agent
+[ -z "$(droutes)" ] && [ -z "$(ip -n "$NS" nexthop show proto 200)" ] && [ -z "$(rule_of 10.1.1.7)" ] &&
+	[ -z "$(rule6_of fd00:1::7)" ] && ok "--flush-on-exit removed IPv4 and IPv6 routes, objects and rules" ||
+	fail "--flush-on-exit left: $(droutes; ip -n "$NS" nexthop; ip -n "$NS" -6 rule)"
 
 if [ $FAILS != 0 ]; then
 	echo "$FAILS failure(s); agent log:"
