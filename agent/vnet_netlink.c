@@ -515,6 +515,12 @@ int vnl_gateway_oif(struct vnl *v, uint8_t family, const uint8_t *addr,
 	int rc;
 
 	inet_ntop(family, addr, astr, sizeof(astr));
+	/* fe80::/10 is on every link: without the interface, which the
+	 * protocol does not carry, a lookup would pick one at random. */
+	if (family == AF_INET6 && addr[0] == 0xfe && (addr[1] & 0xc0) == 0x80)
+		return fail(reason, rlen,
+			    "gateway %s is link-local: the fabric protocol names no interface for it (publish the next hop's global or ULA address)",
+			    astr);
 	nlh = mnl_nlmsg_put_header(v->buf);
 	nlh->nlmsg_type = RTM_GETROUTE;
 	nlh->nlmsg_flags = NLM_F_REQUEST;

@@ -93,7 +93,8 @@ int vnl_dump_rules(struct vnl *v,
  * The device a gateway is on-link through (RTM_GETROUTE of the address,
  * no source: the namespace's main table). -1 with a reason if the address
  * is not on a connected network (reached through another gateway, local,
- * unreachable).
+ * unreachable), or an IPv6 link-local address (no interface to say which
+ * link).
  */
 int vnl_gateway_oif(struct vnl *v, uint8_t family, const uint8_t *addr,
 		    uint32_t *oif, char *reason, size_t rlen);

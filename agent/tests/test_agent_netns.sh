@@ -731,6 +731,17 @@ out=$("$PUB" --socket "$SOCK" --gen 1:40:2 --gen-nh fd00:1::10,fd00:1::11 2>&1)
 out=$("$PUB" --socket "$SOCK" --gen 1:4 --gen-nh 10.1.1.10,fd00:1::10 2>&1)
 [[ $out == *"--gen-nh: '10.1.1.10,fd00:1::10' mixes IPv4 and IPv6"* ]] && ok "--gen-nh of two families refused" ||
 	fail "--gen-nh mixed: $out"
+# An IPv6 link-local next hop names no link: skipped, with the reason.
+cat >"$TMP/ll.json" <<EOF
+{ "instance": "rs1-0", "instanceId": 0,
+  "tables": { "dual": [ { "prefix": "fd40::/64", "nextHops": ["fe80::10"] },
+                        { "prefix": "fd41::/64", "nextHops": ["fd00:1::10"] } ] } }
+EOF
+"$PUB" --socket "$SOCK" --file "$TMP/ll.json" -q || fail "publish ll.json"
+jqcheck '.vnets.dual.slots[0].lastError | test("gateway fe80::10 is link-local")' &&
+	[ -n "$(route -6 120 fd41::/64)" ] && [ -z "$(route -6 120 fd40::/64)" ] &&
+	ok "IPv6 link-local gateway: route skipped, reason in lastError, the others programmed" ||
+	{ fail "link-local gateway"; status | jq .vnets.dual.slots; }
 stop_agent
 # Flush on exit: both families' routes, objects and rules.
 start_agent --flush-on-exit
