@@ -9,7 +9,9 @@
 # nexthops_down replaces the group only (no route event); a slot fails
 # over with no route event when both instances publish the same table;
 # bad messages and a v1 Hello are refused; keepalive timeout, grace,
-# unreachable gateways, flush on exit, staging cap, v1 options refused.
+# unreachable gateways, flush on exit, staging cap, v1 options refused; a
+# dual-stack VM (an IPv4 and an IPv6 rule, IPv4 and IPv6 routes, IPv6
+# next hops down, resync, removal, flush of both families).
 #
 # usage: test_agent_netns.sh [VNET_AGENT [VNET_PUB]]   (root; exit 77 = skip)
 # Cleans up only what it created: its namespace (by generated name), its
