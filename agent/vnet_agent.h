@@ -69,7 +69,8 @@ struct vnet_vm_spec {
 	char name[VRS_FABRIC_MAX_NAME + 1];
 	char vnet[VRS_FABRIC_MAX_NAME + 1];
 	uint8_t n_addrs;	/* 1..VNET_VM_MAX_ADDRS */
-	struct vnet_vm_addr addrs[VNET_VM_MAX_ADDRS];	/* in the order given */
+	/* in the order given (status "ip" is the first) */
+	struct vnet_vm_addr addrs[VNET_VM_MAX_ADDRS];
 };
 
 struct vnet_agent_opts {

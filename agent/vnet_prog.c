@@ -1806,11 +1806,11 @@ static struct vm *vm_by_ip(struct agent *a, const struct nsx *ns,
 	     i = (i + 1) & m) {
 		uint32_t e = a->vmip_idx[i] - 1;
 		struct vm *vm = &a->vms[e / VNET_VM_MAX_ADDRS];
-		const struct vnet_vm_addr *ad = &vm->addrs[e % VNET_VM_MAX_ADDRS];
+		unsigned int n = e % VNET_VM_MAX_ADDRS;
 
-		if (vm->vnet->ns == ns && ad->family == family &&
-		    !memcmp(ad->addr, k, 16)) {
-			*ai = e % VNET_VM_MAX_ADDRS;
+		if (vm->vnet->ns == ns && vm->addrs[n].family == family &&
+		    !memcmp(vm->addrs[n].addr, k, 16)) {
+			*ai = n;
 			return vm;
 		}
 	}
@@ -2162,11 +2162,13 @@ int prog_init(struct agent *a)
 		a->vm_idx[j] = (uint32_t)i + 1;
 		for (unsigned int ai = 0; ai < vm->n_addrs; ai++) {
 			const struct vnet_vm_addr *ad = &vm->addrs[ai];
+			uint32_t h = vmip_hash(vm->vnet->ns, ad->family,
+					       ad->addr);
 
-			for (j = vmip_hash(vm->vnet->ns, ad->family, ad->addr) & m;
-			     a->vmip_idx[j]; j = (j + 1) & m)
+			for (j = h & m; a->vmip_idx[j]; j = (j + 1) & m)
 				;
-			a->vmip_idx[j] = (uint32_t)(i * VNET_VM_MAX_ADDRS + ai) + 1;
+			a->vmip_idx[j] =
+				(uint32_t)(i * VNET_VM_MAX_ADDRS + ai) + 1;
 		}
 	}
 	a->n_vms = o->n_vms;
