@@ -579,6 +579,7 @@ rs_match_drop(void *rule, const struct prefix *prefix, void *object)
 	vrs_inbound_settings_init(&set);
 	set.local_asn = RS_LOCAL_AS;
 	set.total_cap = rsi->total_limit;
+	set.ipv6 = rsi->ipv6;
 	rt.role = nbr->role;
 	rs_prefix_from(prefix, &rt.prefix);
 	rt.as_path = asp;

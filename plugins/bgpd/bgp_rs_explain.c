@@ -147,7 +147,7 @@ static const char *rs_in_reason_text(const char *reason)
 	if (strcmp(reason, "invalidPrefix") == 0)
 		return "not a valid prefix";
 	if (strcmp(reason, "familyDisabled") == 0)
-		return "IPv6 routes are off";
+		return "IPv6 is off on this route server (dual stack is the opt-in 'route-server ipv6'; Azure's route server has no IPv6)";
 	if (strcmp(reason, "notManaged") == 0)
 		return "the neighbor is not managed (its bgpd configuration no longer fits its role, see show route-server): every route from it is dropped";
 	if (strcmp(reason, "routeMap") == 0)
