@@ -3151,9 +3151,11 @@ void rs_bgp_conf_write(struct rs_instance *rsi, struct vty *vty)
 				    row->level == RS_CONF_USER_MAP)
 					continue;
 				row->line(&c, line, sizeof(line));
-				/* A "no" line only where it changes bgpd. */
+				/* A "no" line only to take a neighbor out of
+				 * the other family, where it is in it. */
 				if (strncmp(line, "no ", 3) == 0) {
-					if (!row->ok(&c))
+					if (row->where == RS_CONF_AF_OTHER &&
+					    !row->ok(&c))
 						vty_out(vty,
 							"%s no neighbor %s %s\n",
 							blk ? " " : "",

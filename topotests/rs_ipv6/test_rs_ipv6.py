@@ -202,6 +202,14 @@ def test_readme_example_dual_stack():
         # an IPv4 session carries no IPv6 route, and the reverse
         v4 = vrstest.vtysh_json(r("nva1"), "show bgp ipv4 unicast json").get("routes", {})
         assert not [p for p in v4 if ":" in p], v4
+        # the lines bgpd needs, per address-family block
+        bc = r("rs").vtysh_cmd("show route-server bgp-config", daemon="bgpd")
+        v6 = bc[bc.index(" address-family ipv6 unicast"):]
+        for a in (NVA1, NVA2):
+            for l in ("activate", "soft-reconfiguration inbound", "route-map VRS-RS-IN in",
+                      "route-map VRS-RS-OUT-NVA out"):
+                assert "  neighbor {} {}\n".format(a, l) in v6[:v6.index("exit-address-family")], bc
+        assert "neighbor {} route-map".format(NVA1_V4) not in v6, bc
         ex = vrstest.vtysh_json(r("rs"), "show route-server explain {} json".format(P50))
         assert ex["prefix"] == P50, ex
 

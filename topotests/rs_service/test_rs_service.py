@@ -264,6 +264,35 @@ def test_asn_4byte_in_file_round_trips():
     assert "asn-4byte" not in running()
 
 
+def test_ipv6_in_file_round_trips():
+    """Dual stack written into the file (the opt-in and an IPv6 address
+    space) is applied by one reload; a reload without them takes both
+    away in one go. frr-reload.py retries a refused `no X` as `no <X
+    minus its last word>`: turning the opt-in off before the space is
+    gone must never become `no route-server` (the whole route server)."""
+    original = open(FRR_CONF).read()
+    dual = original.replace(" route-server\n", " route-server\n route-server ipv6\n"
+                            " route-server address-space fd00:2::/48\n", 1)
+    assert dual != original
+    state = neighbor_state()
+    try:
+        with open(FRR_CONF, "w") as f:
+            f.write(dual)
+        out = reload("--reload", FRR_CONF)
+        assert reload("--test", FRR_CONF) == ([], []), "not converged after one reload:\n" + out
+        st = rs_json()
+        assert st["ipv6"] is True and "fd00:2::/48" in running(), st
+    finally:
+        with open(FRR_CONF, "w") as f:
+            f.write(original)
+        out = reload("--reload", FRR_CONF)
+    assert reload("--test", FRR_CONF) == ([], []), "not converged after one reload:\n" + out
+    assert not re.search(r"^\s*no route-server\s*$", out, re.M), out
+    assert rs_json()["ipv6"] is False, out
+    assert "fd00:2::/48" not in running()
+    assert neighbor_state() == state
+
+
 def test_no_forms_give_back_the_config():
     full = running()
     conf("no route-server neighbor {}".format(NVAS[0]))
