@@ -3,6 +3,7 @@
 
 import json
 import os
+import re
 
 from lib import topotest
 
@@ -44,6 +45,27 @@ def expect_json(router, cmd, expected, count=60, wait=0.5, daemon=None):
 
     ok, result = topotest.run_and_expect(check, None, count=count, wait=wait)
     return result if not ok else None
+
+
+def percent(out):
+    """The '% ...' lines of vtysh output (its errors), without the '% '."""
+    return [l.strip()[2:] for l in out.splitlines() if l.strip().startswith("% ")]
+
+
+def readme_example(name):
+    """The lines of the README's code block marked <!-- example: name -->."""
+    with open(os.path.join(TOP, "README.md")) as f:
+        text = f.read()
+    m = re.search(r"<!-- example: " + re.escape(name) + r"(?:\s[^>]*)?-->\s*```\n(.*?)```",
+                  text, re.S)
+    assert m, "README: no {} example".format(name)
+    return m.group(1).splitlines()
+
+
+def wait_or_fail(pred, what, timeout=30):
+    """Poll pred; fail with what (a string, or a function giving one)."""
+    ok, _ = wait_for(pred, timeout=timeout, interval=0.2)
+    assert ok, what() if callable(what) else what
 
 
 def wait_for(predicate, timeout=30.0, interval=0.1):

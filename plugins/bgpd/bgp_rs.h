@@ -308,12 +308,9 @@ rs_instance_neighbor_state_get_elem(struct nb_cb_get_elem_args *args);
 void rs_cli_init(void);
 void rs_cli_show_instance(struct vty *vty, const struct lyd_node *dnode,
 			  bool show_defaults);
-void rs_cli_show_branch_to_branch(struct vty *vty, const struct lyd_node *dnode,
-				  bool show_defaults);
-void rs_cli_show_ipv6(struct vty *vty, const struct lyd_node *dnode,
+/* branch-to-branch, asn-4byte, ipv6: " [no ]route-server <leaf>". */
+void rs_cli_show_flag(struct vty *vty, const struct lyd_node *dnode,
 		      bool show_defaults);
-void rs_cli_show_asn_4byte(struct vty *vty, const struct lyd_node *dnode,
-			   bool show_defaults);
 void rs_cli_show_hub_pref(struct vty *vty, const struct lyd_node *dnode,
 			  bool show_defaults);
 void rs_cli_show_profile(struct vty *vty, const struct lyd_node *dnode,

@@ -99,26 +99,34 @@ void rs_cli_show_instance(struct vty *vty, const struct lyd_node *dnode,
 	vty_out(vty, " route-server\n");
 }
 
+/* Boolean leaves: "[no] route-server LEAF", the line is the leaf's name. */
+static int rs_cli_flag(struct vty *vty, const char *leaf, bool no)
+{
+	char xpath[64];
+
+	RS_CLI_BGP();
+	snprintf(xpath, sizeof(xpath), "./%s", leaf);
+	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
+	nb_cli_enqueue_change(vty, xpath, NB_OP_MODIFY, no ? "false" : "true");
+	return rs_cli_apply(vty, bgp);
+}
+
+void rs_cli_show_flag(struct vty *vty, const struct lyd_node *dnode,
+		      bool show_defaults)
+{
+	bool on = yang_dnode_get_bool(dnode, NULL);
+
+	if (on || show_defaults)
+		vty_out(vty, " %sroute-server %s\n", on ? "" : "no ",
+			dnode->schema->name);
+}
+
 DEFPY_YANG(rs_branch_to_branch, rs_branch_to_branch_cmd,
 	   "[no] route-server branch-to-branch",
 	   NO_STR RS_STR
 	   "Exchange routes between NVAs and VNet gateways (allowBranchToBranchTraffic)\n")
 {
-	RS_CLI_BGP();
-	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
-	nb_cli_enqueue_change(vty, "./branch-to-branch", NB_OP_MODIFY,
-			      no ? "false" : "true");
-	return rs_cli_apply(vty, bgp);
-}
-
-void rs_cli_show_branch_to_branch(struct vty *vty, const struct lyd_node *dnode,
-				  bool show_defaults)
-{
-	bool on = yang_dnode_get_bool(dnode, NULL);
-
-	if (on || show_defaults)
-		vty_out(vty, " %sroute-server branch-to-branch\n",
-			on ? "" : "no ");
+	return rs_cli_flag(vty, "branch-to-branch", no);
 }
 
 DEFPY_YANG(rs_asn_4byte, rs_asn_4byte_cmd,
@@ -126,20 +134,7 @@ DEFPY_YANG(rs_asn_4byte, rs_asn_4byte_cmd,
 	   NO_STR RS_STR
 	   "Accept 4-byte ASNs of NVAs but IANA's reserved ones (off: 2-byte only, as in Azure)\n")
 {
-	RS_CLI_BGP();
-	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
-	nb_cli_enqueue_change(vty, "./asn-4byte", NB_OP_MODIFY,
-			      no ? "false" : "true");
-	return rs_cli_apply(vty, bgp);
-}
-
-void rs_cli_show_asn_4byte(struct vty *vty, const struct lyd_node *dnode,
-			   bool show_defaults)
-{
-	bool on = yang_dnode_get_bool(dnode, NULL);
-
-	if (on || show_defaults)
-		vty_out(vty, " %sroute-server asn-4byte\n", on ? "" : "no ");
+	return rs_cli_flag(vty, "asn-4byte", no);
 }
 
 DEFPY_YANG(rs_ipv6, rs_ipv6_cmd,
@@ -147,20 +142,7 @@ DEFPY_YANG(rs_ipv6, rs_ipv6_cmd,
 	   NO_STR RS_STR
 	   "Dual stack: IPv6 address spaces and neighbors (off: IPv4 only, as in Azure)\n")
 {
-	RS_CLI_BGP();
-	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
-	nb_cli_enqueue_change(vty, "./ipv6", NB_OP_MODIFY,
-			      no ? "false" : "true");
-	return rs_cli_apply(vty, bgp);
-}
-
-void rs_cli_show_ipv6(struct vty *vty, const struct lyd_node *dnode,
-		      bool show_defaults)
-{
-	bool on = yang_dnode_get_bool(dnode, NULL);
-
-	if (on || show_defaults)
-		vty_out(vty, " %sroute-server ipv6\n", on ? "" : "no ");
+	return rs_cli_flag(vty, "ipv6", no);
 }
 
 /* Leaves set with "route-server KEYWORD VALUE" / "no route-server KEYWORD". */

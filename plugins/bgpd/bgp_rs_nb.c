@@ -31,13 +31,13 @@ const struct frr_yang_module_info frr_route_server_info = {
 			.get_elem = rs_instance_state_established_neighbors_get_elem } },
 		{ .xpath = RS_X "/branch-to-branch", .cbs = {
 			.modify = rs_instance_leaf_modify,
-			.cli_show = rs_cli_show_branch_to_branch } },
+			.cli_show = rs_cli_show_flag } },
 		{ .xpath = RS_X "/asn-4byte", .cbs = {
 			.modify = rs_instance_asn_4byte_modify,
-			.cli_show = rs_cli_show_asn_4byte } },
+			.cli_show = rs_cli_show_flag } },
 		{ .xpath = RS_X "/ipv6", .cbs = {
 			.modify = rs_instance_leaf_modify,
-			.cli_show = rs_cli_show_ipv6 } },
+			.cli_show = rs_cli_show_flag } },
 		{ .xpath = RS_X "/hub-routing-preference", .cbs = {
 			.modify = rs_instance_leaf_modify,
 			.cli_show = rs_cli_show_hub_pref } },

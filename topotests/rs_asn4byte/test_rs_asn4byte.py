@@ -19,7 +19,6 @@ topology is configs/rs-asn4byte.
 
 import json
 import os
-import re
 import sys
 
 import pytest
@@ -65,10 +64,6 @@ def conf(*lines):
     return vrstest.vtysh_conf(r("rs"), "router bgp 65515", *lines)
 
 
-def percent(out):
-    return [l.strip()[2:] for l in out.splitlines() if l.strip().startswith("% ")]
-
-
 def rs_json():
     return vrstest.vtysh_json(r("rs"), "show route-server json")["instances"]["default"]
 
@@ -85,18 +80,9 @@ def nva1_path(prefix):
     return paths[0]["aspath"]["string"] if paths else ""
 
 
-def wait(pred, what, timeout=30):
-    ok, _ = vrstest.wait_for(pred, timeout=timeout, interval=0.2)
-    assert ok, what() if callable(what) else what
-
-
 def readme_example():
     """The configuration lines of the README's rs-asn4byte example."""
-    with open(os.path.join(vrstest.TOP, "README.md")) as f:
-        text = f.read()
-    m = re.search(r"<!-- example: rs-asn4byte[^>]*-->\s*```\n(.*?)```", text, re.S)
-    assert m, "README: no rs-asn4byte example"
-    lines = m.group(1).splitlines()
+    lines = vrstest.readme_example("rs-asn4byte")
     assert lines[0] == "router bgp 65515", lines
     return [l.strip() for l in lines[1:] if l.strip()]
 
@@ -110,10 +96,10 @@ def sessions_up():
 def unmanaged_state():
     """nva4 has no role: listed unassigned and not managed, its route on
     no VM (nva1's route is the control)."""
-    wait(lambda: P1 in effective(), lambda: "nva1's {} not effective: {}".format(P1, effective()))
+    vrstest.wait_or_fail(lambda: P1 in effective(), lambda: "nva1's {} not effective: {}".format(P1, effective()))
     nbr = rs_json()["neighbors"].get(NVA4, {})
     assert nbr.get("role") == "unassigned" and nbr.get("managed") is False, nbr
-    wait(lambda: P4 not in effective(), lambda: "{} effective: {}".format(P4, effective()))
+    vrstest.wait_or_fail(lambda: P4 not in effective(), lambda: "{} effective: {}".format(P4, effective()))
 
 
 def test_startup_file_refuses_role_without_opt_in():
@@ -136,7 +122,7 @@ def test_vtysh_refuses_role_without_opt_in():
     sessions_up()
     before = running()
     out = conf("route-server neighbor {} role nva".format(NVA4))
-    assert percent(out) == [WITHOUT], out
+    assert vrstest.percent(out) == [WITHOUT], out
     assert running() == before
 
 
@@ -145,16 +131,16 @@ def test_readme_example_accepts_4byte_nva():
     before = running()
     az_before = vrstest.vtysh_json(r("rs"), "show route-server az")
     out = conf(*readme_example())
-    assert not percent(out), out
+    assert not vrstest.percent(out), out
     try:
         lines = rs_lines()
         assert lines.index("route-server asn-4byte") < lines.index(
             "route-server neighbor {} role nva".format(NVA4)), lines
-        wait(lambda: rs_json()["neighbors"].get(NVA4, {}).get("managed") is True,
+        vrstest.wait_or_fail(lambda: rs_json()["neighbors"].get(NVA4, {}).get("managed") is True,
              lambda: "nva4 not managed: {}".format(rs_json()["neighbors"].get(NVA4)))
-        wait(lambda: effective().get(P4, {}).get("nextHops") == [NVA4],
+        vrstest.wait_or_fail(lambda: effective().get(P4, {}).get("nextHops") == [NVA4],
              lambda: "{} not effective via nva4: {}".format(P4, effective().get(P4)))
-        wait(lambda: nva1_path(P4) == "65515 {}".format(NVA4_AS),
+        vrstest.wait_or_fail(lambda: nva1_path(P4) == "65515 {}".format(NVA4_AS),
              lambda: "nva1's path for {}: {!r}".format(P4, nva1_path(P4)))
         st = rs_json()
         assert st["asn4Byte"] is True and st["neighbors"][NVA4]["accepted"] >= 1, st
@@ -168,7 +154,7 @@ def test_readme_example_accepts_4byte_nva():
         # off is refused while nva4 has its role, naming it
         mid = running()
         out = conf("no route-server asn-4byte")
-        assert percent(out) == [
+        assert vrstest.percent(out) == [
             "4-byte ASNs are in use by route-server neighbor {} (AS {}): remove its role "
             "first ('no route-server neighbor A', before or in the same commit); without "
             "'route-server asn-4byte' NVAs must use 2-byte ASNs".format(NVA4, NVA4_AS)], out
@@ -180,11 +166,11 @@ def test_readme_example_accepts_4byte_nva():
                          (100000, "reserved by IANA (65552-131071"),
                          (23456, "AS_TRANS")):
             out = conf("neighbor 10.0.0.99 remote-as {}".format(asn))
-            assert not percent(out), out
+            assert not vrstest.percent(out), out
             try:
                 pre = running()
                 out = conf("route-server neighbor 10.0.0.99 role nva")
-                got = percent(out)
+                got = vrstest.percent(out)
                 assert len(got) == 1 and why in got[0] and "asn-4byte" not in got[0], out
                 assert running() == pre
             finally:
@@ -192,7 +178,7 @@ def test_readme_example_accepts_4byte_nva():
         assert running() == mid
     finally:
         out = conf("no route-server neighbor {}".format(NVA4), "no route-server asn-4byte")
-        assert not percent(out), out
+        assert not vrstest.percent(out), out
     assert running() == before
     unmanaged_state()
 
@@ -214,29 +200,29 @@ def test_remote_as_change_to_4byte_is_unmanaged_until_opt_in():
     sessions_up()
     before = running()
     out = conf("neighbor {} remote-as 65004".format(NVA4))
-    assert not percent(out), out
+    assert not vrstest.percent(out), out
     try:
         out = conf("route-server neighbor {} role nva".format(NVA4))
-        assert not percent(out), out
+        assert not vrstest.percent(out), out
         # the session with 65004 fails (nva4 is 4200000004); now back
         out = conf("neighbor {} remote-as {}".format(NVA4, NVA4_AS))
-        assert not percent(out), out
-        wait(lambda: rs_json()["neighbors"][NVA4].get("managed") is False,
+        assert not vrstest.percent(out), out
+        vrstest.wait_or_fail(lambda: rs_json()["neighbors"][NVA4].get("managed") is False,
              lambda: "still managed: {}".format(rs_json()["neighbors"][NVA4]))
         assert "'route-server asn-4byte' accepts it" in \
             rs_json()["neighbors"][NVA4]["unmanagedReason"], rs_json()["neighbors"][NVA4]
         vrstest.wait_established({r("rs"): [NVA4]})
         assert P4 not in effective(), effective()
         out = conf("route-server asn-4byte")
-        assert not percent(out), out
-        wait(lambda: rs_json()["neighbors"][NVA4].get("managed") is True,
+        assert not vrstest.percent(out), out
+        vrstest.wait_or_fail(lambda: rs_json()["neighbors"][NVA4].get("managed") is True,
              lambda: "not managed with the opt-in: {}".format(rs_json()["neighbors"][NVA4]))
-        wait(lambda: effective().get(P4, {}).get("nextHops") == [NVA4],
+        vrstest.wait_or_fail(lambda: effective().get(P4, {}).get("nextHops") == [NVA4],
              lambda: "{} not effective via nva4: {}".format(P4, effective().get(P4)))
     finally:
         out = conf("no route-server neighbor {}".format(NVA4), "no route-server asn-4byte",
                    "neighbor {} remote-as {}".format(NVA4, NVA4_AS))
-        assert not percent(out), out
+        assert not vrstest.percent(out), out
     assert running() == before
     sessions_up()
     unmanaged_state()

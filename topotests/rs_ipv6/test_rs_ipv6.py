@@ -20,7 +20,6 @@ configs/rs-ipv6.
 """
 
 import os
-import re
 import sys
 
 import pytest
@@ -68,10 +67,6 @@ def conf(*lines):
     return vrstest.vtysh_conf(r("rs"), "router bgp 65515", *lines)
 
 
-def percent(out):
-    return [l.strip()[2:] for l in out.splitlines() if l.strip().startswith("% ")]
-
-
 def rs_json():
     return vrstest.vtysh_json(r("rs"), "show route-server json")["instances"]["default"]
 
@@ -92,18 +87,9 @@ def bgp_path(node, prefix):
     return None
 
 
-def wait(pred, what, timeout=30):
-    ok, _ = vrstest.wait_for(pred, timeout=timeout, interval=0.2)
-    assert ok, what() if callable(what) else what
-
-
 def readme_example():
     """The route-server lines of the README's rs-ipv6 example."""
-    with open(os.path.join(vrstest.TOP, "README.md")) as f:
-        text = f.read()
-    m = re.search(r"<!-- example: rs-ipv6[^>]*-->\s*```\n(.*?)```", text, re.S)
-    assert m, "README: no rs-ipv6 example"
-    lines = [l.strip() for l in m.group(1).splitlines()]
+    lines = [l.strip() for l in vrstest.readme_example("rs-ipv6")]
     assert lines[0] == "router bgp 65515", lines
     return [l for l in lines[1:] if l.startswith("route-server")]
 
@@ -118,16 +104,16 @@ def ipv4_only_state():
     """No IPv6 managed: IPv6 neighbors listed without a role, no IPv6
     route in the VNet's effective routes (nva1's IPv4 route is the
     control), no IPv6 address space advertised."""
-    wait(lambda: "10.50.0.0/24" in effective(),
+    vrstest.wait_or_fail(lambda: "10.50.0.0/24" in effective(),
          lambda: "nva1's 10.50.0.0/24 not effective: {}".format(effective()))
     st = rs_json()
     assert st["ipv6"] is False, st
     for a in (NVA1, NVA2):
         nbr = st["neighbors"].get(a, {})
         assert nbr.get("role") == "unassigned" and nbr.get("managed") is False, (a, nbr)
-    wait(lambda: not [p for p in effective() if ":" in p],
+    vrstest.wait_or_fail(lambda: not [p for p in effective() if ":" in p],
          lambda: "IPv6 effective routes: {}".format(effective()))
-    wait(lambda: bgp_path("nva1", SPACE6) is None,
+    vrstest.wait_or_fail(lambda: bgp_path("nva1", SPACE6) is None,
          lambda: "nva1 has {}: {}".format(SPACE6, bgp_path("nva1", SPACE6)))
 
 
@@ -153,7 +139,7 @@ def test_vtysh_refuses_ipv6_without_opt_in():
                        ("route-server peering spoke address-space {}".format(SPOKE6),
                         "address space {} is IPv6".format(SPOKE6))):
         out = conf(line)
-        assert percent(out) == ["{}: {}".format(what, WHY)], (line, out)
+        assert vrstest.percent(out) == ["{}: {}".format(what, WHY)], (line, out)
         assert running() == before
 
 
@@ -161,13 +147,13 @@ def test_readme_example_dual_stack():
     sessions_up()
     before = running()
     out = conf(*readme_example())
-    assert not percent(out), out
+    assert not vrstest.percent(out), out
     try:
         lines = rs_lines()
         assert lines.index("route-server ipv6") < lines.index(
             "route-server neighbor {} role nva".format(NVA1)), lines
         for a in (NVA1, NVA2):
-            wait(lambda: rs_json()["neighbors"].get(a, {}).get("managed") is True,
+            vrstest.wait_or_fail(lambda: rs_json()["neighbors"].get(a, {}).get("managed") is True,
                  lambda: "{} not managed: {}".format(a, rs_json()["neighbors"].get(a)))
         st = rs_json()
         assert st["ipv6"] is True, st
@@ -175,7 +161,7 @@ def test_readme_example_dual_stack():
             cfg = st["neighbors"][a]["bgpConfig"]
             assert cfg["complete"] is True and cfg["missing"] == [], (a, cfg)
         # the NVAs' IPv6 routes: ECMP over both, Internet default for ::/0
-        wait(lambda: effective().get(P50, {}).get("nextHops") == [NVA1, NVA2],
+        vrstest.wait_or_fail(lambda: effective().get(P50, {}).get("nextHops") == [NVA1, NVA2],
              lambda: "{} not ECMP: {}".format(P50, effective().get(P50)))
         eff = effective()
         assert eff[P60]["nextHops"] == [NVA2], eff[P60]
@@ -190,11 +176,11 @@ def test_readme_example_dual_stack():
         # the VNet's IPv6 space reaches the NVAs from the route server (a
         # peered VNet's only with gateway transit, as in IPv4)
         for node in ("nva1", "nva2"):
-            wait(lambda: bgp_path(node, SPACE6) == (RS6, "65515"),
+            vrstest.wait_or_fail(lambda: bgp_path(node, SPACE6) == (RS6, "65515"),
                  lambda: "{}'s path for {}: {}".format(node, SPACE6, bgp_path(node, SPACE6)))
         assert bgp_path("nva1", SPOKE6) is None
         # nva2's route reaches nva1 with nva2's next hop (a route server's)
-        wait(lambda: bgp_path("nva1", P60) == (NVA2, "65515 65002"),
+        vrstest.wait_or_fail(lambda: bgp_path("nva1", P60) == (NVA2, "65515 65002"),
              lambda: "nva1's path for {}: {}".format(P60, bgp_path("nva1", P60)))
         adv = vrstest.vtysh_json(
             r("rs"), "show route-server neighbor {} advertised-routes json".format(NVA1))["advertisedRoutes"]
@@ -216,12 +202,12 @@ def test_readme_example_dual_stack():
         # off is refused while IPv6 is in use
         mid = running()
         out = conf("no route-server ipv6")
-        got = percent(out)
+        got = vrstest.percent(out)
         assert len(got) == 1 and got[0].endswith(WHY), out
         assert running() == mid
     finally:
         out = conf(*["no " + l for l in reversed(readme_example())])
-        assert not percent(out), out
+        assert not vrstest.percent(out), out
     assert running() == before
     ipv4_only_state()
 
@@ -233,12 +219,12 @@ def test_bgp_config_rows_per_family():
     sessions_up()
     before = running()
     out = conf(*readme_example())
-    assert not percent(out), out
+    assert not vrstest.percent(out), out
     try:
         out = vrstest.vtysh_conf(r("rs"), "router bgp 65515", "address-family ipv4 unicast",
                                  "neighbor {} activate".format(NVA2))
-        assert not percent(out), out
-        wait(lambda: rs_json()["neighbors"][NVA2]["bgpConfig"]["missing"] ==
+        assert not vrstest.percent(out), out
+        vrstest.wait_or_fail(lambda: rs_json()["neighbors"][NVA2]["bgpConfig"]["missing"] ==
              ["no neighbor {} activate".format(NVA2)],
              lambda: "missing: {}".format(rs_json()["neighbors"][NVA2]["bgpConfig"]))
         text = r("rs").vtysh_cmd("show route-server", daemon="bgpd")
@@ -246,12 +232,12 @@ def test_bgp_config_rows_per_family():
             NVA2) in text, text
         out = vrstest.vtysh_conf(r("rs"), "router bgp 65515", "address-family ipv4 unicast",
                                  "no neighbor {} activate".format(NVA2))
-        assert not percent(out), out
-        wait(lambda: rs_json()["neighbors"][NVA2]["bgpConfig"]["complete"] is True,
+        assert not vrstest.percent(out), out
+        vrstest.wait_or_fail(lambda: rs_json()["neighbors"][NVA2]["bgpConfig"]["complete"] is True,
              lambda: "not complete: {}".format(rs_json()["neighbors"][NVA2]["bgpConfig"]))
     finally:
         out = conf(*["no " + l for l in reversed(readme_example())])
-        assert not percent(out), out
+        assert not vrstest.percent(out), out
     assert running() == before
 
 
