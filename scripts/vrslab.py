@@ -12,7 +12,7 @@ VNet's first address), veth links between peered VNets carrying the
 peering's system routes, and two routing tables per VNet that has VMs,
 one per route-server instance ("slot"; fabric protocol 2). vnet-agent
 (agent/) is told the VNets (--vnet NAME=NETNS,tables=T0:T1) and the VMs
-(--vm NAME=VNET,ip=ADDR); it fills the slot tables with the VNet's
+(--vm NAME=VNET,ip=ADDR[,ip=ADDR6]); it fills the slot tables with the VNet's
 effective routes that the instances publish and binds each VM to the
 table of its assigned slot (fnv1a32(name) % 2) with a policy-routing rule
 (from ADDR, proto 200). System routes (the VNet and its peerings) are in
@@ -273,6 +273,13 @@ class Topology:
         self.segments = data.get("segments", {})
         self.nodes = data["nodes"]
         self.vnets = data.get("vnets", {})
+        # IPv6 anywhere (a VNet's space6, a link's ip6, an IPv6 route):
+        # only then does the lab set up IPv6 (DAD off, forwarding, the
+        # fabric's IPv6 gateway and rules); an IPv4-only topology is built
+        # exactly as before.
+        self.ipv6 = (any("space6" in v for v in self.vnets.values()) or
+                     any("ip6" in l for s in self.nodes.values() for l in s.get("links", [])) or
+                     any(":" in r["prefix"] for s in self.nodes.values() for r in s.get("routes", [])))
 
     @staticmethod
     def _read(path, where):
@@ -323,6 +330,17 @@ class Topology:
                           "got {!r}".format(v, spec["space"]))
             if net.num_addresses < 4:
                 self._err("vnets.{}.space: {} is too small".format(v, net))
+            if "space6" in spec:
+                try:
+                    net6 = ipaddress.IPv6Network(spec["space6"])
+                except ValueError:
+                    self._err("vnets.{}.space6: must be an IPv6 prefix like fd00:2::/48 (host bits zero), "
+                              "got {!r}".format(v, spec["space6"]))
+                if net6.prefixlen > 126:
+                    self._err("vnets.{}.space6: {} is too small (at most /126)".format(v, net6))
+                if net6.is_link_local or net6.is_multicast or net6.is_loopback or net6.is_unspecified:
+                    self._err("vnets.{}.space6: {} is not a unicast space (use a global or unique-local "
+                              "prefix like fd00:2::/48)".format(v, net6))
             for peer in spec.get("peerings", []):
                 if peer not in vnets:
                     self._err("vnet '{}': peering to unknown vnet {!r}".format(v, peer))
@@ -333,9 +351,13 @@ class Topology:
         nodes = data["nodes"]
         seen_ips = {}
         gateways = {}
+        gateways6 = {}
         for v, spec in vnets.items():
             net = ipaddress.ip_network(spec["space"])
             gateways[v] = (net.network_address + 1, net.network_address, net.broadcast_address)
+            if "space6" in spec:
+                net6 = ipaddress.IPv6Network(spec["space6"])
+                gateways6[v] = (net6.network_address + 1, net6.network_address)
         for n, node in nodes.items():
             kind = node["kind"]
             links = node.get("links", [])
@@ -359,6 +381,7 @@ class Topology:
                         where, seg, ", ".join(segs) or "none"))
                 if vnet is not None and vnet not in vnets:
                     self._err("{}: unknown vnet {!r} (vnets: {})".format(where, vnet, ", ".join(vnets) or "none"))
+                self._validate_ip6(where, n, vnet, link.get("ip6"), vnets, gateways6, seen_ips)
                 ip = link.get("ip")
                 if ip is None:
                     if vnet is not None:
@@ -367,6 +390,9 @@ class Topology:
                 try:
                     iface = ipaddress.IPv4Interface(ip)
                 except ValueError:
+                    if ":" in ip:
+                        self._err("{}: 'ip' must be an IPv4 address with prefix length like 10.0.0.4/24, got {!r} "
+                                  "(an IPv6 address goes in 'ip6')".format(where, ip))
                     self._err("{}: 'ip' must be an address with prefix length like 10.0.0.4/24, got {!r}".format(where, ip))
                 if "/" not in ip:
                     self._err("{}: 'ip' needs a prefix length, e.g. {}/24".format(where, ip))
@@ -386,10 +412,47 @@ class Topology:
                 seen_ips[str(iface.ip)] = n
             for r in node.get("routes", []):
                 try:
-                    ipaddress.IPv4Network(r["prefix"])
-                    ipaddress.IPv4Address(r["via"])
+                    prefix = ipaddress.ip_network(r["prefix"])
+                    via = ipaddress.ip_address(r["via"])
                 except ValueError:
                     self._err("node '{}': routes need 'prefix' (e.g. 0.0.0.0/0) and 'via' (an address), got {!r}".format(n, r))
+                if prefix.version != via.version:
+                    self._err("node '{}': route {} via {}: 'prefix' and 'via' must be of one family (both IPv4 "
+                              "or both IPv6)".format(n, r["prefix"], r["via"]))
+
+    def _validate_ip6(self, where, node, vnet, ip6, vnets, gateways6, seen_ips):
+        """A link's optional IPv6 address: with a prefix length, unicast,
+        inside its VNet's space6 (the VNet must have one) and not the
+        fabric's gateway or the subnet-router anycast address, unique."""
+        if ip6 is None:
+            return
+        try:
+            iface = ipaddress.IPv6Interface(ip6)
+        except ValueError:
+            self._err("{}: 'ip6' must be an IPv6 address with prefix length like fd00:1::10/48, got {!r}".format(
+                where, ip6))
+        if "/" not in ip6:
+            self._err("{}: 'ip6' needs a prefix length, e.g. {}/64".format(where, ip6))
+        if iface.ip.is_link_local or iface.ip.is_multicast or iface.ip.is_loopback or iface.ip.is_unspecified:
+            self._err("{}: 'ip6' {} is not a unicast address for an interface (use a global or unique-local "
+                      "address like fd00:1::10/48; link-local addresses are the kernel's)".format(where, iface.ip))
+        if vnet is not None:
+            if vnet not in gateways6:
+                self._err("{}: 'ip6' {} given, but vnet {} has no IPv6 space (add \"space6\" to vnets.{}, "
+                          "e.g. \"fd00:2::/48\")".format(where, iface.ip, vnet, vnet))
+            space6 = ipaddress.IPv6Network(vnets[vnet]["space6"])
+            if iface.ip not in space6:
+                self._err("{}: 'ip6' must be an address of vnet {} ({})".format(where, vnet, space6))
+            gw, netaddr = gateways6[vnet]
+            if iface.ip == gw:
+                self._err("{}: {} is the fabric's IPv6 gateway address of vnet {}; use another address of {} "
+                          "(from {})".format(where, iface.ip, vnet, space6, gw + 1))
+            if iface.ip == netaddr:
+                self._err("{}: {} is the subnet-router anycast (network) address of vnet {} ({})".format(
+                    where, iface.ip, vnet, space6))
+        if str(iface.ip) in seen_ips:
+            self._err("{}: address {} already used by node '{}'".format(where, iface.ip, seen_ips[str(iface.ip)]))
+        seen_ips[str(iface.ip)] = node
 
     def node_conf(self, node, daemon):
         """Path of a node's config for a daemon, or None."""
@@ -403,10 +466,25 @@ class Topology:
     def ifname(self, node, idx):
         return "{}-eth{}".format(node, idx)
 
-    def vnet_gateway(self, vnet):
-        """The fabric's address in a VNet (its first host address)."""
-        net = ipaddress.ip_network(self.vnets[vnet]["space"])
+    def vnet_gateway(self, vnet, family=4):
+        """The fabric's address in a VNet (its first host address), of its
+        IPv4 space or (family 6) its IPv6 space; None when the VNet has no
+        IPv6 space."""
+        key = "space6" if family == 6 else "space"
+        if key not in self.vnets[vnet]:
+            return None
+        net = ipaddress.ip_network(self.vnets[vnet][key])
         return "{}/{}".format(net.network_address + 1, net.prefixlen)
+
+    def vm_ip(self, vm, family=4):
+        """A VM's address (no length) in its VNet, IPv4 or (family 6) IPv6;
+        None when it has none of that family."""
+        spec = self.nodes.get(vm)
+        if not spec or spec["kind"] != "vm":
+            return None
+        link = next(l for l in spec["links"] if "vnet" in l)
+        ip = link.get("ip6" if family == 6 else "ip")
+        return str(ipaddress.ip_interface(ip).ip) if ip else None
 
     def _vm_links(self):
         """(name, vnet, ip) of every VM, in the file's order."""
@@ -580,7 +658,22 @@ class Lab:
         run(["ip", "netns", "add", name])
         self.state["namespaces"].append(name)
         self._save()
+        if self.topo.ipv6:
+            # No duplicate address detection: an address is usable at once
+            # (nothing to wait for; the lab's addresses are unique by
+            # validation). Set before any interface exists, so every one
+            # inherits it (link-local addresses included). Addresses stay
+            # on a link that goes down (fail/restore link), as IPv4 ones do.
+            run(["ip", "netns", "exec", name, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0",
+                 "net.ipv6.conf.default.accept_dad=0", "net.ipv6.conf.all.keep_addr_on_down=1",
+                 "net.ipv6.conf.default.keep_addr_on_down=1"])
         run(["ip", "-n", name, "link", "set", "lo", "up"])
+
+    def _bridge(self, ns, name):
+        """A bridge; with IPv6, without multicast snooping (no MLD querier
+        in the lab: neighbor discovery is flooded, never filtered)."""
+        run(["ip", "-n", ns, "link", "add", name, "type", "bridge"] +
+            (["mcast_snooping", "0"] if self.topo.ipv6 else []))
 
     def _up(self, log):
         topo = self.topo
@@ -588,14 +681,15 @@ class Lab:
         fab = self.fabric_ns()
         self._addns(fab)
         for seg in topo.segments:
-            run(["ip", "-n", fab, "link", "add", seg, "type", "bridge"])
+            self._bridge(fab, seg)
             run(["ip", "-n", fab, "link", "set", seg, "up"])
         self._up_vnets()
         port = 0
         for node, spec in topo.nodes.items():
             ns = self.ns(node)
             self._addns(ns)
-            run(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ip_forward=1"])
+            run(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ip_forward=1"] +
+                (["net.ipv6.conf.all.forwarding=1"] if topo.ipv6 else []))
             for i, link in enumerate(spec.get("links", [])):
                 ifname = topo.ifname(node, i)
                 peer = "p{}".format(port)
@@ -609,18 +703,32 @@ class Lab:
                 run(["ip", "-n", lns, "link", "set", peer, "up"])
                 if link.get("ip"):
                     run(["ip", "-n", ns, "addr", "add", link["ip"], "dev", ifname])
+                if link.get("ip6"):
+                    run(["ip", "-n", ns, "addr", "add", link["ip6"], "dev", ifname, "nodad"])
                 run(["ip", "-n", ns, "link", "set", ifname, "up"])
-                if "vnet" in link and not spec.get("routes"):
-                    gw = topo.vnet_gateway(link["vnet"]).split("/")[0]
-                    run(["ip", "-n", ns, "route", "replace", "default", "via", gw])
-            for r in spec.get("routes", []):
-                run(["ip", "-n", ns, "route", "replace", r["prefix"], "via", r["via"]])
+            self._node_routes(node, spec)
         if topo.vms():
             self._start_agent()
         for node, spec in topo.nodes.items():
             if spec["kind"] == "router":
                 self._start_router(node, spec)
         log("lab: {} is up ({} nodes)".format(topo.name, len(topo.nodes)))
+
+    def _node_routes(self, node, spec, check=True):
+        """A node's static kernel routes ("routes"), or without them a
+        default route via the fabric for each VNet link, IPv4 and, when the
+        link has an IPv6 address, IPv6 (at up and after restore link)."""
+        ns = self.ns(node)
+        for link in spec.get("links", []):
+            if "vnet" in link and not spec.get("routes"):
+                gw = self.topo.vnet_gateway(link["vnet"]).split("/")[0]
+                run(["ip", "-n", ns, "route", "replace", "default", "via", gw], check=check)
+                gw6 = self.topo.vnet_gateway(link["vnet"], 6)
+                if link.get("ip6") and gw6:
+                    run(["ip", "-n", ns, "-6", "route", "replace", "default", "via", gw6.split("/")[0]],
+                        check=check)
+        for r in spec.get("routes", []):
+            run(["ip", "-n", ns, "route", "replace", r["prefix"], "via", r["via"]], check=check)
 
     def _up_vnets(self):
         """One fabric namespace per VNet: a bridge for its nodes, links to
@@ -631,14 +739,22 @@ class Lab:
             ns = self.vnet_ns(v)
             self._addns(ns)
             run(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ip_forward=1",
-                 "net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf.default.send_redirects=0"])
-            run(["ip", "-n", ns, "link", "add", "lan", "type", "bridge"])
+                 "net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf.default.send_redirects=0"] +
+                (["net.ipv6.conf.all.forwarding=1"] if topo.ipv6 else []))
+            self._bridge(ns, "lan")
             run(["ip", "-n", ns, "addr", "add", topo.vnet_gateway(v), "dev", "lan"])
+            gw6 = topo.vnet_gateway(v, 6)
+            if gw6:
+                run(["ip", "-n", ns, "addr", "add", gw6, "dev", "lan", "nodad"])
             run(["ip", "-n", ns, "link", "set", "lan", "up"])
             # System routes (main table) win over BGP routes (slot tables):
-            # consult main first, ignoring its default route.
+            # consult main first, ignoring its default route (IPv6 too when
+            # the VNet has an IPv6 space).
             run(["ip", "-n", ns, "rule", "add", "pref", "100", "lookup", "main",
                  "suppress_prefixlength", "0"])
+            if gw6:
+                run(["ip", "-n", ns, "-6", "rule", "add", "pref", "100", "lookup", "main",
+                     "suppress_prefixlength", "0"])
         # A peering joins the two fabrics' bridges: the SDN delivers a
         # packet to any address of a peered VNet, so a next hop in a peered
         # VNet (an NVA) is on-link for the fabric, as in the cloud. What is
@@ -655,6 +771,10 @@ class Lab:
                  "dev", "lan", "scope", "link"])
             run(["ip", "-n", self.vnet_ns(b), "route", "add", topo.vnets[a]["space"],
                  "dev", "lan", "scope", "link"])
+            for x, y in ((a, b), (b, a)):
+                if "space6" in topo.vnets[y]:
+                    run(["ip", "-n", self.vnet_ns(x), "-6", "route", "add", topo.vnets[y]["space6"],
+                         "dev", "lan"])
         # The VMs' rules and the slot tables' routes are vnet-agent's
         # (proto 200): the lab makes none. The slot tables need no copy of
         # the system routes: the agent's routes use nexthop objects, whose
@@ -671,7 +791,9 @@ class Lab:
         for vnet, (t0, t1) in self.topo.vnet_tables().items():
             args += ["--vnet", "{}={},tables={}:{}".format(vnet, self.vnet_ns(vnet), t0, t1)]
         for vm, vnet, ip, _ in self.topo.vms():
-            args += ["--vm", "{}={},ip={}".format(vm, vnet, ip)]
+            # A dual-stack VM: one ip= per family (IPv4 first).
+            ip6 = self.topo.vm_ip(vm, 6)
+            args += ["--vm", "{}={},ip={}".format(vm, vnet, ip) + (",ip={}".format(ip6) if ip6 else "")]
         log = open(os.path.join(self.rundir, "vnet-agent.log"), "a")
         proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                                 env=dict(os.environ, **sanitizer_env("vnet-agent")))
@@ -697,7 +819,7 @@ class Lab:
 
     def vm_nexthops(self, vm, prefix):
         """Sorted next hops of the route vnet-agent programmed (proto 200)
-        for prefix in a VM's table; [] when there is none."""
+        for prefix (IPv4 or IPv6) in a VM's table; [] when there is none."""
         ns, table = self.vm_table(vm)
         return table_nexthops(ns, table, prefix).get(prefix, [])
 
@@ -771,6 +893,8 @@ class Lab:
                     # Peers in other VNets are reached through the fabric's
                     # default route (multihop BGP, BFD): let NHT use it.
                     text += "ip nht resolve-via-default\n"
+                    if any("vnet" in l and l.get("ip6") for l in spec.get("links", [])):
+                        text += "ipv6 nht resolve-via-default\n"
                 with open(conf, "w") as f:
                     f.write(text)
                 shutil.chown(conf, "frr", "frr")
@@ -880,30 +1004,37 @@ class Lab:
                 node, kind, self.topo.name, ", ".join(self.routers()) or "none",
                 " (its kernel routes: scripts/lab routes {} {})".format(self.topo.name, node)))
 
-    def vm_system_routes(self, vm):
+    def vm_system_routes(self, vm, family=4):
         """The system routes a VM's packets see first: the fabric's main
         table of its VNet without the default route (the rule pref 100,
-        suppress_prefixlength 0), as `ip route` prints them."""
+        suppress_prefixlength 0), as `ip route` prints them; family 6: the
+        IPv6 ones (without the kernel's fe80::/64)."""
         self._need(vm)
         ns, _ = self.vm_table(vm)
-        res = run(["ip", "-n", ns, "-4", "route", "show", "table", "main"], check=False)
-        return "".join(l + "\n" for l in res.stdout.splitlines() if not l.startswith("default"))
+        res = run(["ip", "-n", ns, "-{}".format(family), "route", "show", "table", "main"], check=False)
+        return "".join(l + "\n" for l in res.stdout.splitlines()
+                       if not l.startswith("default") and not l.startswith("fe80::/64"))
 
-    def vm_rule(self, vm):
-        """The agent's rule for a VM (`ip rule` line), "" when there is none."""
+    def vm_rule(self, vm, family=4):
+        """The agent's rule for a VM (`ip rule` line) for its IPv4 address
+        or (family 6) its IPv6 address; "" when there is none (or the VM
+        has no address of that family)."""
         self._need(vm)
         ns, table = self.vm_table(vm)
-        ip = next(i for n, _, i, _ in self.topo.vms() if n == vm)
-        out = run(["ip", "-n", ns, "-4", "rule", "show", "from", ip], check=False).stdout
+        ip = self.topo.vm_ip(vm, family)
+        if ip is None:
+            return ""
+        out = run(["ip", "-n", ns, "-{}".format(family), "rule", "show", "from", ip], check=False).stdout
         return next((l.strip() for l in out.splitlines() if "proto 200" in l), "")
 
-    def vm_routes(self, vm):
+    def vm_routes(self, vm, family=4):
         """A VM's BGP routes: its VNet's slot table that the agent's rule
         for the VM selects (proto 200: programmed by vnet-agent from the
-        route servers), as `ip route` prints them."""
+        route servers), as `ip route` prints them; family 6: the IPv6
+        routes of that table."""
         self._need(vm)
         ns, table = self.vm_table(vm)
-        res = run(["ip", "-n", ns, "-4", "route", "show", "table", str(table)], check=False)
+        res = run(["ip", "-n", ns, "-{}".format(family), "route", "show", "table", str(table)], check=False)
         if res.returncode != 0 and "table does not exist" in res.stderr:
             return ""  # nothing programmed (yet): the kernel has no such table
         if res.returncode != 0:
@@ -991,13 +1122,7 @@ class Lab:
         if what == "link":
             for i, _ in enumerate(self.topo.nodes[target].get("links", [])):
                 run(["ip", "-n", ns, "link", "set", self.topo.ifname(target, i), "up"])
-            spec = self.topo.nodes[target]
-            for r in spec.get("routes", []):
-                run(["ip", "-n", ns, "route", "replace", r["prefix"], "via", r["via"]], check=False)
-            for link in spec.get("links", []):
-                if "vnet" in link and not spec.get("routes"):
-                    gw = self.topo.vnet_gateway(link["vnet"]).split("/")[0]
-                    run(["ip", "-n", ns, "route", "replace", "default", "via", gw], check=False)
+            self._node_routes(target, self.topo.nodes[target], check=False)
         elif what == "silent":
             run(["ip", "netns", "exec", ns, "nft", "delete", "table", "inet", "vrslab"], check=False)
         elif what == "bgpd":
@@ -1080,10 +1205,13 @@ def expand_nhids(text, objs):
     return "".join(l + "\n" for l in out)
 
 
-def table_nexthops(ns, table, prefix=None, proto="200"):
+def table_nexthops(ns, table, prefix=None, proto="200", family=None):
     """{prefix: sorted next hops} of a table's routes of protocol proto
-    (one prefix, or all); blackholes as ["blackhole"]."""
-    cmd = ["ip", "-n", ns, "-j", "-4", "route", "show", "table", str(table)]
+    (one prefix, or all); blackholes as ["blackhole"]. The family (4 or 6)
+    is the prefix's, else 4 unless given."""
+    if family is None:
+        family = 6 if prefix and ":" in prefix else 4
+    cmd = ["ip", "-n", ns, "-j", "-{}".format(family), "route", "show", "table", str(table)]
     out = run(cmd + ([prefix] if prefix else []) + ["proto", proto], check=False).stdout
     try:
         routes = json.loads(out or "[]")
@@ -1094,9 +1222,9 @@ def table_nexthops(ns, table, prefix=None, proto="200"):
     for r in routes:
         dst = r.get("dst", "")
         if dst == "default":
-            dst = "0.0.0.0/0"
+            dst = "::/0" if family == 6 else "0.0.0.0/0"
         elif "/" not in dst:
-            dst += "/32"
+            dst += "/128" if family == 6 else "/32"
         if r.get("type") == "blackhole":
             nhs = ["blackhole"]
         elif "nexthops" in r:

@@ -213,6 +213,8 @@ def start_from(tgen, topo):
         for i, link in enumerate(spec.get("links", [])):
             if link.get("ip"):
                 text += "interface {}\n ip address {}\nexit\n".format(topo.ifname(node, i), link["ip"])
+            if link.get("ip6"):
+                text += "interface {}\n ipv6 address {}\nexit\n".format(topo.ifname(node, i), link["ip6"])
         zpath = os.path.join(confdir, node + "-zebra.conf")
         with open(zpath, "w") as f:
             f.write(text)
@@ -236,6 +238,8 @@ def start_from(tgen, topo):
             for i, link in enumerate(spec.get("links", [])):
                 if link.get("ip"):
                     router.run("ip addr add {} dev {}".format(link["ip"], topo.ifname(node, i)))
+                if link.get("ip6"):
+                    router.run("ip addr add {} dev {} nodad".format(link["ip6"], topo.ifname(node, i)))
         for r in spec.get("routes", []):
             router.run("ip route replace {} via {}".format(r["prefix"], r["via"]))
 

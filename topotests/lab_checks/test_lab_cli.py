@@ -225,6 +225,77 @@ def test_long_node_names_and_no_segments(tmp_path, state_dir):
     assert res.returncode == 0, res.stderr
 
 
+def test_dual_stack_hosts(tmp_path, state_dir):
+    """IPv6 next to IPv4: addresses usable at once (no duplicate address
+    detection), the VNets' IPv6 gateways, default routes, peering routes
+    and main-first rules, a segment with IPv6 only, and IPv6 addresses
+    that survive fail/restore link; an IPv4-only lab gets none of it."""
+    topo = {
+        "name": "ds{}".format(os.getpid()),
+        "vnets": {"a": {"space": "10.78.0.0/16", "space6": "fd00:78::/48", "peerings": ["b"]},
+                  "b": {"space": "10.79.0.0/16", "space6": "fd00:79::/48", "peerings": ["a"]}},
+        "segments": {"s1": {}},
+        "nodes": {
+            "h1": {"kind": "host", "links": [{"vnet": "a", "ip": "10.78.0.10/16", "ip6": "fd00:78::10/48"}]},
+            "h2": {"kind": "host", "links": [{"vnet": "b", "ip": "10.79.0.10/16", "ip6": "fd00:79::10/48"}]},
+            "h3": {"kind": "host", "links": [{"segment": "s1", "ip6": "fd00:99::3/64"}]},
+            "h4": {"kind": "host", "links": [{"segment": "s1", "ip6": "fd00:99::4/64"}],
+                   "routes": [{"prefix": "fd00:98::/48", "via": "fd00:99::3"}]},
+        },
+    }
+    f = tmp_path / "topology.json"
+    f.write_text(json.dumps(topo))
+    res = lab(state_dir, "up", str(f))
+    assert res.returncode == 0, res.stderr
+
+    def ns(node):
+        return "vrs-{}-{}".format(topo["name"], node)
+
+    def ping6(node, dest):
+        return vrslab.run(["ip", "netns", "exec", ns(node), "ping", "-6", "-c", "1", "-W", "1", dest],
+                          check=False).returncode == 0
+
+    try:
+        for node in ("h1", "h2", "h3", "h4"):
+            out = vrslab.run(["ip", "-n", ns(node), "-6", "addr", "show"]).stdout
+            assert "tentative" not in out and "fd00:" in out, (node, out)
+        va = "vrs-{}-v-a".format(topo["name"])
+        assert "fd00:78::1/48" in vrslab.run(["ip", "-n", va, "-6", "addr", "show", "dev", "lan"]).stdout
+        rules = vrslab.run(["ip", "-n", va, "-6", "rule", "show"]).stdout
+        assert "100:\tfrom all lookup main suppress_prefixlength 0" in rules, rules
+        assert "fd00:79::/48 dev lan" in vrslab.run(["ip", "-n", va, "-6", "route", "show"]).stdout
+        routes = lab(state_dir, "routes", str(f), "h1")
+        assert routes.returncode == 0 and "default via fd00:78::1 " in routes.stdout, routes
+        assert "fd00:98::/48 via fd00:99::3 " in lab(state_dir, "routes", str(f), "h4").stdout
+        for src, dest in (("h1", "fd00:79::10"), ("h2", "fd00:78::10"), ("h3", "fd00:99::4")):
+            ok, _ = vrslab.wait_for(lambda: ping6(src, dest), timeout=10, interval=0.2)
+            assert ok, "{} cannot reach {} over IPv6".format(src, dest)
+        assert lab(state_dir, "fail", str(f), "link", "h1").returncode == 0
+        assert not ping6("h1", "fd00:79::10")
+        assert lab(state_dir, "restore", str(f), "link", "h1").returncode == 0
+        out = vrslab.run(["ip", "-n", ns("h1"), "-6", "addr", "show", "dev", "h1-eth0"]).stdout
+        assert "fd00:78::10/48" in out, out
+        ok, _ = vrslab.wait_for(lambda: ping6("h1", "fd00:79::10"), timeout=10, interval=0.2)
+        assert ok, vrslab.run(["ip", "-n", ns("h1"), "-6", "route"]).stdout
+    finally:
+        res = lab(state_dir, "down", str(f))
+    assert res.returncode == 0, res.stderr
+
+    # Control: an IPv4-only lab has no IPv6 gateway or rule of the lab's.
+    topo4 = {"name": "v4{}".format(os.getpid()), "vnets": {"a": {"space": "10.78.0.0/16"}},
+             "nodes": {"h1": {"kind": "host", "links": [{"vnet": "a", "ip": "10.78.0.10/16"}]}}}
+    f.write_text(json.dumps(topo4))
+    res = lab(state_dir, "up", str(f))
+    assert res.returncode == 0, res.stderr
+    try:
+        va = "vrs-{}-v-a".format(topo4["name"])
+        assert "inet6 fd" not in vrslab.run(["ip", "-n", va, "-6", "addr", "show"]).stdout
+        assert "suppress_prefixlength" not in vrslab.run(["ip", "-n", va, "-6", "rule", "show"]).stdout
+    finally:
+        res = lab(state_dir, "down", str(f))
+    assert res.returncode == 0, res.stderr
+
+
 def test_node_name_limit_message(tmp_path):
     """Longer names, or a 10-character name with more than 10 links, are
     refused with the limit that applies."""

@@ -64,7 +64,7 @@ CASES = [
     (("nodes", "vm1", "links"), [{"vnet": 1, "ip": "10.1.0.10/16"}],
      "nodes.vm1.links[0].vnet: must be a VNet name, got a number 1"),
     (("nodes", "r1", "links"), [{"segment": "s1", "ip": "10.0.0.1/24", "mtu": 9000}],
-     "nodes.r1.links[0]: unknown key 'mtu' (known: segment, vnet, ip)"),
+     "nodes.r1.links[0]: unknown key 'mtu' (known: segment, vnet, ip, ip6)"),
     (("nodes", "r1", "daemons"), "zebra", 'nodes.r1.daemons: must be a list of daemon names (zebra, staticd, '
                                           'bfdd, bgpd); default [zebra, bgpd]; routers only, got a string "zebra"'),
     (("nodes", "r1", "daemons"), [["zebra"]], 'nodes.r1.daemons[0]: must be one of zebra, staticd, bfdd, bgpd, '
@@ -74,9 +74,9 @@ CASES = [
     (("nodes", "r1", "modules"), ["bgpd_rs"], 'nodes.r1.modules[0]: must be one of rs, nva, got a string "bgpd_rs"'),
     (("nodes", "r1", "kind"), ["router"], 'nodes.r1.kind: must be one of router, host, vm, got a list ["router"]'),
     (("nodes", "r1", "routes"), [{"prefix": "0.0.0.0/0", "via": 167772161}],
-     "nodes.r1.routes[0].via: must be an IPv4 address like 10.2.0.1, got a number 167772161"),
+     "nodes.r1.routes[0].via: must be an IPv4 or IPv6 address like 10.2.0.1 or fd00:2::1, got a number 167772161"),
     (("nodes", "r1", "routes"), [{"prefix": "0.0.0.0/0"}],
-     "nodes.r1.routes[0]: missing 'via' (an IPv4 address like 10.2.0.1)"),
+     "nodes.r1.routes[0]: missing 'via' (an IPv4 or IPv6 address like 10.2.0.1 or fd00:2::1)"),
     (("nodes", "r1", "routes"), "default", 'nodes.r1.routes: must be a list of {"prefix": ..., "via": ...}, '
                                            'got a string "default"'),
     (("nodes", "r1"), "router", 'nodes.r1: must be an object {kind, links, ...}, got a string "router"'),
@@ -89,8 +89,9 @@ CASES = [
     (("segments", "s1"), "lan", 'segments.s1: must be an object (e.g. {"description": ...}), got a string "lan"'),
     (("segments", "s1"), {"mtu": 1}, "segments.s1: unknown key 'mtu' (known: description)"),
     (("segments", "segment12"), {}, 'segments: name "segment12" is not allowed: must be 1-8 chars a-z0-9'),
-    (("vnets",), "a", 'vnets: must be an object of VNet name -> {space, peerings}, got a string "a"'),
-    (("vnets", "a"), "10.1.0.0/16", 'vnets.a: must be an object {space, peerings}, got a string "10.1.0.0/16"'),
+    (("vnets",), "a", 'vnets: must be an object of VNet name -> {space, space6, peerings}, got a string "a"'),
+    (("vnets", "a"), "10.1.0.0/16", 'vnets.a: must be an object {space, space6, peerings}, got a string '
+                                    '"10.1.0.0/16"'),
     (("vnets", "a", "space"), 167837696, "vnets.a.space: must be an IPv4 prefix like 10.2.0.0/16 (the VNet's "
                                          "address space), got a number 167837696"),
     (("vnets", "a", "space"), "10.1.0.0", "vnets.a.space: must be an IPv4 prefix like 10.2.0.0/16"),
@@ -99,7 +100,7 @@ CASES = [
     (("vnets", "a", "peerings"), "b", 'vnets.a.peerings: must be a list of VNet names (each peering needs one '
                                       'back), got a string "b"'),
     (("vnets",), {"a": {"space": "10.1.0.0/16", "peerings": ["b"]}, "b": "10.2.0.0/16"},
-     'vnets.b: must be an object {space, peerings}, got a string "10.2.0.0/16"'),
+     'vnets.b: must be an object {space, space6, peerings}, got a string "10.2.0.0/16"'),
     (("vnets",), {"a": {"space": "10.1.0.0/16", "peerings": ["b"]}, "b": {"space": "10.2.0.0/16", "peerings": "a"}},
      'vnets.b.peerings: must be a list of VNet names (each peering needs one back), got a string "a"'),
     (("name",), 7, "name: must be 1-32 chars of a-z, 0-9, '-' starting with a letter or digit; names the lab's "
@@ -135,6 +136,29 @@ CASES = [
     (("nodes", "vm1", "links"), [{"vnet": "a", "ip": "10.1.255.255/16"}],
      "node 'vm1' link 0: 10.1.255.255 is the broadcast address of vnet a"),
     (("nodes", "vm1", "links"), [{"vnet": "a"}], "node 'vm1' link 0: 'ip' must be an address of vnet a"),
+    # IPv6 (optional): a VNet's space6, a link's ip6, IPv6 routes.
+    (("vnets", "a", "space6"), 48, "vnets.a.space6: must be an IPv6 prefix like fd00:2::/48 (the VNet's IPv6 "
+                                   "address space; optional), got a number 48"),
+    (("vnets", "a", "space6"), "10.1.0.0/16", "vnets.a.space6: must be an IPv6 prefix like fd00:2::/48"),
+    (("vnets", "a", "space6"), "fd00:1::1/48", "vnets.a.space6: must be an IPv6 prefix like fd00:2::/48 (host "
+                                               "bits zero), got 'fd00:1::1/48'"),
+    (("vnets", "a", "space6"), "fd00:1::/127", "vnets.a.space6: fd00:1::/127 is too small (at most /126)"),
+    (("vnets", "a", "space6"), "fe80::/64", "vnets.a.space6: fe80::/64 is not a unicast space"),
+    (("nodes", "r1", "links"), [{"segment": "s1", "ip": "10.0.0.1/24", "ip6": 6}],
+     "nodes.r1.links[0].ip6: must be an IPv6 address with prefix length like fd00:1::10/48, got a number 6"),
+    (("nodes", "r1", "links"), [{"segment": "s1", "ip6": "10.0.0.1/24"}],
+     "node 'r1' link 0: 'ip6' must be an IPv6 address with prefix length like fd00:1::10/48, got '10.0.0.1/24'"),
+    (("nodes", "r1", "links"), [{"segment": "s1", "ip6": "fd00:9::1"}],
+     "node 'r1' link 0: 'ip6' needs a prefix length, e.g. fd00:9::1/64"),
+    (("nodes", "r1", "links"), [{"segment": "s1", "ip6": "fe80::1/64"}],
+     "node 'r1' link 0: 'ip6' fe80::1 is not a unicast address for an interface"),
+    (("nodes", "r1", "links"), [{"segment": "s1", "ip": "fd00:9::1/64"}],
+     "node 'r1' link 0: 'ip' must be an IPv4 address with prefix length like 10.0.0.4/24, got 'fd00:9::1/64' "
+     "(an IPv6 address goes in 'ip6')"),
+    (("nodes", "vm1", "links"), [{"vnet": "a", "ip": "10.1.0.10/16", "ip6": "fd00:1::10/48"}],
+     "node 'vm1' link 0: 'ip6' fd00:1::10 given, but vnet a has no IPv6 space (add \"space6\" to vnets.a, "),
+    (("nodes", "r1", "routes"), [{"prefix": "::/0", "via": "10.0.0.2"}],
+     "node 'r1': route ::/0 via 10.0.0.2: 'prefix' and 'via' must be of one family (both IPv4 or both IPv6)"),
     # "extends" names a topology directly under configs/, nothing else.
     (("extends",), "../../etc", "'extends' must be the name of a topology under configs/"),
     (("extends",), "/etc", "'extends' must be the name of a topology under configs/"),
@@ -144,7 +168,13 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("path,value,message", CASES, ids=[c[2] for c in CASES])
+def _test_id(message):
+    """A message as a test id: FRR's topolog splits node ids at "::", which
+    IPv6 addresses (fd00:2::1) contain."""
+    return message.replace("::", ":_:")
+
+
+@pytest.mark.parametrize("path,value,message", CASES, ids=[_test_id(c[2]) for c in CASES])
 def test_bad_topology_is_refused(tmp_path, path, value, message):
     f = tmp_path / "topology.json"
     f.write_text(json.dumps(mutate(path, value)))
@@ -152,6 +182,53 @@ def test_bad_topology_is_refused(tmp_path, path, value, message):
         vrslab.Topology(str(f))
     assert message in str(err.value), str(err.value)
     assert str(f) in str(err.value), "the message does not say which file: " + str(err.value)
+
+
+GOOD6 = json.loads(json.dumps(GOOD))
+GOOD6["vnets"]["a"]["space6"] = "fd00:1::/48"
+GOOD6["nodes"]["vm1"]["links"][0]["ip6"] = "fd00:1::10/48"
+GOOD6["nodes"]["r1"]["links"][0]["ip6"] = "fd00:9::1/64"
+
+CASES6 = [
+    # On a dual-stack topology: IPv6 addresses inside their VNet's space6.
+    ("vm1", "fd00:2::10/48", "node 'vm1' link 0: 'ip6' must be an address of vnet a (fd00:1::/48)"),
+    ("vm1", "fd00:1::1/48", "node 'vm1' link 0: fd00:1::1 is the fabric's IPv6 gateway address of vnet a; "
+                            "use another address of fd00:1::/48 (from fd00:1::2)"),
+    ("vm1", "fd00:1::/48", "node 'vm1' link 0: fd00:1:: is the subnet-router anycast (network) address of "
+                           "vnet a"),
+    ("r1", "fd00:1::10/64", "node 'vm1' link 0: address fd00:1::10 already used by node 'r1'"),
+]
+
+
+@pytest.mark.parametrize("node,ip6,message", CASES6, ids=[_test_id(c[2]) for c in CASES6])
+def test_bad_ipv6_address_is_refused(tmp_path, node, ip6, message):
+    data = json.loads(json.dumps(GOOD6))
+    data["nodes"][node]["links"][0]["ip6"] = ip6
+    f = tmp_path / "topology.json"
+    f.write_text(json.dumps(data))
+    with pytest.raises(vrslab.LabError) as err:
+        vrslab.Topology(str(f))
+    assert message in str(err.value), str(err.value)
+    assert str(f) in str(err.value), "the message does not say which file: " + str(err.value)
+
+
+def test_ipv6_optional(tmp_path):
+    """Control: a dual-stack topology loads; IPv6 is set up only when the
+    topology has some (an IPv4-only one is built as before)."""
+    f = tmp_path / "topology.json"
+    f.write_text(json.dumps(GOOD6))
+    topo = vrslab.Topology(str(f))
+    assert topo.ipv6
+    assert topo.vm_ip("vm1", 6) == "fd00:1::10" and topo.vm_ip("vm1") == "10.1.0.10"
+    assert topo.vnet_gateway("a", 6) == "fd00:1::1/48" and topo.vnet_gateway("a") == "10.1.0.1/16"
+    data = json.loads(json.dumps(GOOD))
+    data["nodes"]["r1"]["routes"] = [{"prefix": "fd00:7::/48", "via": "fd00:9::2"}]
+    f.write_text(json.dumps(data))
+    assert vrslab.Topology(str(f)).ipv6
+    f.write_text(json.dumps(GOOD))
+    topo = vrslab.Topology(str(f))
+    assert not topo.ipv6
+    assert topo.vm_ip("vm1", 6) is None and topo.vnet_gateway("a", 6) is None
 
 
 def _paths(obj, path=()):
