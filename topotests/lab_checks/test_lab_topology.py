@@ -246,7 +246,7 @@ def _paths(obj, path=()):
 WRONG = [None, 7, 2.5, True, "x", "10.0.0.1/24", [], ["x"], [7], {}, {"x": 7}, [{}], [None]]
 
 
-@pytest.mark.parametrize("name", ["dual-homed-aa", "dual-homed-er"])
+@pytest.mark.parametrize("name", ["dual-homed-aa", "dual-homed-er", "dual-stack-aa"])
 def test_any_value_of_any_type_no_traceback(tmp_path, name):
     """Every value of a shipped topology replaced by values of every JSON
     type: the topology is accepted or refused with a LabError that names
