@@ -65,6 +65,7 @@ static const struct {
 	{"outbound", test_outbound_suite}, {"select", test_select_suite},
 	{"vnet", test_vnet_suite},	   {"effective", test_effective_suite},
 	{"wire", test_wire_suite},	   {"rmap", test_rmap_suite},
+	{"summary", test_summary_suite},
 };
 
 int main(void)

@@ -62,5 +62,6 @@ void test_wire_suite(void);
 void test_vnet_suite(void);
 void test_effective_suite(void);
 void test_rmap_suite(void);
+void test_summary_suite(void);
 
 #endif /* TEST_POLICY_H */

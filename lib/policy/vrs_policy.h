@@ -21,5 +21,6 @@
 #include "vrs_wire.h"
 #include "vrs_effective.h"
 #include "vrs_rmap.h"
+#include "vrs_summary.h"
 
 #endif /* VRS_POLICY_H */

@@ -132,6 +132,8 @@ static const char *const vrs_rmap_verdict_names[VRS_RMAP_VERDICT_COUNT] = {
 	[VRS_RMAP_NOT_DEFINED] = "notDefined",
 	[VRS_RMAP_EXEMPT] = "exempt",
 	[VRS_RMAP_NOT_REACHED] = "notReached",
+	[VRS_RMAP_SUMMARIZED] = "summarized",
+	[VRS_RMAP_SUMMARY] = "summary",
 };
 
 const char *vrs_rmap_verdict_name(enum vrs_rmap_verdict v)

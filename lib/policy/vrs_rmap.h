@@ -42,6 +42,9 @@ enum vrs_rmap_verdict {
 	VRS_RMAP_NOT_DEFINED,	/* the map does not exist: denies (bgpd) */
 	VRS_RMAP_EXEMPT,	/* VNet address space: the map is not applied */
 	VRS_RMAP_NOT_REACHED,	/* the module's policy decided first */
+	VRS_RMAP_SUMMARIZED,	/* inside a summary of the map: withheld,
+				   the summary goes instead (vrs_summary) */
+	VRS_RMAP_SUMMARY,	/* the map's summary itself: not applied */
 	VRS_RMAP_VERDICT_COUNT,
 };
 
@@ -78,7 +81,8 @@ bool vrs_rmap_as_path_ok(const uint32_t *orig, size_t n_orig,
 			 const uint32_t *res, size_t n_res, uint32_t *bad);
 
 /* camelCase names: "permitted", "modified", "denied", "notDefined",
- * "exempt", "notReached" ("none" for VRS_RMAP_NONE). */
+ * "exempt", "notReached", "summarized", "summary" ("none" for
+ * VRS_RMAP_NONE). */
 const char *vrs_rmap_verdict_name(enum vrs_rmap_verdict v);
 const char *vrs_rmap_dir_name(enum vrs_rmap_dir d); /* "in", "out" */
 

@@ -87,6 +87,10 @@ static const char *rs_rmap_verdict_text(enum vrs_rmap_verdict v,
 		return dir == VRS_RMAP_IN
 			       ? "not reached: the route server's own inbound rules dropped the route first"
 			       : "not reached: the route server has no route to send";
+	case VRS_RMAP_SUMMARIZED:
+		return "summarizes it: withheld from this neighbor, which gets the map's summary instead";
+	case VRS_RMAP_SUMMARY:
+		return "is not applied: this is the map's summary, advertised by the route server with AS path 65515 and no communities";
 	case VRS_RMAP_NONE:
 	case VRS_RMAP_VERDICT_COUNT:
 		break;
