@@ -60,6 +60,15 @@ struct rs_neighbor {
 	char rmap[2][VRS_RMAP_NAME_MAX + 1]; /* [VRS_RMAP_IN], [VRS_RMAP_OUT] */
 };
 
+/* A summary of a user's route-map ("route-server route-map NAME summarize
+ * P"): bgp_rs_bgp.c originates P towards NAME's outbound neighbors. */
+#define RS_MAX_SUMMARIES 64
+
+struct rs_summary {
+	char rmap[VRS_RMAP_NAME_MAX + 1];
+	struct vrs_prefix prefix;
+};
+
 struct rs_peering {
 	char remote[32];
 	struct vrs_prefix spaces[RS_MAX_SPACES];
@@ -168,6 +177,13 @@ struct rs_instance {
 	struct rs_nh_providers *nhp;
 	/* Applied settings changed: re-run policy (scheduled, coalesced). */
 	bool settings_dirty;
+	/* Summaries of the user's route-maps, and the summary prefixes
+	 * originated now (live: a role neighbor's route inside). */
+	struct rs_summary summaries[RS_MAX_SUMMARIES];
+	size_t n_summaries;
+	struct vrs_prefix summary_live[RS_MAX_SUMMARIES];
+	size_t n_summary_live;
+	bool summary_dirty; /* liveness to recompute (scheduled) */
 };
 
 static inline int rs_neighbor_cmp(const struct rs_neighbor *a,
@@ -285,6 +301,8 @@ int rs_instance_neighbor_route_limit_destroy(struct nb_cb_destroy_args *args);
 /* Peering route-maps (issue 15, part 3). */
 int rs_instance_neighbor_route_map_modify(struct nb_cb_modify_args *args);
 int rs_instance_neighbor_route_map_destroy(struct nb_cb_destroy_args *args);
+int rs_instance_route_map_summary_create(struct nb_cb_create_args *args);
+int rs_instance_route_map_summary_destroy(struct nb_cb_destroy_args *args);
 void rs_instance_fabric_apply_finish(struct nb_cb_apply_finish_args *args);
 int rs_instance_fabric_leaf_modify(struct nb_cb_modify_args *args);
 int rs_instance_fabric_leaf_destroy(struct nb_cb_destroy_args *args);
@@ -344,6 +362,10 @@ void rs_cli_show_fabric(struct vty *vty, const struct lyd_node *dnode,
 void rs_cli_show_neighbor_route_map(struct vty *vty,
 				    const struct lyd_node *dnode,
 				    bool show_defaults);
+int rs_cli_cmp_summary(const struct lyd_node *a, const struct lyd_node *b);
+void rs_cli_show_route_map_summary(struct vty *vty,
+				   const struct lyd_node *dnode,
+				   bool show_defaults);
 
 /* bgp_rs_bgp.c: the one file that reads bgpd's internal structs. */
 struct bgp;
@@ -414,6 +436,9 @@ void rs_bgp_forget(struct bgp *bgp);
  */
 const char *rs_bgp_rmap_out_name(enum vrs_role role, const char *user,
 				 char *buf, size_t len);
+/* "summaries" of show route-server json: per route-map, its summaries
+ * and whether each is advertised now. */
+void rs_bgp_summary_json(struct rs_instance *rsi, struct json_object *json);
 /* Send ROUTE-REFRESH (soft in) to every NVA of the instance. */
 void rs_bgp_refresh_nvas(struct rs_instance *rsi);
 
@@ -483,6 +508,8 @@ struct rs_route_view {
 	char rmap[VRS_RMAP_NAME_MAX + 1];
 	enum vrs_rmap_verdict rmap_verdict;
 	uint32_t rmap_ignored;
+	/* VRS_RMAP_SUMMARIZED: the summary sent instead. */
+	struct vrs_prefix rmap_summary;
 };
 
 typedef void (*rs_route_view_cb)(const struct rs_route_view *v, void *arg);

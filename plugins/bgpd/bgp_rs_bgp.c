@@ -1064,6 +1064,10 @@ static void rs_bgp_build_route_maps(void)
 
 	for (enum vrs_role r = 0; r < VRS_ROLE_COUNT; r++) {
 		map = route_map_get(rs_rmap_out(r));
+		/* No route-map summary goes to a neighbor without its map. */
+		idx = route_map_index_get(map, RMAP_DENY, 5);
+		route_map_add_match(idx, "vrs-rs-summary", "",
+				    RMAP_EVENT_MATCH_ADDED);
 		idx = route_map_index_get(map, RMAP_DENY, 10);
 		route_map_add_match(idx, "vrs-rs-withhold", vrs_role_name(r),
 				    RMAP_EVENT_MATCH_ADDED);
@@ -1254,6 +1258,16 @@ static bool rs_user_denies(const struct rs_user_outcome *o)
 	       o->verdict == VRS_RMAP_NOT_DEFINED;
 }
 
+/* Summaries of peering route-maps (below). */
+struct rs_route_view;
+static bool rs_summary_dry_out(struct rs_instance *rsi, const char *name,
+			       struct bgp_dest *dest, struct bgp_path_info *pi,
+			       struct rs_user_outcome *o,
+			       struct rs_route_view *v);
+static bool rs_summary_path(const struct rs_instance *rsi,
+			    const struct vrs_prefix *p,
+			    const struct bgp_path_info *path);
+
 /* Is p a prefix the route server originates (its VNet and spokes)? */
 static bool rs_is_vnet_space(const struct rs_instance *rsi,
 			     const struct prefix *p)
@@ -1308,9 +1322,17 @@ rs_match_user_out(void *rule, const struct prefix *prefix, void *object)
 					  : NULL;
 	struct rs_user_outcome o;
 
-	/* The VNet address space is never changed nor withheld. */
+	/* The VNet address space is never changed nor withheld, nor is a
+	 * summary (vrs-rs-summary let only this map's through). */
 	if (!rsi || rs_is_vnet_space(rsi, prefix))
 		return RMAP_NOMATCH;
+	if (rsi->n_summary_live) {
+		struct vrs_prefix vp;
+
+		rs_prefix_from(prefix, &vp);
+		if (rs_summary_path(rsi, &vp, path))
+			return RMAP_NOMATCH;
+	}
 	rs_user_apply(rule, prefix, path, true, &o);
 	return rs_user_denies(&o) ? RMAP_MATCH : RMAP_NOMATCH;
 }
@@ -1331,6 +1353,10 @@ static void rs_user_out_map(enum vrs_role r, const char *user)
 	if (route_map_lookup_by_name(name))
 		return;
 	map = route_map_get(name);
+	/* Summaries of the user's map (and of no other). */
+	idx = route_map_index_get(map, RMAP_DENY, 5);
+	route_map_add_match(idx, "vrs-rs-summary", user,
+			    RMAP_EVENT_MATCH_ADDED);
 	idx = route_map_index_get(map, RMAP_DENY, 10);
 	route_map_add_match(idx, "vrs-rs-withhold", vrs_role_name(r),
 			    RMAP_EVENT_MATCH_ADDED);
@@ -1479,6 +1505,9 @@ static void rs_user_dry_out(struct rs_instance *rsi, struct rs_neighbor *nbr,
 			break;
 	if (rs_is_vnet_space(rsi, p)) {
 		o.verdict = VRS_RMAP_EXEMPT;
+	} else if (rs_summary_dry_out(rsi, nbr->rmap[VRS_RMAP_OUT], dest, pi,
+				      &o, v)) {
+		/* a summary of the map, or a route it replaces */
 	} else if (pi) {
 		tmp = *pi;
 		copy = *pi->attr;
@@ -1488,6 +1517,284 @@ static void rs_user_dry_out(struct rs_instance *rsi, struct rs_neighbor *nbr,
 	} else
 		o.verdict = VRS_RMAP_NOT_REACHED;
 	rs_user_view(v, nbr->rmap[VRS_RMAP_OUT], &o);
+}
+
+/* Summaries of peering route-maps (Azure's summarize) ----------------------
+ *
+ * "route-server route-map NAME summarize S": a neighbor whose outbound
+ * map is NAME (bgpd's line VRS-RS-OUT-<ROLE>+NAME, its own update group)
+ * gets S instead of the routes strictly inside S. The rules (which
+ * prefixes, when S is live) are vrs_summary's; here:
+ *
+ *  - S is originated like the VNet spaces (a static of the module: next
+ *    hop the route server, AS path 65515, no communities) while it is
+ *    live: a role neighbor has a usable route strictly inside S and none
+ *    for S itself. Liveness is recomputed by a walk of bgpd's table below
+ *    S, scheduled when a role neighbor's route inside a summary changes
+ *    or a role neighbor's session comes or goes, never per route.
+ *  - deny 5 "match vrs-rs-summary" of every outbound map: in the role
+ *    maps (argument "") it withholds the originated summaries from every
+ *    neighbor; in a chained map of NAME it withholds the summaries of
+ *    other maps and the routes strictly inside a summary of NAME, and
+ *    lets NAME's summaries through (the user's map is not applied to
+ *    them, as to the VNet space). The specifics are withheld whether the
+ *    summary is live or not (without a role neighbor's route inside it
+ *    there is nothing to withhold but other neighbors' routes), so a
+ *    change of liveness needs no soft reconfiguration.
+ *  - The VMs never get S: their routes are read from role neighbors'
+ *    paths only (rs_bgp_dest_nexthops).
+ */
+static void rs_summary_run(struct thread *t);
+static struct thread *rs_summary_t;
+
+/* A summary of map name (NULL: of any map) equal to p. */
+static const struct rs_summary *rs_summary_of(const struct rs_instance *rsi,
+					      const char *name,
+					      const struct vrs_prefix *p)
+{
+	for (size_t i = 0; i < rsi->n_summaries; i++)
+		if ((!name || strcmp(rsi->summaries[i].rmap, name) == 0) &&
+		    vrs_prefix_cmp(&rsi->summaries[i].prefix, p) == 0)
+			return &rsi->summaries[i];
+	return NULL;
+}
+
+/* The summary of map name that replaces route p (p strictly inside). */
+static const struct rs_summary *
+rs_summary_covering(const struct rs_instance *rsi, const char *name,
+		    const struct vrs_prefix *p)
+{
+	for (size_t i = 0; i < rsi->n_summaries; i++)
+		if (strcmp(rsi->summaries[i].rmap, name) == 0 &&
+		    vrs_summary_covers(&rsi->summaries[i].prefix, p))
+			return &rsi->summaries[i];
+	return NULL;
+}
+
+static bool rs_summary_is_live(const struct rs_instance *rsi,
+			       const struct vrs_prefix *p)
+{
+	for (size_t i = 0; i < rsi->n_summary_live; i++)
+		if (vrs_prefix_cmp(&rsi->summary_live[i], p) == 0)
+			return true;
+	return false;
+}
+
+/* Is path (bgpd's selected one, or its outbound copy) the module's own
+ * origination of a live summary? */
+static bool rs_summary_path(const struct rs_instance *rsi,
+			    const struct vrs_prefix *p,
+			    const struct bgp_path_info *path)
+{
+	return path->type == ZEBRA_ROUTE_BGP &&
+	       path->sub_type == BGP_ROUTE_STATIC &&
+	       rs_summary_is_live(rsi, p);
+}
+
+/* match vrs-rs-summary NAME|"": see above. */
+static enum route_map_cmd_result_t
+rs_match_summary(void *rule, const struct prefix *prefix, void *object)
+{
+	struct bgp_path_info *path = object;
+	struct rs_instance *rsi = path->peer && path->peer->bgp
+					  ? rs_bgp_rsi(path->peer->bgp)
+					  : NULL;
+	const char *name = rule;
+	struct vrs_prefix vp;
+
+	if (!rsi || !rsi->n_summaries)
+		return RMAP_NOMATCH;
+	rs_prefix_from(prefix, &vp);
+	if (rs_summary_path(rsi, &vp, path))
+		return name[0] && rs_summary_of(rsi, name, &vp) ? RMAP_NOMATCH
+								: RMAP_MATCH;
+	return name[0] && rs_summary_covering(rsi, name, &vp) ? RMAP_MATCH
+							      : RMAP_NOMATCH;
+}
+
+static const struct route_map_rule_cmd rs_match_summary_cmd = {
+	"vrs-rs-summary", rs_match_summary, rs_rule_compile_name,
+	rs_rule_free_name,
+};
+
+/* Usable routes of role neighbors below s: strictly inside, and for s. */
+static bool rs_summary_walk(struct rs_instance *rsi, struct bgp *bgp,
+			    const struct vrs_prefix *s)
+{
+	struct bgp_dest *top, *dest;
+	struct prefix p;
+	size_t inside = 0;
+	bool exact = false;
+
+	rs_prefix_to(s, &p);
+	if (p.family != AF_INET && p.family != AF_INET6)
+		return false;
+	top = bgp_node_get(bgp->rib[family2afi(p.family)][SAFI_UNICAST], &p);
+	bgp_dest_lock_node(top); /* the walk's own reference */
+	for (dest = top; dest; dest = bgp_route_next_until(dest, top)) {
+		for (struct bgp_path_info *pi = bgp_dest_get_bgp_path_info(dest);
+		     pi; pi = pi->next) {
+			struct rs_neighbor *nbr = rs_bgp_nbr(pi->peer, NULL);
+
+			if (!nbr || !CHECK_FLAG(pi->flags, BGP_PATH_VALID) ||
+			    CHECK_FLAG(pi->flags, BGP_PATH_REMOVED) ||
+			    pi->peer->status != Established ||
+			    nbr->session_ending)
+				continue;
+			if (dest == top)
+				exact = true;
+			else
+				inside++;
+			break;
+		}
+		/* s itself comes first: past it, one route decides. */
+		if (inside) {
+			bgp_dest_unlock_node(dest);
+			break;
+		}
+	}
+	bgp_dest_unlock_node(top);
+	return vrs_summary_live(inside, exact);
+}
+
+/* Originate the live summaries of rsi, withdraw the others. */
+static void rs_summary_sync(struct rs_instance *rsi, struct bgp *bgp)
+{
+	struct vrs_prefix want[RS_MAX_SUMMARIES];
+	struct bgp_static st = {};
+	size_t n_want = 0;
+	bool import_check;
+
+	rsi->summary_dirty = false;
+	for (size_t i = 0; i < rsi->n_summaries; i++) {
+		const struct vrs_prefix *s = &rsi->summaries[i].prefix;
+		bool dup = false;
+
+		for (size_t j = 0; j < n_want && !dup; j++)
+			dup = vrs_prefix_cmp(&want[j], s) == 0;
+		if (!dup && rs_summary_walk(rsi, bgp, s))
+			want[n_want++] = *s;
+	}
+	for (size_t i = 0; i < rsi->n_summary_live; i++) {
+		bool keep = false;
+		struct prefix p;
+
+		for (size_t j = 0; j < n_want && !keep; j++)
+			keep = vrs_prefix_cmp(&rsi->summary_live[i], &want[j]) == 0;
+		if (keep)
+			continue;
+		rs_prefix_to(&rsi->summary_live[i], &p);
+		bgp_static_withdraw(bgp, &p, family2afi(p.family),
+				    SAFI_UNICAST);
+	}
+	st.label_index = BGP_INVALID_LABEL_INDEX;
+	import_check = CHECK_FLAG(bgp->flags, BGP_FLAG_IMPORT_CHECK);
+	UNSET_FLAG(bgp->flags, BGP_FLAG_IMPORT_CHECK);
+	for (size_t j = 0; j < n_want; j++) {
+		struct prefix p;
+
+		if (rs_summary_is_live(rsi, &want[j]))
+			continue;
+		rs_prefix_to(&want[j], &p);
+		bgp_static_update(bgp, &p, &st, family2afi(p.family),
+				  SAFI_UNICAST);
+	}
+	if (import_check)
+		SET_FLAG(bgp->flags, BGP_FLAG_IMPORT_CHECK);
+	memcpy(rsi->summary_live, want, n_want * sizeof(want[0]));
+	rsi->n_summary_live = n_want;
+}
+
+static void rs_summary_run_one(struct rs_instance *rsi, void *arg)
+{
+	struct bgp *bgp = rs_bgp_lookup(rsi->vrf);
+
+	if (rsi->summary_dirty && bgp && bgp->as == RS_LOCAL_AS)
+		rs_summary_sync(rsi, bgp);
+}
+
+static void rs_summary_run(struct thread *t)
+{
+	rs_instance_walk(rs_summary_run_one, NULL);
+}
+
+static void rs_summary_schedule(struct rs_instance *rsi)
+{
+	if (!rsi->n_summaries && !rsi->n_summary_live)
+		return;
+	rsi->summary_dirty = true;
+	thread_add_event(rs_bgp_master, rs_summary_run, NULL, 0,
+			 &rs_summary_t);
+}
+
+/* A role neighbor's route p changed: does a summary's liveness depend
+ * on it (p inside or equal to a summary)? */
+static void rs_summary_route_changed(struct rs_instance *rsi,
+				     const struct vrs_prefix *p)
+{
+	for (size_t i = 0; i < rsi->n_summaries; i++)
+		if (vrs_prefix_contains(&rsi->summaries[i].prefix, p)) {
+			rs_summary_schedule(rsi);
+			return;
+		}
+}
+
+static void rs_summary_release(struct rs_instance *rsi, struct bgp *bgp)
+{
+	for (size_t i = 0; i < rsi->n_summary_live; i++) {
+		struct prefix p;
+
+		rs_prefix_to(&rsi->summary_live[i], &p);
+		bgp_static_withdraw(bgp, &p, family2afi(p.family),
+				    SAFI_UNICAST);
+	}
+	rsi->n_summary_live = 0;
+}
+
+/* The outbound dry run's summary verdicts (map name of the neighbor). */
+static bool rs_summary_dry_out(struct rs_instance *rsi, const char *name,
+			       struct bgp_dest *dest, struct bgp_path_info *pi,
+			       struct rs_user_outcome *o, struct rs_route_view *v)
+{
+	const struct rs_summary *su;
+	struct vrs_prefix vp;
+
+	rs_prefix_from(bgp_dest_get_prefix(dest), &vp);
+	if (pi && rs_summary_path(rsi, &vp, pi) &&
+	    rs_summary_of(rsi, name, &vp)) {
+		o->verdict = VRS_RMAP_SUMMARY;
+		return true;
+	}
+	su = rs_summary_covering(rsi, name, &vp);
+	if (!su)
+		return false;
+	o->verdict = VRS_RMAP_SUMMARIZED;
+	v->rmap_summary = su->prefix;
+	return true;
+}
+
+void rs_bgp_summary_json(struct rs_instance *rsi, struct json_object *json)
+{
+	json_object *js = json_object_new_object();
+
+	for (size_t i = 0; i < rsi->n_summaries; i++) {
+		const struct rs_summary *su = &rsi->summaries[i];
+		json_object *jm = json_object_object_get(js, su->rmap);
+		json_object *je = json_object_new_object();
+		char buf[VRS_PREFIX_STRLEN];
+
+		if (!jm) {
+			jm = json_object_new_array();
+			json_object_object_add(js, su->rmap, jm);
+		}
+		json_object_string_add(je, "prefix",
+				       vrs_prefix_str(&su->prefix, buf,
+						      sizeof(buf)));
+		json_object_boolean_add(je, "advertised",
+					rs_summary_is_live(rsi, &su->prefix));
+		json_object_array_add(jm, je);
+	}
+	json_object_object_add(json, "summaries", js);
 }
 
 /* VM routes ----------------------------------------------------------------
@@ -1948,8 +2255,10 @@ static int rs_bgp_peer_status(struct peer *peer)
 	 * attempts to an absent neighbor (Connect <-> Active, every connect
 	 * retry) recompute nothing.
 	 */
-	if (role && (up != was_up || peer->status == Deleted))
+	if (role && (up != was_up || peer->status == Deleted)) {
 		rs_schedule_full(rsi, "neighbor");
+		rs_summary_schedule(rsi);
+	}
 	return 0;
 }
 
@@ -1969,6 +2278,7 @@ static int rs_bgp_process(struct bgp *bgp, afi_t afi, safi_t safi,
 		return 0;
 	rs_prefix_from(bgp_dest_get_prefix(bn), &p);
 	rs_publish_prefix(rsi, &p);
+	rs_summary_route_changed(rsi, &p);
 	return 0;
 }
 
@@ -2128,6 +2438,7 @@ void rs_bgp_apply(struct rs_instance *rsi)
 	 * written by the module. */
 	rs_bgp_originate(rsi, bgp);
 	rs_user_maps_sync();
+	rs_summary_sync(rsi, bgp);
 	/* Re-run both policies on what is known (soft, no session reset). */
 	for (ALL_LIST_ELEMENTS_RO(bgp->peer, node, peer)) {
 		if (!rs_bgp_nbr(peer, NULL) || peer->status != Established)
@@ -2156,6 +2467,7 @@ void rs_bgp_release_instance(struct rs_instance *rsi)
 				    SAFI_UNICAST);
 	}
 	rsi->n_originated = 0;
+	rs_summary_release(rsi, bgp);
 }
 
 /* A neighbor without graceful restart sends no End-of-RIB: after this long
@@ -3185,6 +3497,7 @@ void rs_bgp_init(struct thread_master *tm)
 	route_map_install_set(&rs_set_egress_cmd);
 	route_map_install_match(&rs_match_user_in_cmd);
 	route_map_install_match(&rs_match_user_out_cmd);
+	route_map_install_match(&rs_match_summary_cmd);
 	rs_bgp_build_route_maps();
 	hook_register(bgp_packet_dump, rs_bgp_packet);
 	hook_register(peer_status_changed, rs_bgp_peer_status);
@@ -3196,6 +3509,7 @@ void rs_bgp_fini(void)
 	hook_unregister(bgp_packet_dump, rs_bgp_packet);
 	hook_unregister(peer_status_changed, rs_bgp_peer_status);
 	hook_unregister(bgp_process, rs_bgp_process);
+	THREAD_OFF(rs_summary_t);
 	rs_denied_flush(NULL);
 	rs_denieds_fini(rs_denied_tab);
 	rs_bgp_side_fini();

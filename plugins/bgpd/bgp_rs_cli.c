@@ -596,6 +596,51 @@ void rs_cli_show_neighbor_route_map(struct vty *vty,
 								 : "in");
 }
 
+/* Summaries of peering route-maps (Azure's summarize). */
+DEFPY_YANG(rs_rmap_summary, rs_rmap_summary_cmd,
+	   "[no] route-server route-map RMAP_NAME$name summarize <A.B.C.D/M|X:X::X:X/M>$prefix",
+	   NO_STR RS_STR
+	   "A summary of your route-map: its outbound neighbors get the summary instead of the routes inside it\n"
+	   "Route-map name\n"
+	   "Advertise a summary (AS path 65515, no communities) instead of the routes inside it\n"
+	   "IPv4 prefix\n"
+	   "IPv6 prefix (with 'route-server ipv6')\n")
+{
+	char buf[64], xpath[192];
+
+	RS_CLI_BGP();
+	if (rs_cli_prefix(vty, prefix_str, buf, sizeof(buf)))
+		return CMD_WARNING_CONFIG_FAILED;
+	snprintf(xpath, sizeof(xpath),
+		 "./route-map-summary[route-map='%s'][prefix='%s']", name, buf);
+	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
+	nb_cli_enqueue_change(vty, xpath, no ? NB_OP_DESTROY : NB_OP_CREATE,
+			      NULL);
+	return rs_cli_apply(vty, bgp);
+}
+
+int rs_cli_cmp_summary(const struct lyd_node *a, const struct lyd_node *b)
+{
+	struct prefix x, y;
+	int r = strcmp(yang_dnode_get_string(a, "./route-map"),
+		       yang_dnode_get_string(b, "./route-map"));
+
+	if (r)
+		return r;
+	yang_dnode_get_prefix(&x, a, "./prefix");
+	yang_dnode_get_prefix(&y, b, "./prefix");
+	return prefix_cmp(&x, &y);
+}
+
+void rs_cli_show_route_map_summary(struct vty *vty,
+				   const struct lyd_node *dnode,
+				   bool show_defaults)
+{
+	vty_out(vty, " route-server route-map %s summarize %s\n",
+		yang_dnode_get_string(dnode, "./route-map"),
+		yang_dnode_get_string(dnode, "./prefix"));
+}
+
 DEFPY_YANG(rs_fabric, rs_fabric_cmd,
 	   "route-server fabric socket PATH$path instance (0-1)$id [name WORD$name] [startup-wait (1-3600)$wait]",
 	   RS_STR
@@ -734,6 +779,7 @@ static void rs_show_one(struct rs_instance *rsi, void *arg)
 				       vrs_limit_mode_name(rsi->limit_mode));
 		json_object_int_add(ji, "totalLimit", rsi->total_limit);
 		rs_bgp_er_json(rsi, ji);
+		rs_bgp_summary_json(rsi, ji);
 		if (rsi->vnet_name[0])
 			json_object_string_add(ji, "vnetName", rsi->vnet_name);
 		jsp = json_object_new_array();
@@ -1180,6 +1226,7 @@ void rs_cli_init(void)
 	install_element(BGP_NODE, &no_rs_neighbor_cmd);
 	install_element(BGP_NODE, &rs_neighbor_rmap_cmd);
 	install_element(BGP_NODE, &no_rs_neighbor_rmap_cmd);
+	install_element(BGP_NODE, &rs_rmap_summary_cmd);
 	install_element(VIEW_NODE, &show_rs_cmd);
 	install_element(VIEW_NODE, &show_rs_routes_cmd);
 	install_element(VIEW_NODE, &show_rs_effective_cmd);

@@ -117,6 +117,13 @@ void rs_rmap_view_json(json_object *jr, const struct rs_route_view *v,
 		json_object_array_add(ji,
 				      json_object_new_string("otherAttributes"));
 	json_object_object_add(jm, "ignored", ji);
+	if (v->rmap_verdict == VRS_RMAP_SUMMARIZED) {
+		char buf[VRS_PREFIX_STRLEN];
+
+		json_object_string_add(jm, "summary",
+				       vrs_prefix_str(&v->rmap_summary, buf,
+						      sizeof(buf)));
+	}
 	json_object_object_add(jr, "routeMap", jm);
 }
 
@@ -128,6 +135,13 @@ void rs_rmap_view_text(struct vty *vty, const struct rs_route_view *v,
 	vty_out(vty, "%sroute-map %s (%s) %s\n", indent, v->rmap,
 		vrs_rmap_dir_name(dir),
 		rs_rmap_verdict_text(v->rmap_verdict, dir));
+	if (v->rmap_verdict == VRS_RMAP_SUMMARIZED) {
+		char buf[VRS_PREFIX_STRLEN];
+
+		vty_out(vty, "%ssummarized into %s for this neighbor\n",
+			indent,
+			vrs_prefix_str(&v->rmap_summary, buf, sizeof(buf)));
+	}
 	if (v->rmap_ignored & VRS_RMAP_IGN_AS_PATH)
 		vty_out(vty,
 			"%s  violation: its AS-path change adds a 4-byte ASN (route maps on peerings take 2-byte ASNs only): AS path kept\n",
@@ -606,6 +620,14 @@ static void rs_explain_outbound(struct rs_explain_ctx *c)
 				verdict = "withheld";
 				reason = "routeMap";
 				text = "the neighbor's outbound route-map (route-server neighbor ... route-map NAME out) denies it";
+			}
+			/* Or the map's summary goes instead. */
+			if (res.advertise && e->rmap_out_applied &&
+			    e->out.rmap_verdict == VRS_RMAP_SUMMARIZED) {
+				res.advertise = false;
+				verdict = "withheld";
+				reason = "summarized";
+				text = "inside a summary of the neighbor's outbound route-map (route-server route-map NAME summarize PREFIX): the summary is sent instead";
 			}
 			if (res.advertise && ex->best_peer[0] &&
 			    strcmp(ex->best_peer, e->addr) == 0) {

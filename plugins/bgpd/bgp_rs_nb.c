@@ -123,6 +123,11 @@ const struct frr_yang_module_info frr_route_server_info = {
 			.modify = rs_instance_neighbor_route_map_modify,
 			.destroy = rs_instance_neighbor_route_map_destroy,
 			.cli_show = rs_cli_show_neighbor_route_map } },
+		{ .xpath = RS_X "/route-map-summary", .cbs = {
+			.create = rs_instance_route_map_summary_create,
+			.destroy = rs_instance_route_map_summary_destroy,
+			.cli_cmp = rs_cli_cmp_summary,
+			.cli_show = rs_cli_show_route_map_summary } },
 		{ .xpath = NULL },
 	}
 };

@@ -198,6 +198,95 @@ static int rs_nb_read_instance(struct rs_nb_model *m,
 		else if (strcmp(name, "profile") == 0)
 			vrs_profile_from_string(yang_dnode_get_string(c, NULL),
 						&m->profile, NULL, 0);
+		else if (strcmp(name, "route-map-summary") == 0 &&
+			 m->inst.n_summaries < RS_MAX_SUMMARIES) {
+			struct rs_summary *su =
+				&m->inst.summaries[m->inst.n_summaries++];
+			const char *pfx = yang_dnode_get_string(c, "./prefix");
+
+			strlcpy(su->rmap,
+				yang_dnode_get_string(c, "./route-map"),
+				sizeof(su->rmap));
+			if (vrs_prefix_parse(pfx, &su->prefix, NULL, 0))
+				memset(&su->prefix, 0, sizeof(su->prefix));
+		}
+	}
+	return 0;
+}
+
+/*
+ * Summaries of peering route-maps, on the final candidate (the address
+ * spaces and the neighbors' maps may come in the same commit, in any
+ * order): each a valid prefix outside the own and peered VNets' address
+ * spaces, IPv6 only with the opt-in; per map at most 16, disjoint; never
+ * on a map a neighbor uses inbound.
+ */
+static int rs_nb_check_summaries(const struct rs_nb_model *m,
+				 const struct lyd_node *inst, char *errmsg,
+				 size_t len)
+{
+	struct vrs_summary_space sp[RS_MAX_SPACES * (RS_MAX_PEERINGS + 1)];
+	struct vrs_prefix sums[RS_MAX_SUMMARIES];
+	const struct rs_instance *ri = &m->inst;
+	bool ipv6 = yang_dnode_exists(inst, "./ipv6") &&
+		    yang_dnode_get_bool(inst, "./ipv6");
+	const struct lyd_node *c;
+	char reason[512];
+	size_t n = 0;
+
+	for (size_t i = 0; i < ri->n_spaces && n < array_size(sp); i++)
+		sp[n++] = (struct vrs_summary_space){
+			ri->spaces[i], ri->vnet_name[0] ? ri->vnet_name : "vnet",
+			false};
+	for (size_t j = 0; j < ri->n_peerings; j++)
+		for (size_t i = 0; i < ri->peerings[j].n_spaces &&
+				   n < array_size(sp);
+		     i++)
+			sp[n++] = (struct vrs_summary_space){
+				ri->peerings[j].spaces[i],
+				ri->peerings[j].remote, true};
+	/* Each summary alone first: what is wrong with it says the most. */
+	for (size_t i = 0; i < ri->n_summaries; i++) {
+		const struct rs_summary *su = &ri->summaries[i];
+
+		if (vrs_rmap_name_check(su->rmap, reason, sizeof(reason)) ||
+		    vrs_summary_check(&su->prefix, ipv6, sp, n, reason,
+				      sizeof(reason))) {
+			snprintf(errmsg, len, "route-map %s: %s", su->rmap,
+				 reason);
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < ri->n_summaries; i++) {
+		const struct rs_summary *su = &ri->summaries[i];
+		size_t k = 0;
+		bool first = true;
+
+		/* Once per map: its summaries together. */
+		for (size_t j = 0; j < ri->n_summaries; j++) {
+			if (strcmp(ri->summaries[j].rmap, su->rmap) != 0)
+				continue;
+			if (j < i)
+				first = false;
+			sums[k++] = ri->summaries[j].prefix;
+		}
+		if (first && vrs_summary_check_map(su->rmap, sums, k, reason,
+						   sizeof(reason))) {
+			snprintf(errmsg, len, "%s", reason);
+			return -1;
+		}
+		LY_LIST_FOR (lyd_child(inst), c) {
+			if (strcmp(c->schema->name, "neighbor") != 0 ||
+			    !yang_dnode_exists(c, "./route-map-in") ||
+			    strcmp(yang_dnode_get_string(c, "./route-map-in"),
+				   su->rmap) != 0)
+				continue;
+			snprintf(errmsg, len,
+				 "route-map %s has summaries and is neighbor %s's inbound map: a summary replaces the routes a neighbor receives, so only outbound maps take summaries; use another map inbound",
+				 su->rmap,
+				 yang_dnode_get_string(c, "./address"));
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -254,6 +343,9 @@ int rs_instance_pre_validate(struct nb_cb_pre_validate_args *args)
 		goto out;
 	if (rs_nb_check_peered_overlap(&m->inst, args->errmsg,
 				       args->errmsg_len))
+		goto out;
+	if (rs_nb_check_summaries(m, args->dnode, args->errmsg,
+				  args->errmsg_len))
 		goto out;
 	n = rs_instance_vnets(&m->inst, vnets, array_size(vnets));
 	if (vrs_vnets_validate_draft(vnets, n, reason, sizeof(reason))) {
@@ -874,6 +966,68 @@ int rs_instance_neighbor_route_map_destroy(struct nb_cb_destroy_args *args)
 	nbr = rs_neighbor_find(rsi, yang_dnode_get_string(nn, "./address"));
 	if (nbr)
 		nbr->rmap[rs_nb_rmap_dir(args->dnode)][0] = '\0';
+	rs_instance_changed(rsi);
+	return NB_OK;
+}
+
+/* Summaries of peering route-maps ----------------------------------------
+ *
+ * route-server route-map NAME summarize P: validated on the whole
+ * candidate (rs_nb_check_summaries), applied to the side table here;
+ * bgp_rs_bgp.c originates P while it is live.
+ */
+static int rs_nb_summary(const struct lyd_node *dnode, struct rs_summary *su)
+{
+	memset(su, 0, sizeof(*su));
+	strlcpy(su->rmap, yang_dnode_get_string(dnode, "./route-map"),
+		sizeof(su->rmap));
+	return vrs_prefix_parse(yang_dnode_get_string(dnode, "./prefix"),
+				&su->prefix, NULL, 0);
+}
+
+static bool rs_summary_same(const struct rs_summary *a,
+			    const struct rs_summary *b)
+{
+	return strcmp(a->rmap, b->rmap) == 0 &&
+	       vrs_prefix_cmp(&a->prefix, &b->prefix) == 0;
+}
+
+/*
+ * XPath: /frr-route-server:route-server/instance/route-map-summary
+ */
+int rs_instance_route_map_summary_create(struct nb_cb_create_args *args)
+{
+	struct rs_instance *rsi;
+	struct rs_summary su;
+
+	if (args->event != NB_EV_APPLY || rs_nb_summary(args->dnode, &su))
+		return NB_OK;
+	rsi = rs_nb_instance(args->dnode);
+	for (size_t i = 0; i < rsi->n_summaries; i++)
+		if (rs_summary_same(&rsi->summaries[i], &su))
+			return NB_OK;
+	if (rsi->n_summaries < RS_MAX_SUMMARIES)
+		rsi->summaries[rsi->n_summaries++] = su;
+	rs_instance_changed(rsi);
+	return NB_OK;
+}
+
+int rs_instance_route_map_summary_destroy(struct nb_cb_destroy_args *args)
+{
+	struct rs_instance *rsi;
+	struct rs_summary su;
+
+	if (args->event != NB_EV_APPLY || rs_nb_summary(args->dnode, &su))
+		return NB_OK;
+	rsi = rs_nb_instance(args->dnode);
+	for (size_t i = 0; i < rsi->n_summaries; i++)
+		if (rs_summary_same(&rsi->summaries[i], &su)) {
+			memmove(&rsi->summaries[i], &rsi->summaries[i + 1],
+				(rsi->n_summaries - i - 1) *
+					sizeof(rsi->summaries[0]));
+			rsi->n_summaries--;
+			break;
+		}
 	rs_instance_changed(rsi);
 	return NB_OK;
 }
