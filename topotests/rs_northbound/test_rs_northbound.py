@@ -159,6 +159,14 @@ REFUSED = [
     ("route-map-module-name", ["route-server neighbor 10.0.0.11 route-map VRS-RS-IN in"],
      {"neighbor": [{"address": "10.0.0.11", "role": "nva", "route-map-in": "VRS-RS-IN"}]},
      "route server's own maps"),
+    # Summaries of peering route-maps: the VNet space cannot be changed.
+    ("summary-in-vnet-space", ["route-server route-map SUMM summarize 10.1.4.0/24"],
+     {"route-map-summary": [{"route-map": "SUMM", "prefix": "10.1.4.0/24"}]},
+     "route-map SUMM: summary 10.1.4.0/24 is inside the address space 10.1.0.0/16 of the "
+     "route server's VNet hub"),
+    ("summary-ipv6-without-opt-in", ["route-server route-map SUMM summarize fd00:60::/32"],
+     {"route-map-summary": [{"route-map": "SUMM", "prefix": "fd00:60::/32"}]},
+     "route-map SUMM: summary fd00:60::/32 is IPv6: the route server is IPv4 only"),
 ]
 
 
