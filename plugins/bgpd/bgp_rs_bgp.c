@@ -1797,6 +1797,52 @@ void rs_bgp_summary_json(struct rs_instance *rsi, struct json_object *json)
 	json_object_object_add(json, "summaries", js);
 }
 
+/*
+ * A learned route inside summaries: for which neighbors (those whose
+ * bgpd line applies a map with a summary covering p) and into which
+ * summary. JSON "summarized": {"neighbor": "summary"}, or text lines.
+ */
+static void rs_summary_learned(struct rs_instance *rsi, struct bgp *bgp,
+			       const struct prefix *p, json_object *jr,
+			       struct vty *vty)
+{
+	json_object *js = NULL;
+	struct rs_neighbor *nbr;
+	struct vrs_prefix vp;
+	bool any = false;
+
+	rs_prefix_from(p, &vp);
+	for (size_t i = 0; i < rsi->n_summaries && !any; i++)
+		any = vrs_summary_covers(&rsi->summaries[i].prefix, &vp);
+	if (!any)
+		return;
+	frr_each (rs_neighbors, rsi->neighbors, nbr) {
+		const struct rs_summary *su;
+		struct peer *peer;
+		const char *u;
+		char buf[VRS_PREFIX_STRLEN];
+
+		if (!nbr->rmap[VRS_RMAP_OUT][0])
+			continue;
+		su = rs_summary_covering(rsi, nbr->rmap[VRS_RMAP_OUT], &vp);
+		peer = su ? rs_bgp_peer(bgp, nbr->addr) : NULL;
+		u = peer ? rs_peer_out_user(peer) : NULL;
+		if (!u || strcmp(u, nbr->rmap[VRS_RMAP_OUT]) != 0)
+			continue;
+		vrs_prefix_str(&su->prefix, buf, sizeof(buf));
+		if (!jr) {
+			vty_out(vty, "    summarized into %s for neighbor %s\n",
+				buf, nbr->addr);
+			continue;
+		}
+		if (!js) {
+			js = json_object_new_object();
+			json_object_object_add(jr, "summarized", js);
+		}
+		json_object_string_add(js, nbr->addr, buf);
+	}
+}
+
 /* VM routes ----------------------------------------------------------------
  *
  * What the VMs get for a prefix is decided by the policy core (vrs_select,
@@ -2879,6 +2925,8 @@ int rs_bgp_show_routes(struct rs_instance *rsi, const char *addr,
 			rs_rmap_view_json(jr, &sent,
 					  advertised ? VRS_RMAP_OUT
 						     : VRS_RMAP_IN);
+			if (!advertised && sent.accepted)
+				rs_summary_learned(rsi, bgp, p, jr, NULL);
 			json_object_object_add(jroutes, pbuf, jr);
 		} else {
 			rs_attr_nh_str(rs_peer_afi(peer), attr, nh,
@@ -2891,6 +2939,8 @@ int rs_bgp_show_routes(struct rs_instance *rsi, const char *addr,
 					  advertised ? VRS_RMAP_OUT
 						     : VRS_RMAP_IN,
 					  "    ");
+			if (!advertised && sent.accepted)
+				rs_summary_learned(rsi, bgp, p, NULL, vty);
 		}
 	}
 	if (jroutes) {

@@ -161,6 +161,13 @@ def test_explain_says_summarized():
     assert o[NVA3]["verdict"] == "advertised" and o[NVA3]["sent"] is True, o[NVA3]
     text = g("rs").vtysh_cmd("show route-server explain 10.60.1.0/24", daemon="bgpd")
     assert "summarized into 10.60.0.0/16 for this neighbor" in text, text
+    # nva1's learned routes say for whom they are summarised
+    learned = js("rs", "show route-server neighbor {} learned-routes json".format(NVA1))["learnedRoutes"]
+    for p in SPECIFICS:
+        assert learned[p]["summarized"] == {NVA2: SUMMARY}, learned[p]
+    assert "summarized" not in learned["10.70.0.0/16"], learned["10.70.0.0/16"]
+    text = g("rs").vtysh_cmd("show route-server neighbor {} learned-routes".format(NVA1), daemon="bgpd")
+    assert "summarized into 10.60.0.0/16 for neighbor 10.0.0.12" in text, text
 
 
 def test_withdrawing_specifics_withdraws_summary():
