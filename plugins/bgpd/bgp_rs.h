@@ -563,6 +563,7 @@ struct rs_explain {
 	enum vrs_source best_src; /* and where it came from */
 	char best_peer[48];	 /* "" for the VNet's own prefix */
 	uint32_t best_flags;	 /* VRS_RT_* of the selected path */
+	bool best_summary;	 /* it is a route-map summary (originated) */
 	uint32_t er_sent;	 /* prefixes let through towards ER */
 	size_t n;
 	struct rs_explain_nbr nbr[RS_EXPLAIN_MAX_NBRS];

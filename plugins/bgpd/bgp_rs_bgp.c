@@ -3885,6 +3885,7 @@ void rs_bgp_explain(struct rs_instance *rsi, const struct vrs_prefix *p,
 				continue;
 			ex->has_best = true;
 			ex->best_src = rs_route_source(pi);
+			ex->best_summary = rs_summary_path(rsi, p, pi);
 			if (pi->peer && pi->peer != bgp->peer_self)
 				sockunion2str(&pi->peer->su, ex->best_peer,
 					      sizeof(ex->best_peer));

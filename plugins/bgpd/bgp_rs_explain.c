@@ -629,6 +629,15 @@ static void rs_explain_outbound(struct rs_explain_ctx *c)
 				reason = "summarized";
 				text = "inside a summary of the neighbor's outbound route-map (route-server route-map NAME summarize PREFIX): the summary is sent instead";
 			}
+			/* A summary goes only where its map is applied. */
+			if (res.advertise && ex->best_summary &&
+			    !(e->rmap_out_applied &&
+			      e->out.rmap_verdict == VRS_RMAP_SUMMARY)) {
+				res.advertise = false;
+				verdict = "withheld";
+				reason = "summary";
+				text = "a route-map summary of the route server: only neighbors whose applied outbound route-map has it get it";
+			}
 			if (res.advertise && ex->best_peer[0] &&
 			    strcmp(ex->best_peer, e->addr) == 0) {
 				verdict = e->sent ? "advertised" : "withheld";

@@ -161,6 +161,14 @@ def test_explain_says_summarized():
     assert o[NVA3]["verdict"] == "advertised" and o[NVA3]["sent"] is True, o[NVA3]
     text = g("rs").vtysh_cmd("show route-server explain 10.60.1.0/24", daemon="bgpd")
     assert "summarized into 10.60.0.0/16 for this neighbor" in text, text
+    # the summary itself: to nva2 only, the map not applied to it
+    ex = js("rs", "show route-server explain 10.60.0.0/16 json")
+    o = {o["neighbor"]: o for o in ex["outbound"]}
+    assert o[NVA2]["verdict"] == "advertised" and o[NVA2]["sent"] is True, o[NVA2]
+    assert o[NVA2]["routeMap"]["verdict"] == "summary", o[NVA2]
+    for n in (NVA1, NVA3):
+        assert o[n]["verdict"] == "withheld" and o[n]["reason"] == "summary", o[n]
+        assert o[n]["sent"] is False, o[n]
     # nva1's learned routes say for whom they are summarised
     learned = js("rs", "show route-server neighbor {} learned-routes json".format(NVA1))["learnedRoutes"]
     for p in SPECIFICS:
