@@ -116,6 +116,63 @@ static void test_asn_4byte_opt_in(void)
 	      "gateway 65515 with the opt-in");
 }
 
+/* The NVA module's own opt-in: same classes, its clause in the reason. */
+static void test_asn_named_opt_in(void)
+{
+	static const uint32_t asns[] = {0,	    12076,	 23456,
+					65001,	    65515,	 65535,
+					65536,	    65540,	 65552,
+					131071,	    131072,	 4199999999u,
+					4200000001u, 4294967294u, 4294967295u};
+	char rs[256], nva[256];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(asns); i++)
+		for (int on = 0; on < 2; on++) {
+			enum vrs_asn_class a, b;
+
+			rs[0] = nva[0] = '\0';
+			a = vrs_asn_check_opt(asns[i], VRS_ROLE_NVA, on, rs,
+					      sizeof(rs));
+			b = vrs_asn_check_named(asns[i], VRS_ROLE_NVA, on,
+						VRS_ASN_OPT_IN_NVA, nva,
+						sizeof(nva));
+			CHECK(a == b, "ASN %u, 4-byte %d: %s vs %s", asns[i],
+			      on, vrs_asn_class_name(a),
+			      vrs_asn_class_name(b));
+			/* Only the opt-in clause differs. */
+			if (test_contains(rs, VRS_ASN_OPT_IN_RS)) {
+				CHECK(b == VRS_ASN_4BYTE && !on,
+				      "ASN %u: clause when it cannot help",
+				      asns[i]);
+				CHECK(test_contains(nva, VRS_ASN_OPT_IN_NVA) &&
+					      !test_contains(nva,
+							     "route server's 4-byte opt-in"),
+				      "ASN %u: NVA reason '%s'", asns[i], nva);
+			} else
+				CHECK(!strcmp(rs, nva),
+				      "ASN %u, 4-byte %d: '%s' vs '%s'",
+				      asns[i], on, rs, nva);
+		}
+	rs[0] = '\0';
+	CHECK(vrs_asn_check_named(4200000001u, VRS_ROLE_NVA, false,
+				  VRS_ASN_OPT_IN_NVA, rs, sizeof(rs)) ==
+			      VRS_ASN_4BYTE &&
+		      !strcmp(rs,
+			      "ASN 4200000001 is a 4-byte ASN; only 2-byte ASNs are supported (as in Azure); the NVA's 4-byte opt-in 'route-server-nva asn-4byte' accepts it (and the route server needs 'route-server asn-4byte')"),
+	      "NVA reason for 4200000001: '%s'", rs);
+	rs[0] = '\0';
+	CHECK(vrs_asn_check_named(65540, VRS_ROLE_NVA, true,
+				  VRS_ASN_OPT_IN_NVA, rs, sizeof(rs)) ==
+			      VRS_ASN_IANA_RESERVED &&
+		      !test_contains(rs, "asn-4byte"),
+	      "65540 with the NVA opt-in: '%s'", rs);
+	CHECK(vrs_asn_check_named(131072, VRS_ROLE_NVA, false, NULL, rs,
+				  sizeof(rs)) == VRS_ASN_4BYTE &&
+		      test_contains(rs, VRS_ASN_OPT_IN_RS),
+	      "NULL clause is the route server's: '%s'", rs);
+}
+
 void test_asn_suite(void)
 {
 	static const struct {
@@ -196,4 +253,5 @@ void test_asn_suite(void)
 		      VRS_ASN_AZURE_RESERVED,
 	      "NULL reason");
 	test_asn_4byte_opt_in();
+	test_asn_named_opt_in();
 }

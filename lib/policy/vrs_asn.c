@@ -16,7 +16,6 @@
 #define VRS_ADVICE_4BYTE                                                       \
 	"NVAs must use another 2-byte or 4-byte ASN (private: 4200000000-4294967294)"
 #define VRS_ONLY_2BYTE "only 2-byte ASNs are supported"
-#define VRS_OPT_IN "the route server's 4-byte opt-in 'route-server asn-4byte' accepts it"
 
 /*
  * One reserved range; the reason reads "ASN <n> is <what>; <advice>
@@ -67,9 +66,9 @@ static const char *const vrs_asn_class_names[] = {
 	[VRS_ASN_ROLE_MISMATCH] = "roleMismatch",
 };
 
-enum vrs_asn_class vrs_asn_check_opt(uint32_t asn, enum vrs_role role,
-				     bool four_byte, char *reason,
-				     size_t reason_len)
+enum vrs_asn_class vrs_asn_check_named(uint32_t asn, enum vrs_role role,
+				       bool four_byte, const char *opt_in,
+				       char *reason, size_t reason_len)
 {
 	const struct vrs_role_defaults *d = vrs_role_defaults(role);
 	bool is_4byte = asn > VRS_ASN_2BYTE_MAX;
@@ -106,10 +105,19 @@ enum vrs_asn_class vrs_asn_check_opt(uint32_t asn, enum vrs_role role,
 	if (is_4byte && !four_byte) {
 		vrs_reasonf(reason, reason_len,
 			    "ASN %u is a 4-byte ASN; %s (as in Azure); %s", asn,
-			    VRS_ONLY_2BYTE, VRS_OPT_IN);
+			    VRS_ONLY_2BYTE,
+			    opt_in ? opt_in : VRS_ASN_OPT_IN_RS);
 		return VRS_ASN_4BYTE;
 	}
 	return VRS_ASN_OK;
+}
+
+enum vrs_asn_class vrs_asn_check_opt(uint32_t asn, enum vrs_role role,
+				     bool four_byte, char *reason,
+				     size_t reason_len)
+{
+	return vrs_asn_check_named(asn, role, four_byte, VRS_ASN_OPT_IN_RS,
+				   reason, reason_len);
 }
 
 enum vrs_asn_class vrs_asn_check(uint32_t asn, enum vrs_role role, char *reason,

@@ -54,6 +54,22 @@ enum vrs_asn_class vrs_asn_check_opt(uint32_t asn, enum vrs_role role,
 				     bool four_byte, char *reason,
 				     size_t reason_len);
 
+/*
+ * The same, naming another opt-in: opt_in is the clause that ends the
+ * reason of a 4-byte ASN the opt-in would accept (vrs_asn_check_opt()
+ * gives VRS_ASN_OPT_IN_RS, the route server's; the NVA module gives its
+ * own, VRS_ASN_OPT_IN_NVA). NULL gives the route server's.
+ */
+enum vrs_asn_class vrs_asn_check_named(uint32_t asn, enum vrs_role role,
+				       bool four_byte, const char *opt_in,
+				       char *reason, size_t reason_len);
+
+/* The opt-in clauses of the two modules' reasons. */
+#define VRS_ASN_OPT_IN_RS                                                      \
+	"the route server's 4-byte opt-in 'route-server asn-4byte' accepts it"
+#define VRS_ASN_OPT_IN_NVA                                                     \
+	"the NVA's 4-byte opt-in 'route-server-nva asn-4byte' accepts it (and the route server needs 'route-server asn-4byte')"
+
 /* Stable camelCase name of a class ("ok", "fourByte", ...) for JSON. */
 const char *vrs_asn_class_name(enum vrs_asn_class c);
 
