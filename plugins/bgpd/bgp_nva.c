@@ -140,6 +140,16 @@ void nva_config_write_vrf(const char *vrf, struct vty *vty)
 		nb_cli_show_dnode_cmds(vty, dnode, false);
 }
 
+bool nva_running_asn_4byte(const char *vrf)
+{
+	char xpath[XPATH_MAXLEN];
+	const struct lyd_node *dnode;
+
+	snprintf(xpath, sizeof(xpath), NVA_XPATH_INSTANCE "/asn-4byte", vrf);
+	dnode = vrs_nb_running_dnode(xpath);
+	return dnode && yang_dnode_get_bool(dnode, NULL);
+}
+
 /*
  * "no router bgp": the templates of that instance go with it. Their YANG
  * data is dropped (the destroy callbacks delete their route-maps), so

@@ -25,6 +25,7 @@ DECLARE_MGROUP(VRS_NVA);
 #define NVA_RS_AS 65515
 #define NVA_STR "Route-server peering of an NVA (bgpd_nva)\n"
 #define NVA_PEERING_STR "Route-server peering template (bgpd_nva)\n"
+#define NVA_INST_STR "Settings of this instance's peering templates (bgpd_nva)\n"
 
 #define NVA_XPATH_BASE "/frr-route-server-nva:route-server-nva"
 #define NVA_XPATH_INSTANCE NVA_XPATH_BASE "/instance[vrf='%s']"
@@ -75,8 +76,10 @@ struct nva_template {
 	struct nva_tpl_conf conf;
 	/* The template's route-maps exist (conf was applied). */
 	bool applied;
+	/* The instance's 4-byte local AS opt-in, as last applied. */
+	bool asn_4byte;
 	/* Why (part of) the template could not be applied, or "". */
-	char error[256];
+	char error[512];
 };
 
 /* bgp_nva.c: side table of templates. */
@@ -106,6 +109,7 @@ struct nb_cb_apply_finish_args;
 struct nb_cb_pre_validate_args;
 int route_server_nva_instance_create(struct nb_cb_create_args *args);
 int route_server_nva_instance_destroy(struct nb_cb_destroy_args *args);
+int route_server_nva_instance_asn_4byte_modify(struct nb_cb_modify_args *args);
 int route_server_nva_instance_peering_create(struct nb_cb_create_args *args);
 int route_server_nva_instance_peering_destroy(struct nb_cb_destroy_args *args);
 int route_server_nva_instance_peering_pre_validate(
@@ -141,6 +145,10 @@ int route_server_nva_instance_peering_no_advertise_destroy(
 void nva_cli_init(void);
 void nva_cli_show_peering(struct vty *vty, const struct lyd_node *dnode,
 			  bool show_defaults);
+void nva_cli_show_asn_4byte(struct vty *vty, const struct lyd_node *dnode,
+			    bool show_defaults);
+/* bgp_nva.c: the 4-byte opt-in of a VRF's instance in running-config. */
+bool nva_running_asn_4byte(const char *vrf);
 
 /*
  * bgp_nva_bgp.c: reads bgpd's internal structs, builds the template's
@@ -159,8 +167,11 @@ uint32_t nva_bgp_local_as(const char *vrf);
 /*
  * Checks before a template change; 0 when fine, else -1 with a sentence in
  * errmsg (printed after "% "). tpl_name is the template being changed.
+ * asn_4byte is the instance's opt-in (route-server-nva asn-4byte): with
+ * it a 4-byte local AS is accepted but IANA's reserved ones.
  */
-int nva_bgp_check_local_as(const char *vrf, char *errmsg, size_t len);
+int nva_bgp_check_local_as(const char *vrf, bool asn_4byte, char *errmsg,
+			   size_t len);
 int nva_bgp_check_instances(const char *vrf, const char *tpl_name,
 			    const struct in_addr *addrs, int n, char *errmsg,
 			    size_t len);

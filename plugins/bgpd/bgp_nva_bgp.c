@@ -168,17 +168,19 @@ static struct peer *nva_inst_peer(struct bgp *bgp, struct in_addr a)
 
 /* ---------------------------------------------------------------- checks */
 
-int nva_bgp_check_local_as(const char *vrf, char *errmsg, size_t len)
+int nva_bgp_check_local_as(const char *vrf, bool asn_4byte, char *errmsg,
+			   size_t len)
 {
 	uint32_t as = nva_bgp_local_as(vrf);
-	char reason[200];
+	char reason[256];
 
 	if (!as) {
 		snprintfrr(errmsg, len, "no BGP instance in VRF %s", vrf);
 		return -1;
 	}
-	if (vrs_asn_check(as, VRS_ROLE_NVA, reason, sizeof(reason)) ==
-	    VRS_ASN_OK)
+	if (vrs_asn_check_named(as, VRS_ROLE_NVA, asn_4byte,
+				VRS_ASN_OPT_IN_NVA, reason,
+				sizeof(reason)) == VRS_ASN_OK)
 		return 0;
 	snprintfrr(errmsg, len,
 		 "this NVA's local AS %u cannot peer a route server: %s", as,
@@ -494,8 +496,8 @@ void nva_bgp_apply(struct nva_template *tpl, const struct nva_tpl_conf *old)
 			 "no BGP instance in VRF %s", tpl->vrf);
 		return;
 	}
-	if (nva_bgp_check_local_as(tpl->vrf, tpl->error, sizeof(tpl->error)) <
-	    0) {
+	if (nva_bgp_check_local_as(tpl->vrf, tpl->asn_4byte, tpl->error,
+				   sizeof(tpl->error)) < 0) {
 		zlog_warn("bgpd_nva: route-server-peering %s not applied: %s",
 			  tpl->name, tpl->error);
 		return;

@@ -57,17 +57,59 @@ static const struct lyd_node *nva_cli_cand(struct vty *vty, const char *vrf,
 	return yang_dnode_get(vty->candidate_config->dnode, xpath);
 }
 
-static int nva_cli_apply(struct vty *vty, const char *vrf, const char *name)
+static int nva_cli_apply_base(struct vty *vty, const char *base)
 {
-	char base[XPATH_MAXLEN];
-
-	snprintf(base, sizeof(base), NVA_XPATH_PEERING, vrf, name);
 	if (frr_get_cli_mode() == FRR_CLI_CLASSIC &&
 	    vrs_nb_cli_precheck(vty, base) < 0) {
 		vty->num_cfg_changes = 0;
 		return CMD_WARNING_CONFIG_FAILED;
 	}
 	return nb_cli_apply_changes(vty, "%s", base);
+}
+
+static int nva_cli_apply(struct vty *vty, const char *vrf, const char *name)
+{
+	char base[XPATH_MAXLEN];
+
+	snprintf(base, sizeof(base), NVA_XPATH_PEERING, vrf, name);
+	return nva_cli_apply_base(vty, base);
+}
+
+/*
+ * Settings of the instance, not of one template: a keyword of their own
+ * ("route-server-nva", the YANG container's name), so that no template
+ * NAME can be taken for them ("route-server-peering asn-4byte" would
+ * shadow a template named asn-4byte: "no route-server-peering asn-4byte"
+ * could no longer remove it), and no clash with bgpd_rs's "route-server"
+ * commands.
+ */
+DEFPY_YANG(nva_asn_4byte, nva_asn_4byte_cmd,
+	   "[no] route-server-nva asn-4byte",
+	   NO_STR NVA_INST_STR
+	   "Accept a 4-byte local AS but IANA's reserved ones (off: 2-byte only, as in Azure)\n")
+{
+	const char *vrf = nva_bgp_vty_vrf(vty);
+	char base[XPATH_MAXLEN];
+
+	if (!vrf) {
+		vty_out(vty, "%% No BGP instance in this context\n");
+		return CMD_WARNING_CONFIG_FAILED;
+	}
+	snprintf(base, sizeof(base), NVA_XPATH_INSTANCE, vrf);
+	nb_cli_enqueue_change(vty, ".", NB_OP_CREATE, NULL);
+	nb_cli_enqueue_change(vty, "./asn-4byte", NB_OP_MODIFY,
+			      no ? "false" : "true");
+	return nva_cli_apply_base(vty, base);
+}
+
+/* Printed before the template lines (YANG order): a file reads back. */
+void nva_cli_show_asn_4byte(struct vty *vty, const struct lyd_node *dnode,
+			    bool show_defaults)
+{
+	bool on = yang_dnode_get_bool(dnode, NULL);
+
+	if (on || show_defaults)
+		vty_out(vty, " %sroute-server-nva asn-4byte\n", on ? "" : "no ");
 }
 
 /* Collects the candidate's instance addresses (at most two). */
@@ -404,6 +446,7 @@ static void nva_show_one(const char *vrf, uint32_t local_as, void *arg)
 	peers = json_object_new_object();
 	warnings = json_object_new_array();
 	json_object_int_add(ji, "localAs", local_as);
+	json_object_boolean_add(ji, "asn4Byte", nva_running_asn_4byte(vrf));
 	nva_bgp_rs_peers_json(vrf, peers, warnings);
 	json_object_object_add(ji, "routeServerPeers", peers);
 	json_object_object_add(ji, "warnings", warnings);
@@ -485,8 +528,11 @@ static void nva_show_vty(struct vty *vty, json_object *instances)
 		json_object *peers, *warnings, *jv;
 
 		json_object_object_get_ex(ji, "localAs", &jv);
-		vty_out(vty, "Route-server peering, VRF %s, local AS %s\n", vrf,
-			json_object_get_string(jv));
+		vty_out(vty, "Route-server peering, VRF %s, local AS %s%s\n",
+			vrf, json_object_get_string(jv),
+			strcmp(nva_jstr(ji, "asn4Byte"), "true") == 0
+				? " (4-byte accepted: asn-4byte)"
+				: "");
 		json_object_object_get_ex(ji, "routeServerPeers", &peers);
 		if (json_object_object_length(peers) == 0)
 			vty_out(vty, "  No route-server peers (remote-as %u)\n",
@@ -582,6 +628,7 @@ DEFPY(show_nva_bgp_config, show_nva_bgp_config_cmd,
 
 void nva_cli_init(void)
 {
+	install_element(BGP_NODE, &nva_asn_4byte_cmd);
 	install_element(BGP_NODE, &nva_instances_cmd);
 	install_element(BGP_NODE, &nva_profile_cmd);
 	install_element(BGP_NODE, &nva_role_cmd);

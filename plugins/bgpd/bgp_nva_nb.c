@@ -24,6 +24,13 @@ const struct frr_yang_module_info frr_route_server_nva_info = {
 			},
 		},
 		{
+			.xpath = NVA_XPATH_BASE "/instance/asn-4byte",
+			.cbs = {
+				.modify = route_server_nva_instance_asn_4byte_modify,
+				.cli_show = nva_cli_show_asn_4byte,
+			},
+		},
+		{
 			.xpath = NVA_XP,
 			.cbs = {
 				.create = route_server_nva_instance_peering_create,

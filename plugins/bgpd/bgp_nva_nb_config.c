@@ -19,6 +19,8 @@
 #include "northbound.h"
 #include "yang.h"
 
+#include "vrs_asn.h"
+
 #include "bgp_nva.h"
 
 /*
@@ -45,11 +47,68 @@ int route_server_nva_instance_destroy(struct nb_cb_destroy_args *args)
 }
 
 /*
+ * XPath: /frr-route-server-nva:route-server-nva/instance/asn-4byte
+ *
+ * The opt-in itself is read where it is used (a template's checks and
+ * apply); turning it off is refused while templates of the instance
+ * depend on it (bgpd's local AS is 4-byte): the templates go first, in
+ * the same commit or before. Only an opt-in that is on in running can
+ * be turned off: a new instance's default (false) is no change.
+ */
+int route_server_nva_instance_asn_4byte_modify(struct nb_cb_modify_args *args)
+{
+	const struct lyd_node *inst, *c;
+	char xp[XPATH_MAXLEN], list[256] = "";
+	const struct lyd_node *run;
+	const char *vrf;
+	size_t n = 0, off = 0;
+	uint32_t as;
+
+	if (args->event != NB_EV_VALIDATE ||
+	    yang_dnode_get_bool(args->dnode, NULL))
+		return NB_OK;
+	yang_dnode_get_path(args->dnode, xp, sizeof(xp));
+	run = yang_dnode_exists(running_config->dnode, xp)
+		      ? yang_dnode_get(running_config->dnode, xp)
+		      : NULL;
+	if (!run || !yang_dnode_get_bool(run, NULL))
+		return NB_OK;
+	inst = lyd_parent(args->dnode);
+	vrf = yang_dnode_get_string(inst, "./vrf");
+	as = nva_bgp_local_as(vrf);
+	if (as <= VRS_ASN_2BYTE_MAX)
+		return NB_OK;
+	LY_LIST_FOR (lyd_child(inst), c) {
+		if (strcmp(c->schema->name, "peering") != 0)
+			continue;
+		if (off < sizeof(list))
+			off += snprintf(list + off, sizeof(list) - off, "%s%s",
+					n ? ", " : "",
+					yang_dnode_get_string(c, "./name"));
+		n++;
+	}
+	if (!n)
+		return NB_OK;
+	snprintf(args->errmsg, args->errmsg_len,
+		 "this NVA's local AS %u is a 4-byte ASN and route-server-peering %s %s on it: remove the peerings first ('no route-server-peering NAME', before or in the same commit); without 'route-server-nva asn-4byte' the templates need a 2-byte local AS",
+		 as, list, n == 1 ? "depends" : "depend");
+	zlog_warn("bgpd_nva: configuration refused: %s", args->errmsg);
+	return NB_ERR_VALIDATION;
+}
+
+/*
  * XPath: /frr-route-server-nva:route-server-nva/instance/peering
  */
 static const char *nva_dnode_vrf(const struct lyd_node *dnode)
 {
 	return yang_dnode_get_string(dnode, "../vrf");
+}
+
+/* The 4-byte local AS opt-in of the instance a template belongs to. */
+static bool nva_dnode_asn_4byte(const struct lyd_node *dnode)
+{
+	return yang_dnode_exists(dnode, "../asn-4byte") &&
+	       yang_dnode_get_bool(dnode, "../asn-4byte");
 }
 
 int route_server_nva_instance_peering_create(struct nb_cb_create_args *args)
@@ -203,7 +262,8 @@ static int nva_check_changed(const struct lyd_node *dnode,
 	struct in_addr added[2];
 	int n = 0;
 
-	if (nva_bgp_check_local_as(vrf, errmsg, len) < 0)
+	if (nva_bgp_check_local_as(vrf, nva_dnode_asn_4byte(dnode), errmsg,
+				   len) < 0)
 		return -1;
 	for (int i = 0; i < c->n_inst; i++) {
 		struct nva_dup_ctx ctx = { .self = dnode, .addr = c->inst[i] };
@@ -291,6 +351,7 @@ void route_server_nva_instance_peering_apply_finish(
 			       yang_dnode_get_string(args->dnode, "./name"));
 	old = tpl->conf;
 	nva_conf_read(args->dnode, &tpl->conf);
+	tpl->asn_4byte = nva_dnode_asn_4byte(args->dnode);
 	nva_bgp_apply(tpl, &old);
 }
 
