@@ -16,8 +16,9 @@ second instance (AS 65540, VRF doc, no sessions) has the opt-in and a
 template: refused, IANA reserves 65540. The README's example (the
 opt-in, then the template) makes the template apply: the route server
 accepts nva4's 10.60.0.0/24 with its 4-byte AS. Turning the opt-in off
-is refused while the template exists; removal (vtysh or frr-reload.py)
-gives back the startup running-config. nva5 runs bgpd with --tcli (FRR
+is refused while the template exists; removal (vtysh, or frr-reload.py
+run twice: its deletions are one pass) gives back the startup
+running-config. nva5 runs bgpd with --tcli (FRR
 8.4's only mode with configuration load + commit): the same reasons
 there. The topology is configs/nva-asn4byte.
 """
@@ -305,11 +306,21 @@ def test_readme_example_accepts_4byte_local_as():
     reload("--reload", with_opt_in)
     accepted_state()
     assert running() == mid
-    reload("--reload", "\n".join(l for l in before.splitlines()
-                                 if not l.startswith(("Building configuration",
-                                                      "Current configuration"))) + "\n")
+    # frr-reload.py deletes in one pass, in running-config order: the
+    # opt-in (printed first) is refused while the template is there, the
+    # template goes; a second reload takes the opt-in away.
+    orig = "\n".join(l for l in before.splitlines()
+                     if not l.startswith(("Building configuration", "Current configuration"))) + "\n"
+    out = reload("--reload", orig)
+    assert off_in_use(NVA4_AS, "spoke") in out, out
+    assert nva_lines()[0] == "route-server-nva asn-4byte", nva_lines()
+    assert not any(l.startswith("route-server-peering spoke") for l in nva_lines()), nva_lines()
+    assert reload("--test", orig) == ([], ["router bgp {}".format(NVA4_AS),
+                                           "no route-server-nva asn-4byte"])
+    reload("--reload", orig)
     vrstest.wait_or_fail(lambda: running() == before,
                          lambda: "frr-reload.py left:\n{}".format(running()))
+    assert reload("--test", orig) == ([], [])
     nothing_passes()
 
 
