@@ -6,7 +6,8 @@
  * Gateways (ExpressRoute, VPN) peer over iBGP and must be 65515; NVAs
  * must use a 2-byte ASN that neither Azure nor IANA reserves.  4-byte
  * NVA ASNs are an explicit opt-in of the project (the route server's
- * asn-4byte setting); IANA's reserved 4-byte values stay refused.  The
+ * asn-4byte setting for its peers, bgpd_nva's for the NVA's own local
+ * AS); IANA's reserved 4-byte values stay refused.  The
  * check is a table of ranges; the first matching row gives the class and
  * the text of the reason.
  */
