@@ -259,13 +259,20 @@ def test_a_agent_kill9_mid_change():
     res["round2"] = {"killAfterChangeSeconds": round(t_kill, 3), "tablesAtKill": at_kill,
                      "resyncSeconds": round(resync, 3), "churn": c2, "events": describe(ev, t0)}
     SUMMARY.put("a_agent_kill9", round2=res["round2"])
+    # Before the kill the agent follows what the publishers send, BGP's
+    # own transients included (path hunting: an NVA briefly re-advertises
+    # a withdrawn prefix it learned from the other route-server
+    # instance). What kill -9 and the resync add is bounded: at most one
+    # intermediate state per changed prefix (one next hop first).
+    after = churn([e for e in ev if e.t >= t0 + t_kill])
+    res["round2"]["churnAfterKill"] = after
+    SUMMARY.put("a_agent_kill9", round2=res["round2"])
     for vm in VMS:
         per = c2.get(vm, {})
         assert set(per) <= {P1, P2}, "churn of unchanged routes in {}: {}".format(vm, describe(ev, t0))
-        # At least the real change (P2 gone, P1 back); at most one
-        # intermediate state per changed prefix (one next hop first).
+        # At least the real change (P2 gone, P1 back).
         assert per.get(P1, 0) >= 1 and per.get(P2, 0) >= 1, (vm, per, describe(ev, t0))
-        assert sum(per.values()) <= 4, (vm, per, describe(ev, t0))
+        assert sum(after.get(vm, {}).values()) <= 4, (vm, after, describe(ev, t0))
 
 
 def test_b_rs_restart_slow_nvas():
