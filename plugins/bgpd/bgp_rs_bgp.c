@@ -1544,6 +1544,54 @@ static void rs_user_dry_out(struct rs_instance *rsi, struct rs_neighbor *nbr,
  *  - The VMs never get S: their routes are read from role neighbors'
  *    paths only (rs_bgp_dest_nexthops).
  */
+/*
+ * The module's own statics (the VNet spaces, live summaries): withdraw
+ * what have[] holds and want[] does not, originate want[] (all of it
+ * with refresh, else only what is new), then have[] = want[]. A module
+ * static is valid without an IGP route for it, so bgpd's import check
+ * (which would hide it) is off around bgp_static_update and put back:
+ * the one write into struct bgp, isolated here (8.4 has no per-static
+ * import-check setting).
+ */
+static void rs_statics_sync(struct bgp *bgp, struct vrs_prefix *have,
+			    size_t *n_have, const struct vrs_prefix *want,
+			    size_t n_want, bool refresh)
+{
+	struct bgp_static st = { .label_index = BGP_INVALID_LABEL_INDEX };
+	bool import_check;
+	struct prefix p;
+
+	for (size_t i = 0; i < *n_have; i++) {
+		bool keep = false;
+
+		for (size_t j = 0; j < n_want && !keep; j++)
+			keep = vrs_prefix_cmp(&have[i], &want[j]) == 0;
+		if (keep)
+			continue;
+		rs_prefix_to(&have[i], &p);
+		bgp_static_withdraw(bgp, &p, family2afi(p.family),
+				    SAFI_UNICAST);
+	}
+	import_check = CHECK_FLAG(bgp->flags, BGP_FLAG_IMPORT_CHECK);
+	UNSET_FLAG(bgp->flags, BGP_FLAG_IMPORT_CHECK);
+	for (size_t j = 0; j < n_want; j++) {
+		bool had = false;
+
+		for (size_t i = 0; i < *n_have && !refresh && !had; i++)
+			had = vrs_prefix_cmp(&have[i], &want[j]) == 0;
+		if (had)
+			continue;
+		rs_prefix_to(&want[j], &p);
+		bgp_static_update(bgp, &p, &st, family2afi(p.family),
+				  SAFI_UNICAST);
+	}
+	if (import_check)
+		SET_FLAG(bgp->flags, BGP_FLAG_IMPORT_CHECK);
+	if (n_want)
+		memcpy(have, want, n_want * sizeof(*want));
+	*n_have = n_want;
+}
+
 static void rs_summary_run(struct thread *t);
 static struct thread *rs_summary_t;
 
@@ -1661,9 +1709,7 @@ static bool rs_summary_walk(struct rs_instance *rsi, struct bgp *bgp,
 static void rs_summary_sync(struct rs_instance *rsi, struct bgp *bgp)
 {
 	struct vrs_prefix want[RS_MAX_SUMMARIES];
-	struct bgp_static st = {};
 	size_t n_want = 0;
-	bool import_check;
 
 	rsi->summary_dirty = false;
 	for (size_t i = 0; i < rsi->n_summaries; i++) {
@@ -1675,34 +1721,8 @@ static void rs_summary_sync(struct rs_instance *rsi, struct bgp *bgp)
 		if (!dup && rs_summary_walk(rsi, bgp, s))
 			want[n_want++] = *s;
 	}
-	for (size_t i = 0; i < rsi->n_summary_live; i++) {
-		bool keep = false;
-		struct prefix p;
-
-		for (size_t j = 0; j < n_want && !keep; j++)
-			keep = vrs_prefix_cmp(&rsi->summary_live[i], &want[j]) == 0;
-		if (keep)
-			continue;
-		rs_prefix_to(&rsi->summary_live[i], &p);
-		bgp_static_withdraw(bgp, &p, family2afi(p.family),
-				    SAFI_UNICAST);
-	}
-	st.label_index = BGP_INVALID_LABEL_INDEX;
-	import_check = CHECK_FLAG(bgp->flags, BGP_FLAG_IMPORT_CHECK);
-	UNSET_FLAG(bgp->flags, BGP_FLAG_IMPORT_CHECK);
-	for (size_t j = 0; j < n_want; j++) {
-		struct prefix p;
-
-		if (rs_summary_is_live(rsi, &want[j]))
-			continue;
-		rs_prefix_to(&want[j], &p);
-		bgp_static_update(bgp, &p, &st, family2afi(p.family),
-				  SAFI_UNICAST);
-	}
-	if (import_check)
-		SET_FLAG(bgp->flags, BGP_FLAG_IMPORT_CHECK);
-	memcpy(rsi->summary_live, want, n_want * sizeof(want[0]));
-	rsi->n_summary_live = n_want;
+	rs_statics_sync(bgp, rsi->summary_live, &rsi->n_summary_live, want,
+			n_want, false);
 }
 
 static void rs_summary_run_one(struct rs_instance *rsi, void *arg)
@@ -1737,18 +1757,6 @@ static void rs_summary_route_changed(struct rs_instance *rsi,
 			rs_summary_schedule(rsi);
 			return;
 		}
-}
-
-static void rs_summary_release(struct rs_instance *rsi, struct bgp *bgp)
-{
-	for (size_t i = 0; i < rsi->n_summary_live; i++) {
-		struct prefix p;
-
-		rs_prefix_to(&rsi->summary_live[i], &p);
-		bgp_static_withdraw(bgp, &p, family2afi(p.family),
-				    SAFI_UNICAST);
-	}
-	rsi->n_summary_live = 0;
 }
 
 /* The outbound dry run's summary verdicts (map name of the neighbor). */
@@ -2429,46 +2437,15 @@ static void rs_bgp_originate(struct rs_instance *rsi, struct bgp *bgp)
 {
 	struct vrs_vnet vnets[RS_MAX_PEERINGS + 1];
 	struct vrs_prefix want[array_size(rsi->originated)];
-	struct bgp_static st = {};
 	size_t n_vnets, n_want;
-	bool import_check;
 
-	st.label_index = BGP_INVALID_LABEL_INDEX;
 	n_vnets = rs_instance_vnets(rsi, vnets, array_size(vnets));
 	n_want = vrs_rs_advertised_spaces(vnets, n_vnets, &vnets[0], want,
 					  array_size(want));
 	if (n_want > array_size(want))
 		n_want = array_size(want);
-
-	for (size_t i = 0; i < rsi->n_originated; i++) {
-		bool keep = false;
-		struct prefix p;
-
-		for (size_t j = 0; j < n_want && !keep; j++)
-			keep = vrs_prefix_cmp(&rsi->originated[i], &want[j]) == 0;
-		if (keep)
-			continue;
-		rs_prefix_to(&rsi->originated[i], &p);
-		bgp_static_withdraw(bgp, &p, family2afi(p.family),
-				    SAFI_UNICAST);
-	}
-	/*
-	 * The VNet's address space is the route server's own: it is valid
-	 * without an IGP route for it (bgpd's import check would hide it).
-	 */
-	import_check = CHECK_FLAG(bgp->flags, BGP_FLAG_IMPORT_CHECK);
-	UNSET_FLAG(bgp->flags, BGP_FLAG_IMPORT_CHECK);
-	for (size_t j = 0; j < n_want; j++) {
-		struct prefix p;
-
-		rs_prefix_to(&want[j], &p);
-		bgp_static_update(bgp, &p, &st, family2afi(p.family),
-				  SAFI_UNICAST);
-	}
-	if (import_check)
-		SET_FLAG(bgp->flags, BGP_FLAG_IMPORT_CHECK);
-	memcpy(rsi->originated, want, n_want * sizeof(want[0]));
-	rsi->n_originated = n_want;
+	rs_statics_sync(bgp, rsi->originated, &rsi->n_originated, want, n_want,
+			true);
 }
 
 void rs_bgp_apply(struct rs_instance *rsi)
@@ -2505,15 +2482,10 @@ void rs_bgp_release_instance(struct rs_instance *rsi)
 		return;
 	frr_each (rs_neighbors, rsi->neighbors, nbr)
 		rs_bgp_release_neighbor(rsi, nbr->addr);
-	for (size_t i = 0; i < rsi->n_originated; i++) {
-		struct prefix p;
-
-		rs_prefix_to(&rsi->originated[i], &p);
-		bgp_static_withdraw(bgp, &p, family2afi(p.family),
-				    SAFI_UNICAST);
-	}
-	rsi->n_originated = 0;
-	rs_summary_release(rsi, bgp);
+	rs_statics_sync(bgp, rsi->originated, &rsi->n_originated, NULL, 0,
+			false);
+	rs_statics_sync(bgp, rsi->summary_live, &rsi->n_summary_live, NULL, 0,
+			false);
 }
 
 /* A neighbor without graceful restart sends no End-of-RIB: after this long

@@ -15,7 +15,6 @@ effective routes keep the two. Every check polls.
 """
 
 import os
-import re
 import sys
 
 import pytest
@@ -31,7 +30,6 @@ TOPO = vrstest.load_topology("rs-summary")
 NVA1, NVA2, NVA3 = "10.0.0.11", "10.0.0.12", "10.0.0.13"
 SUMMARY = "10.60.0.0/16"
 SPECIFICS = ["10.60.1.0/24", "10.60.2.0/24"]
-README = os.path.join(CWD, "..", "..", "README.md")
 SUMMARY_LINE = "route-server route-map NVA2-OUT summarize 10.60.0.0/16"
 
 
@@ -49,11 +47,6 @@ def g(name):
 
 def js(router, cmd):
     return vrstest.vtysh_json(g(router), cmd)
-
-
-def wait(pred, what, timeout=30):
-    ok, _ = vrstest.wait_for(pred, timeout=timeout, interval=0.2)
-    assert ok, what() if callable(what) else what
 
 
 def bgp_path(router, prefix):
@@ -98,29 +91,26 @@ def start():
     vrstest.wait_established({g("rs"): [NVA1, NVA2, NVA3], g("nva1"): ["10.0.0.4"],
                               g("nva2"): ["10.0.0.4"], g("nva3"): ["10.0.0.4"]})
     for p in SPECIFICS:
-        wait(lambda p=p: bgp_path("rs", p) is not None, "rs never learned " + p)
-    wait(lambda: table("nva2") == [SUMMARY], lambda: "nva2's 10.60/16 routes: {}".format(table("nva2")))
+        vrstest.wait_or_fail(lambda p=p: bgp_path("rs", p) is not None, "rs never learned " + p)
+    vrstest.wait_or_fail(lambda: table("nva2") == [SUMMARY], lambda: "nva2's 10.60/16 routes: {}".format(table("nva2")))
 
 
 def test_readme_example_is_the_config():
     """The README's summary example is rs's config."""
-    text = open(README).read()
-    m = re.search(r"<!-- example: rs-summary[^>]*-->\s*```\n(.*?)```", text, re.S)
-    assert m, "no rs-summary example in README.md"
     conf = open(TOPO.node_conf("rs", "bgpd")).read()
-    for line in m.group(1).splitlines():
+    for line in vrstest.readme_example("rs-summary"):
         if line.strip() and not line.startswith("!") and line.strip() != "...":
             assert line in conf.splitlines(), "README line not in configs/rs-summary/rs/bgpd.conf: " + line
 
 
 def test_summary_instead_of_specifics():
     start()
-    wait(lambda: bgp_path("nva2", SUMMARY) == ("65515", "", "10.0.0.4"),
+    vrstest.wait_or_fail(lambda: bgp_path("nva2", SUMMARY) == ("65515", "", "10.0.0.4"),
          lambda: "nva2's summary: {}".format(bgp_path("nva2", SUMMARY)))
     for p in SPECIFICS:
         assert bgp_path("nva2", p) is None, (p, bgp_path("nva2", p))
     # a route outside the summary reaches nva2 as usual
-    wait(lambda: bgp_path("nva2", "10.70.0.0/16") == ("65515 65001", "65001:60", NVA1),
+    vrstest.wait_or_fail(lambda: bgp_path("nva2", "10.70.0.0/16") == ("65515 65001", "65001:60", NVA1),
          lambda: "nva2's 10.70.0.0/16: {}".format(bgp_path("nva2", "10.70.0.0/16")))
     adv = js("rs", "show route-server neighbor {} advertised-routes json".format(NVA2))["advertisedRoutes"]
     assert SUMMARY in adv and not any(p in adv for p in SPECIFICS), adv
@@ -131,7 +121,7 @@ def test_summary_instead_of_specifics():
 
 def test_others_get_specifics_not_summary():
     start()
-    wait(lambda: table("nva3") == SPECIFICS, lambda: "nva3's 10.60/16 routes: {}".format(table("nva3")))
+    vrstest.wait_or_fail(lambda: table("nva3") == SPECIFICS, lambda: "nva3's 10.60/16 routes: {}".format(table("nva3")))
     for p in SPECIFICS:
         assert bgp_path("nva3", p) == ("65515 65001", "65001:60", NVA1), bgp_path("nva3", p)
     # nva1 (no map) never gets the summary either; rs keeps it to itself
@@ -148,7 +138,7 @@ def test_vms_keep_specifics():
         routes = js("rs", "show route-server effective-routes json").get("vnets", {}).get("hub", [])
         return sorted(r["prefix"] for r in routes if r["prefix"].startswith("10.60."))
 
-    wait(lambda: eff() == SPECIFICS, lambda: "VNet hub's 10.60/16 routes: {}".format(eff()))
+    vrstest.wait_or_fail(lambda: eff() == SPECIFICS, lambda: "VNet hub's 10.60/16 routes: {}".format(eff()))
 
 
 def test_explain_says_summarized():
@@ -182,18 +172,18 @@ def test_withdrawing_specifics_withdraws_summary():
     start()
     vrstest.vtysh_conf(g("nva1"), "router bgp 65001", "address-family ipv4 unicast",
                        "no network 10.60.1.0/24")
-    wait(lambda: bgp_path("rs", "10.60.1.0/24") is None, "10.60.1.0/24 not withdrawn")
+    vrstest.wait_or_fail(lambda: bgp_path("rs", "10.60.1.0/24") is None, "10.60.1.0/24 not withdrawn")
     # one route left inside: the summary stays
     assert table("nva2") == [SUMMARY], table("nva2")
     vrstest.vtysh_conf(g("nva1"), "router bgp 65001", "address-family ipv4 unicast",
                        "no network 10.60.2.0/24")
-    wait(lambda: table("nva2") == [], lambda: "summary not withdrawn: {}".format(table("nva2")))
+    vrstest.wait_or_fail(lambda: table("nva2") == [], lambda: "summary not withdrawn: {}".format(table("nva2")))
     assert summaries() == {"NVA2-OUT": [{"prefix": SUMMARY, "advertised": False}]}, summaries()
     assert bgp_path("rs", SUMMARY) is None, bgp_path("rs", SUMMARY)
     vrstest.vtysh_conf(g("nva1"), "router bgp 65001", "address-family ipv4 unicast",
                        "network 10.60.1.0/24", "network 10.60.2.0/24")
-    wait(lambda: table("nva2") == [SUMMARY], lambda: "summary not back: {}".format(table("nva2")))
-    wait(lambda: table("nva3") == SPECIFICS, lambda: "nva3: {}".format(table("nva3")))
+    vrstest.wait_or_fail(lambda: table("nva2") == [SUMMARY], lambda: "summary not back: {}".format(table("nva2")))
+    vrstest.wait_or_fail(lambda: table("nva3") == SPECIFICS, lambda: "nva3: {}".format(table("nva3")))
 
 
 VNET_WHY = ("a summary must lie outside the address spaces of the route server's VNet and of "
@@ -243,14 +233,14 @@ def test_remove_restores_running_config():
     out = rs_bgp("no " + SUMMARY_LINE)
     assert "%" not in out, out
     assert SUMMARY_LINE not in rs_lines(), rs_lines()
-    wait(lambda: table("nva2") == SPECIFICS, lambda: "nva2 without the summary: {}".format(table("nva2")))
+    vrstest.wait_or_fail(lambda: table("nva2") == SPECIFICS, lambda: "nva2 without the summary: {}".format(table("nva2")))
     for p in SPECIFICS:
-        wait(lambda p=p: bgp_path("nva2", p) == ("65515 65001", "65001:60", NVA1),
+        vrstest.wait_or_fail(lambda p=p: bgp_path("nva2", p) == ("65515 65001", "65001:60", NVA1),
              lambda p=p: "nva2's {}: {}".format(p, bgp_path("nva2", p)))
     assert summaries() == {}, summaries()
     out = rs_bgp(SUMMARY_LINE)
     assert "%" not in out, out
-    wait(lambda: table("nva2") == [SUMMARY], lambda: "summary not back: {}".format(table("nva2")))
+    vrstest.wait_or_fail(lambda: table("nva2") == [SUMMARY], lambda: "summary not back: {}".format(table("nva2")))
     assert running() == before
 
 
